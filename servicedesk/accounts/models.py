@@ -1,0 +1,104 @@
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+
+
+class Region(models.Model):
+    """A region served by stations and technicians, grouped by province
+    (the return-to-factory schedule of domain.md section 5 is by province)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    province = models.CharField(_("province"), max_length=50, db_index=True)
+
+    class Meta:
+        ordering = ["province", "name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self):
+        return self.name
+
+
+class Unit(models.Model):
+    """The service network (HQ, branch, service station: seeds/001) and the
+    departments and handling units complaints are forwarded to (seeds/000)."""
+
+    class Kind(models.TextChoices):
+        HEADQUARTERS = "headquarters", _("Headquarters")
+        BRANCH = "branch", _("Branch")
+        STATION = "station", _("Service station")
+        CALL_CENTER = "call_center", _("Call center")
+        DEPARTMENT = "department", _("Department")
+        HANDLING_UNIT = "handling_unit", _("Handling unit")
+        OFFICE = "office", _("Regional office")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="units", verbose_name=_("region")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+
+    def __str__(self):
+        return self.name
+
+
+class Partner(models.Model):
+    """An API client organisation: a manufacturer, dealer or shop that pushes
+    orders (seeds/002: installation orders issued by sales)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("unit")
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("partner")
+    )
+    staff_number = models.CharField(_("staff number"), max_length=20, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def roles(self) -> frozenset:
+        names = {g.name for g in self.groups.all()}
+        if self.is_superuser:
+            names.add(Role.ADMINISTRATOR)
+        return frozenset(names & set(Role.values))
+
+    def has_role(self, *roles) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def display_name(self):
+        return self.get_full_name() or self.username

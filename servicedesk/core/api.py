@@ -1,0 +1,67 @@
+"""Shared pieces of the REST layer: pagination, the exception handler, and
+fields that enforce the contract's conventions."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from rest_framework import pagination, serializers
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import ApplicationError
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response(exc.as_payload(), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return Response({k: [str(m) for m in v] for k, v in exc.message_dict.items()}, status=400)
+        return Response({"detail": " ".join(str(m) for m in exc.messages)}, status=400)
+    return drf_exception_handler(exc, context)
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset; a timestamp without one is refused (contract:
+    Conventions). Output carries the organisation's offset."""
+
+    default_error_messages = {
+        "naive": _("Timestamp must include a UTC offset, e.g. 2026-11-23T09:30:00+08:00."),
+    }
+
+    def to_internal_value(self, value):
+        raw = value
+        if isinstance(value, str):
+            try:
+                raw = parse_datetime(value.strip())
+            except ValueError:
+                raw = None
+        if isinstance(raw, datetime.datetime) and timezone.is_naive(raw):
+            self.fail("naive")
+        return super().to_internal_value(value)
+
+
+class NotFutureDateTimeField(AwareDateTimeField):
+    """A report time: at most FUTURE_TOLERANCE_SECONDS ahead of now."""
+
+    default_error_messages = {"future": _("Must not be in the future.")}
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        tolerance = settings.SERVICEDESK["FUTURE_TOLERANCE_SECONDS"]
+        if (parsed - timezone.now()).total_seconds() > tolerance:
+            self.fail("future")
+        return parsed
+
+
+def error_response(exc: ApplicationError):
+    return Response(exc.as_payload(), status=exc.status)

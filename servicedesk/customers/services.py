@@ -1,0 +1,71 @@
+"""Customers matched by normalised phone (one person, several phones and
+addresses), and their products."""
+
+from django.db import IntegrityError, transaction
+
+from servicedesk.accounts.models import Region
+from servicedesk.core.phone import normalize_phone
+
+from .models import Address, Customer, CustomerPhone, CustomerProduct
+
+
+def region_for_address(text: str) -> Region | None:
+    """The region named in the address (most specific name first), else the
+    first region of the province named in it."""
+    regions = list(Region.objects.all())
+    for region in sorted(regions, key=lambda r: -len(r.name)):
+        if region.name and region.name in text:
+            return region
+    for region in regions:
+        if region.province and region.province in text:
+            return region
+    return None
+
+
+def customer_find_by_phone(raw_phone: str) -> Customer | None:
+    number = normalize_phone(raw_phone)
+    phone = CustomerPhone.objects.select_related("customer").filter(number=number).first()
+    return phone.customer if phone else None
+
+
+def customer_match_or_create(*, name: str, phone: str, address: str = "") -> tuple[Customer, Address | None]:
+    """The customer who owns this phone number, or a new one. A new address is
+    added to the customer's file. Safe under concurrent calls: the unique
+    phone number decides who created the customer."""
+    number = normalize_phone(phone)
+    customer = customer_find_by_phone(number)
+    if customer is None:
+        try:
+            with transaction.atomic():
+                customer = Customer.objects.create(name=name.strip())
+                CustomerPhone.objects.create(customer=customer, number=number, primary=True)
+        except IntegrityError:
+            customer = customer_find_by_phone(number)
+    return customer, address_add(customer=customer, text=address)
+
+
+def address_add(*, customer: Customer, text: str) -> Address | None:
+    text = (text or "").strip()
+    if not text:
+        return customer.addresses.order_by("-id").first()
+    existing = customer.addresses.filter(text=text).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Address.objects.create(customer=customer, text=text, region=region_for_address(text))
+    except IntegrityError:
+        return customer.addresses.get(text=text)
+
+
+def customer_product_add(*, customer: Customer, category, model="", serial="", purchase_date=None,
+                         manufactured_on=None, proof_of_purchase="") -> CustomerProduct:
+    """The customer's product with this serial, or a new one."""
+    if serial:
+        existing = customer.products.filter(category=category, serial=serial).first()
+        if existing:
+            return existing
+    return CustomerProduct.objects.create(
+        customer=customer, category=category, model=model or "", serial=serial or "",
+        purchase_date=purchase_date, manufactured_on=manufactured_on, proof_of_purchase=proof_of_purchase or "",
+    )

@@ -1,0 +1,16 @@
+"""Settings for the test suite: the real settings, with TESTING on and a fast
+password hasher. DATABASE_URL and REDIS_URL still decide the services."""
+
+import os
+
+os.environ.setdefault("TESTING", "1")
+
+from .settings import *  # noqa: E402,F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LANGUAGE_CODE = "en"
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

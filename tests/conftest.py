@@ -1,0 +1,104 @@
+"""Shared fixtures. Tests that need PostgreSQL, Redis or a browser ask for the
+`postgres`, `redis_url` or `chromium` fixture: skipped with the reason where
+the service is absent, and a failure instead of a skip under CI=true, where
+nothing may be skipped."""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from .factories import PASSWORD, CategoryFactory, PartnerFactory, TechnicianFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def skip_or_fail(reason):
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: nothing may be skipped)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres(db):
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        skip_or_fail("needs Redis: set REDIS_URL=redis://...")
+    parsed = urlparse(url)
+    try:
+        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=2).close()
+    except OSError as exc:
+        skip_or_fail(f"needs Redis at {url}: {exc}")
+    return url
+
+
+@pytest.fixture
+def chromium():
+    path = "/usr/bin/chromium"
+    if not os.path.exists(path) and not shutil.which("chromium"):
+        skip_or_fail("needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)")
+    return path
+
+
+# --- people ------------------------------------------------------------------
+
+
+def api_for(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def category(db):
+    return CategoryFactory(slug="gas_water_heater")
+
+
+@pytest.fixture
+def agent(db):
+    return UserFactory(username="agent", roles=["agent"])
+
+
+@pytest.fixture
+def dispatcher(db):
+    return UserFactory(username="dispatcher", roles=["dispatcher"])
+
+
+@pytest.fixture
+def supervisor(db):
+    return UserFactory(username="supervisor", roles=["supervisor"])
+
+
+@pytest.fixture
+def partner_user(db):
+    return UserFactory(username="partner", roles=["partner"], partner=PartnerFactory(code="acme"))
+
+
+@pytest.fixture
+def partner2_user(db):
+    return UserFactory(username="partner2", roles=["partner"], partner=PartnerFactory(code="dealer-two"))
+
+
+@pytest.fixture
+def tech1(db, category):
+    return TechnicianFactory(user=UserFactory(username="tech1", roles=["technician"]), categories=[category.slug])
+
+
+@pytest.fixture
+def tech2(db, category):
+    return TechnicianFactory(user=UserFactory(username="tech2", roles=["technician"]), categories=[category.slug])
+
+
+@pytest.fixture
+def password():
+    return PASSWORD

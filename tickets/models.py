@@ -1,0 +1,230 @@
+"""Work orders and their state machine (api-contract.md, Work orders; the
+steps of domain.md section 3). Transitions change fields and nothing else;
+tickets.services takes the lock, writes history and moves deadlines."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from servicedesk.accounts.models import Partner, Region
+from servicedesk.core.history import TransitionRecord
+from servicedesk.customers.models import Address, Customer, CustomerProduct, ProductCategory
+from servicedesk.deadlines.models import Deadline
+from technicians.models import Technician
+
+
+class WorkOrder(FSMModelMixin, models.Model):
+    class Kind(models.TextChoices):
+        REPAIR = "repair", _("Repair")
+        INSTALL = "install", _("Installation")
+        MAINTENANCE = "maintenance", _("Maintenance")
+        EMERGENCY = "emergency", _("Emergency")
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        DISPATCHED = "dispatched", _("Dispatched")
+        ACCEPTED = "accepted", _("Accepted")
+        SCHEDULED = "scheduled", _("Scheduled")
+        ON_SITE = "on_site", _("On site")
+        TAKEN_BACK = "taken_back", _("Taken back")
+        RESOLVED = "resolved", _("Resolved")
+        SIGNED_OFF = "signed_off", _("Signed off")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN_STATES = (
+        State.RECEIVED, State.DISPATCHED, State.ACCEPTED, State.SCHEDULED,
+        State.ON_SITE, State.TAKEN_BACK, State.RESOLVED, State.SIGNED_OFF,
+    )
+    # A technician's open workload (used to rank dispatch candidates).
+    WORKLOAD_STATES = (State.DISPATCHED, State.ACCEPTED, State.SCHEDULED, State.ON_SITE, State.TAKEN_BACK)
+
+    number = models.CharField(_("number"), max_length=24, unique=True, null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.RECEIVED, protected=True)
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="work_orders", verbose_name=_("customer"))
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("address"))
+    product = models.ForeignKey(
+        CustomerProduct, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders", verbose_name=_("product")
+    )
+    category = models.ForeignKey(
+        ProductCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("category")
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("region"))
+    description = models.TextField(_("description"))
+    reported_at = models.DateTimeField(_("reported at"))
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    # First-question responsibility (seeds/000, seeds/001): who owns the caller's issue.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("owner")
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders", verbose_name=_("partner")
+    )
+    external_ref = models.CharField(_("external reference"), max_length=100, blank=True)
+
+    technician = models.ForeignKey(
+        Technician, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders", verbose_name=_("technician")
+    )
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    promised_by = models.DateTimeField(_("promised by"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    signed_by = models.CharField(_("signed by"), max_length=100, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+
+    # Revisit (seeds/003: the same fault must not need a second repair).
+    revisit_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="revisits", verbose_name=_("revisit of")
+    )
+    repeat_repair = models.BooleanField(
+        _("repeat repair"), default=False, help_text=_("A revisit was needed after this order: counts against it.")
+    )
+    free_of_charge = models.BooleanField(_("free of charge"), default=False)
+
+    deadlines = GenericRelation(Deadline, related_query_name="work_order")
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        indexes = [
+            models.Index(fields=["-reported_at", "-id"], name="wo_reported"),
+            models.Index(fields=["state", "-reported_at", "-id"], name="wo_state_reported"),
+            models.Index(fields=["kind", "-reported_at", "-id"], name="wo_kind_reported"),
+            models.Index(fields=["technician", "-reported_at", "-id"], name="wo_technician_reported"),
+            models.Index(fields=["partner", "-reported_at", "-id"], name="wo_partner_reported"),
+            models.Index(fields=["customer", "-reported_at"], name="wo_customer_reported"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "external_ref"],
+                condition=Q(partner__isnull=False) & ~Q(external_ref=""),
+                name="wo_external_ref_unique_per_partner",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="wo_satisfaction_1_to_5",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number or f"#{self.pk}"
+
+    @property
+    def is_open(self):
+        return self.state in self.OPEN_STATES
+
+    # --- transitions: fields only (style.md habit 2) -------------------------
+
+    @transition(field=state, source=[State.RECEIVED, State.DISPATCHED], target=State.DISPATCHED)
+    def dispatch(self, *, technician, at):
+        self.technician = technician
+        self.dispatched_at = at
+
+    @transition(field=state, source=State.DISPATCHED, target=State.RECEIVED)
+    def decline(self):
+        self.technician = None
+        self.dispatched_at = None
+
+    @transition(field=state, source=State.DISPATCHED, target=State.ACCEPTED)
+    def accept(self):
+        pass
+
+    @transition(field=state, source=[State.ACCEPTED, State.SCHEDULED], target=State.SCHEDULED)
+    def schedule(self, *, appointment_at):
+        self.appointment_at = appointment_at
+
+    @transition(field=state, source=[State.ACCEPTED, State.SCHEDULED], target=State.ON_SITE)
+    def check_in(self, *, at):
+        self.arrived_at = at
+
+    @transition(field=state, source=State.ON_SITE, target=State.RESOLVED)
+    def resolve(self, *, resolution, at):
+        self.resolution = resolution
+        self.resolved_at = at
+
+    @transition(field=state, source=State.ON_SITE, target=State.TAKEN_BACK)
+    def take_back(self, *, promised_by):
+        self.promised_by = promised_by
+
+    @transition(field=state, source=State.TAKEN_BACK, target=State.RESOLVED)
+    def return_product(self, *, resolution, at):
+        self.resolution = resolution
+        self.resolved_at = at
+
+    @transition(field=state, source=State.RESOLVED, target=State.SIGNED_OFF)
+    def sign_off(self, *, signed_by, satisfaction, at):
+        self.signed_by = signed_by
+        self.satisfaction = satisfaction
+        self.signed_off_at = at
+
+    @transition(field=state, source=State.SIGNED_OFF, target=State.CLOSED)
+    def close(self, *, at):
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=[State.RECEIVED, State.DISPATCHED, State.ACCEPTED, State.SCHEDULED],
+        target=State.CANCELLED,
+    )
+    def cancel(self, *, reason):
+        self.cancel_reason = reason
+
+    # The original keeps its state; the revisit is a new order (services).
+    @transition(field=state, source=[State.SIGNED_OFF, State.CLOSED], target=None)
+    def revisit(self):
+        self.repeat_repair = True
+
+
+# The contract's action names and the transition methods behind them, in the
+# order a work order meets them.
+ACTIONS = {
+    "dispatch": "dispatch",
+    "decline": "decline",
+    "accept": "accept",
+    "schedule": "schedule",
+    "check-in": "check_in",
+    "resolve": "resolve",
+    "take-back": "take_back",
+    "return": "return_product",
+    "sign-off": "sign_off",
+    "close": "close",
+    "cancel": "cancel",
+    "revisit": "revisit",
+}
+
+
+def actions_allowed_in(state: str) -> list[str]:
+    """The actions the state machine allows from `state`, by contract name."""
+    allowed = []
+    for action, method in ACTIONS.items():
+        meta = getattr(WorkOrder, method)._django_fsm
+        if meta.has_transition(state):
+            allowed.append(action)
+    return allowed
+
+
+class WorkOrderEvent(TransitionRecord):
+    """Immutable history of a work order: one row per action."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="events", verbose_name=_("work order"))
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("work order history")
+        verbose_name_plural = _("work order history")
+        indexes = [models.Index(fields=["order", "at"], name="wo_event_order_at")]

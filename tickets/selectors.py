@@ -1,0 +1,105 @@
+"""Reads of work orders, with every permission rule in one place: what each
+role may see (visibility) and which actions it may take (ACTION_RULES).
+Views and services ask here; none of them decides on its own."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from servicedesk.accounts.roles import Role
+from servicedesk.deadlines.models import Deadline
+
+from .models import WorkOrder, WorkOrderEvent, actions_allowed_in
+
+# Roles that see every work order of the organisation.
+SEE_ALL = {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.HANDLER, Role.ADMINISTRATOR}
+CREATE_ROLES = {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.PARTNER}
+
+# Who may take each action. "assigned" is the technician the order is
+# dispatched to; "creator_partner" is the partner that created the order.
+ACTION_RULES = {
+    "dispatch": {"roles": {Role.DISPATCHER, Role.SUPERVISOR}},
+    "decline": {"assigned": True},
+    "accept": {"assigned": True},
+    "schedule": {"assigned": True, "roles": {Role.DISPATCHER, Role.SUPERVISOR}},
+    "check-in": {"assigned": True},
+    "resolve": {"assigned": True},
+    "take-back": {"assigned": True},
+    "return": {"assigned": True},
+    "sign-off": {"assigned": True, "roles": {Role.SUPERVISOR}},
+    "close": {"roles": {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}},
+    "cancel": {"roles": {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}, "creator_partner": True},
+    "revisit": {"roles": {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}, "creator_partner": True},
+}
+
+
+def _technician_id(user):
+    technician = getattr(user, "technician", None)
+    return technician.pk if technician is not None else None
+
+
+def work_orders_visible_to(user) -> QuerySet:
+    qs = WorkOrder.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.has_role(*SEE_ALL):
+        return qs
+    condition = Q(pk__in=[])
+    if user.has_role(Role.TECHNICIAN) and _technician_id(user):
+        condition |= Q(technician_id=_technician_id(user))
+    if user.has_role(Role.PARTNER) and user.partner_id:
+        condition |= Q(partner_id=user.partner_id)
+    return qs.filter(condition)
+
+
+def user_may_create_work_orders(user) -> bool:
+    return user.is_authenticated and user.has_role(*CREATE_ROLES)
+
+
+def user_may_take(user, order: WorkOrder, action: str) -> bool:
+    rule = ACTION_RULES[action]
+    if user.has_role(*rule.get("roles", ())):
+        return True
+    if rule.get("assigned") and order.technician_id and order.technician_id == _technician_id(user):
+        return True
+    if rule.get("creator_partner") and user.has_role(Role.PARTNER) and user.partner_id:
+        return order.partner_id == user.partner_id
+    return False
+
+
+def work_order_actions_for(user, order: WorkOrder) -> list[str]:
+    """The actions this user may take on this order now (the page's buttons)."""
+    return [a for a in actions_allowed_in(order.state) if user_may_take(user, order, a)]
+
+
+def overdue_condition(now=None):
+    now = now or timezone.now()
+    ct = ContentType.objects.get_for_model(WorkOrder)
+    return Exists(
+        Deadline.objects.filter(
+            content_type=ct, object_id=OuterRef("pk"), met_at__isnull=True, cancelled_at__isnull=True, due_at__lt=now
+        )
+    )
+
+
+def with_list_relations(qs: QuerySet) -> QuerySet:
+    """What a list row shows, in a fixed number of queries."""
+    return qs.select_related(
+        "customer", "address", "category", "region", "technician__user", "product__category", "partner"
+    ).prefetch_related(
+        Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "id")),
+        "customer__phones",
+    )
+
+
+def work_order_history(order: WorkOrder) -> QuerySet:
+    return WorkOrderEvent.objects.filter(order=order).select_related("by").order_by("at", "id")
+
+
+def technician_workloads(technician_ids) -> dict:
+    rows = (
+        WorkOrder.objects.filter(technician_id__in=technician_ids, state__in=WorkOrder.WORKLOAD_STATES)
+        .values("technician_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["technician_id"]: r["n"] for r in rows}

@@ -1,0 +1,214 @@
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from servicedesk.accounts.roles import Role
+from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
+from servicedesk.core.phone import is_valid_phone, mask_phone, normalize_phone
+from servicedesk.customers.models import Customer, ProductCategory
+from servicedesk.deadlines.serializers import DeadlineSerializer
+from technicians.models import Technician
+
+from .models import WorkOrder, WorkOrderEvent
+
+# --- input -------------------------------------------------------------------
+
+
+class CustomerInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    phone = serializers.CharField(max_length=40)
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+    def validate_phone(self, value):
+        number = normalize_phone(value)
+        if not is_valid_phone(number):
+            raise serializers.ValidationError(_("Not a valid phone number."))
+        return number
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "integer", "description": "an existing customer id"},
+               {"type": "object", "properties": {"name": {"type": "string"}, "phone": {"type": "string"},
+                                                 "address": {"type": "string"}}, "required": ["name", "phone"]}]}
+)
+class CustomerField(serializers.Field):
+    """An existing customer id, or {"name", "phone", "address"} matched by phone."""
+
+    default_error_messages = {
+        "unknown": _("No customer with id %(id)s."),
+        "type": _("Give a customer id or an object with name, phone and address."),
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("type")
+        if isinstance(data, int):
+            customers = self.context.get("customers_queryset", Customer.objects.all())
+            customer = customers.filter(pk=data).first()
+            if customer is None:
+                raise serializers.ValidationError(self.error_messages["unknown"] % {"id": data})
+            return customer
+        if isinstance(data, dict):
+            nested = CustomerInput(data=data)
+            nested.is_valid(raise_exception=True)
+            return dict(nested.validated_data)
+        self.fail("type")
+
+    def to_representation(self, value):
+        return value
+
+
+class CategoryField(serializers.SlugRelatedField):
+    default_error_messages = {
+        "does_not_exist": _("Unknown product category “{value}”."),
+        "invalid": _("Give the category's slug."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=ProductCategory.objects.filter(active=True), **kwargs)
+
+
+class ProductInput(serializers.Serializer):
+    category = CategoryField()
+    model = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    serial = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    purchase_date = serializers.DateField(required=False, allow_null=True, default=None)
+    proof_of_purchase = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+    def validate_purchase_date(self, value):
+        if value and value > timezone.localdate():
+            raise serializers.ValidationError(_("Must not be in the future."))
+        return value
+
+
+class WorkOrderCreateInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=WorkOrder.Kind.choices)
+    customer = CustomerField()
+    product = ProductInput(required=False, allow_null=True)
+    description = serializers.CharField(max_length=4000)
+    reported_at = NotFutureDateTimeField(required=False)
+    external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class NoteInput(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class TechnicianRefField(serializers.PrimaryKeyRelatedField):
+    default_error_messages = {
+        "does_not_exist": _("No technician with id {pk_value}."),
+        "incorrect_type": _("Give the technician's id (a number)."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Technician.objects.select_related("user"), **kwargs)
+
+
+class DispatchInput(NoteInput):
+    technician = TechnicianRefField()
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class ScheduleInput(NoteInput):
+    appointment_at = AwareDateTimeField()
+
+
+class ResolutionInput(serializers.Serializer):
+    resolution = serializers.CharField(max_length=4000)
+
+
+class TakeBackInput(NoteInput):
+    promised_by = AwareDateTimeField()
+
+
+class SignOffInput(serializers.Serializer):
+    signed_by = serializers.CharField(max_length=100)
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5)
+
+
+class RevisitInput(serializers.Serializer):
+    description = serializers.CharField(max_length=4000)
+
+
+# --- output ------------------------------------------------------------------
+
+
+def _phone_for(request, customer):
+    phones = list(customer.phones.all())
+    number = phones[0].number if phones else ""
+    user = getattr(request, "user", None)
+    # Privacy (seeds/001: never disclose customer data): partners see it masked.
+    if user is not None and user.is_authenticated and user.roles == {Role.PARTNER}:
+        return mask_phone(number)
+    return number
+
+
+class WorkOrderSerializer(serializers.ModelSerializer):
+    customer = serializers.SerializerMethodField()
+    product = serializers.SerializerMethodField()
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    technician_name = serializers.SerializerMethodField()
+    deadlines = DeadlineSerializer(many=True, read_only=True)
+    region = serializers.CharField(source="region.name", default=None, read_only=True)
+
+    class Meta:
+        model = WorkOrder
+        fields = [
+            "id", "number", "kind", "state", "customer", "product", "category", "region", "description",
+            "reported_at", "created_at", "external_ref", "technician", "technician_name", "dispatched_at",
+            "appointment_at", "arrived_at", "promised_by", "resolution", "resolved_at", "signed_by",
+            "satisfaction", "signed_off_at", "closed_at", "cancel_reason", "revisit_of", "repeat_repair",
+            "free_of_charge", "deadlines",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                                          "phone": {"type": "string"}, "address": {"type": "string"}}}
+    )
+    def get_customer(self, obj):
+        return {
+            "id": obj.customer_id,
+            "name": obj.customer.name,
+            "phone": _phone_for(self.context.get("request"), obj.customer),
+            "address": obj.address.text if obj.address_id else "",
+        }
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_product(self, obj):
+        p = obj.product
+        if p is None:
+            return None
+        return {
+            "id": p.pk, "category": p.category.slug, "model": p.model, "serial": p.serial,
+            "purchase_date": p.purchase_date.isoformat() if p.purchase_date else None,
+        }
+
+    def get_technician_name(self, obj) -> str | None:
+        return obj.technician.user.display_name if obj.technician_id else None
+
+
+class WorkOrderEventSerializer(serializers.ModelSerializer):
+    by = serializers.SerializerMethodField()
+    at = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        model = WorkOrderEvent
+        fields = ["action", "from_state", "to_state", "by", "at", "note", "data"]
+        read_only_fields = fields
+
+    def get_by(self, obj) -> str | None:
+        return obj.by.username if obj.by_id else None
+
+
+class CandidateSerializer(serializers.Serializer):
+    technician = serializers.IntegerField(source="technician.pk")
+    username = serializers.CharField(source="technician.user.username")
+    name = serializers.CharField(source="technician.user.display_name")
+    region_match = serializers.BooleanField()
+    workload = serializers.IntegerField()

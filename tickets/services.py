@@ -1,0 +1,250 @@
+"""Writes on work orders. Each action locks the row, checks who may take it
+(tickets.selectors), runs the transition, saves, writes the history row and
+moves the deadlines, all in one transaction: nothing is half applied, and of
+two concurrent actions on one order the second sees the first's result."""
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from servicedesk.customers.models import Customer
+from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
+from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, deadline_start
+from technicians.selectors import technician_ineligibility
+
+from .models import ACTIONS, WorkOrder, WorkOrderEvent, actions_allowed_in
+from .selectors import user_may_create_work_orders, user_may_take
+
+
+def _deadline_attributes(order: WorkOrder) -> dict:
+    return {
+        "kind": order.kind,
+        "category": order.category.slug if order.category_id else None,
+        "vip": order.customer.vip,
+        "province": order.region.province if order.region_id else None,
+    }
+
+
+def _record(*, order, action, from_state, by, at, note="", data=None):
+    return WorkOrderEvent.objects.create(
+        order=order, action=action, from_state=from_state, to_state=order.state, by=by, at=at,
+        note=note or "", data=data or {},
+    )
+
+
+# --- create ----------------------------------------------------------------
+
+def work_order_create(
+    *, by, kind: str, customer, description: str, reported_at: datetime.datetime | None = None,
+    product: dict | None = None, external_ref: str = "", address: str = "", revisit_of: WorkOrder | None = None,
+) -> tuple[WorkOrder, bool]:
+    """Create a work order; answers (order, created). `customer` is a Customer
+    or {"name", "phone", "address"}. A partner repeating an external_ref gets
+    its existing order back (created False), never a duplicate."""
+    if not user_may_create_work_orders(by):
+        raise PermissionDenied(_("Your role may not create work orders."))
+    if not (description or "").strip():
+        raise ValidationFailed(_("This field may not be blank."), field="description")
+    partner = by.partner if by.partner_id else None
+    external_ref = (external_ref or "").strip()
+    if partner and external_ref:
+        existing = WorkOrder.objects.filter(partner=partner, external_ref=external_ref).first()
+        if existing:
+            return existing, False
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            order = _create(
+                by=by, kind=kind, customer=customer, description=description.strip(),
+                reported_at=reported_at or now, product=product, partner=partner, external_ref=external_ref,
+                address=address, revisit_of=revisit_of, now=now,
+            )
+    except IntegrityError:
+        # A concurrent create with the same external_ref won the race.
+        if partner and external_ref:
+            existing = WorkOrder.objects.filter(partner=partner, external_ref=external_ref).first()
+            if existing:
+                return existing, False
+        raise
+    return order, True
+
+
+def _create(*, by, kind, customer, description, reported_at, product, partner, external_ref, address, revisit_of, now):
+    if isinstance(customer, Customer):
+        address_obj = address_add(customer=customer, text=address)
+    else:
+        customer, address_obj = customer_match_or_create(
+            name=customer["name"], phone=customer["phone"], address=customer.get("address", "")
+        )
+    customer_product = None
+    if product:
+        customer_product = product if not isinstance(product, dict) else customer_product_add(customer=customer, **product)
+    order = WorkOrder.objects.create(
+        kind=kind, customer=customer, address=address_obj, product=customer_product,
+        category=customer_product.category if customer_product else None,
+        region=address_obj.region if address_obj else None,
+        description=description, reported_at=reported_at, created_by=by, owner=by,
+        partner=partner, external_ref=external_ref, revisit_of=revisit_of, free_of_charge=revisit_of is not None,
+    )
+    order.number = f"WO{timezone.localtime(reported_at):%Y%m%d}{order.pk:06d}"
+    order.save(update_fields=["number"])
+    _record(order=order, action="create", from_state="", by=by, at=now,
+            data={"revisit_of": revisit_of.pk} if revisit_of else None)
+    # contract: respond and arrive run from reported_at (seeds/001: 24 h; emergency 30 min).
+    attributes = _deadline_attributes(order)
+    for kind_ in ("respond", "arrive"):
+        deadline_start(subject=order, kind=kind_, start=reported_at, attributes=attributes)
+    return order
+
+
+# --- actions ---------------------------------------------------------------
+
+def _act(*, order_id, action, by, note="", data=None, check=None, effects=None, **kwargs) -> WorkOrder:
+    """Lock, authorise, transition, save, record, then deadline effects.
+    `check(order)` validates input against the locked order; `effects(order,
+    at)` moves deadlines. Caller passes the transition's keyword arguments."""
+    with transaction.atomic():
+        order = WorkOrder.objects.select_for_update(of=("self",)).select_related("customer", "category", "region").get(pk=order_id)
+        if not user_may_take(by, order, action):
+            raise PermissionDenied()
+        method = getattr(order, ACTIONS[action])
+        if not can_proceed(method):
+            raise InvalidTransition(action=action, state=order.state, allowed=actions_allowed_in(order.state))
+        if check:
+            check(order)
+        from_state = order.state
+        at = timezone.now()
+        method(**kwargs)
+        order.save()
+        _record(order=order, action=action, from_state=from_state, by=by, at=at, note=note, data=data)
+        if effects:
+            effects(order, at)
+    return order
+
+
+def _require_text(value, field):
+    if not (value or "").strip():
+        raise ValidationFailed(_("This field may not be blank."), field=field)
+    return value.strip()
+
+
+def work_order_dispatch(*, order_id, technician, by, note="") -> WorkOrder:
+    def check(order):
+        reason = technician_ineligibility(technician=technician, category=order.category)
+        if reason:
+            raise ValidationFailed(reason, field="technician")
+
+    return _act(order_id=order_id, action="dispatch", by=by, note=note, check=check,
+                data={"technician": technician.pk, "technician_username": technician.user.username},
+                technician=technician, at=timezone.now())
+
+
+def work_order_decline(*, order_id, by, reason) -> WorkOrder:
+    reason = _require_text(reason, "reason")
+    return _act(order_id=order_id, action="decline", by=by, note=reason)
+
+
+def work_order_accept(*, order_id, by, note="") -> WorkOrder:
+    return _act(order_id=order_id, action="accept", by=by, note=note)
+
+
+def work_order_schedule(*, order_id, by, appointment_at, note="") -> WorkOrder:
+    if appointment_at is None:
+        raise ValidationFailed(_("This field is required."), field="appointment_at")
+    return _act(order_id=order_id, action="schedule", by=by, note=note,
+                data={"appointment_at": appointment_at.isoformat()}, appointment_at=appointment_at,
+                effects=lambda order, at: deadline_meet(subject=order, kinds=["respond"], at=at))
+
+
+def work_order_check_in(*, order_id, by, note="") -> WorkOrder:
+    return _act(order_id=order_id, action="check-in", by=by, note=note, at=timezone.now(),
+                effects=lambda order, at: deadline_meet(subject=order, kinds=["respond", "arrive"], at=at))
+
+
+def work_order_resolve(*, order_id, by, resolution) -> WorkOrder:
+    resolution = _require_text(resolution, "resolution")
+    return _act(order_id=order_id, action="resolve", by=by, note=resolution, resolution=resolution, at=timezone.now())
+
+
+def work_order_take_back(*, order_id, by, promised_by, note="") -> WorkOrder:
+    """seeds/004: promise a completion time at most 3 days ahead."""
+    now = timezone.now()
+    max_days = settings.SERVICEDESK["TAKE_BACK_MAX_DAYS"]
+    if promised_by is None:
+        raise ValidationFailed(_("This field is required."), field="promised_by")
+    if promised_by <= now:
+        raise ValidationFailed(_("The promised time must be in the future."), field="promised_by")
+    if promised_by > now + datetime.timedelta(days=max_days):
+        raise ValidationFailed(
+            _("A take-back may promise at most %(days)d days ahead.") % {"days": max_days}, field="promised_by"
+        )
+    return _act(order_id=order_id, action="take-back", by=by, note=note,
+                data={"promised_by": promised_by.isoformat()}, promised_by=promised_by,
+                effects=lambda order, at: deadline_start(subject=order, kind="repair", start=at, due_at=promised_by))
+
+
+def work_order_return(*, order_id, by, resolution) -> WorkOrder:
+    resolution = _require_text(resolution, "resolution")
+    return _act(order_id=order_id, action="return", by=by, note=resolution, resolution=resolution, at=timezone.now(),
+                effects=lambda order, at: deadline_meet(subject=order, kinds=["repair"], at=at))
+
+
+def work_order_sign_off(*, order_id, by, signed_by, satisfaction) -> WorkOrder:
+    signed_by = _require_text(signed_by, "signed_by")
+    if satisfaction is None or not (1 <= int(satisfaction) <= 5):
+        raise ValidationFailed(_("Satisfaction is a score from 1 to 5."), field="satisfaction")
+
+    def effects(order, at):
+        # seeds/002: return visit within one week after install or repair.
+        deadline_start(subject=order, kind="follow_up", start=at, attributes=_deadline_attributes(order))
+
+    return _act(order_id=order_id, action="sign-off", by=by, note=signed_by,
+                data={"signed_by": signed_by, "satisfaction": int(satisfaction)},
+                signed_by=signed_by, satisfaction=int(satisfaction), at=timezone.now(), effects=effects)
+
+
+def work_order_close(*, order_id, by, note="") -> WorkOrder:
+    return _act(order_id=order_id, action="close", by=by, note=note, at=timezone.now(),
+                effects=lambda order, at: deadline_meet(subject=order, kinds=["follow_up"], at=at))
+
+
+def work_order_cancel(*, order_id, by, reason) -> WorkOrder:
+    reason = _require_text(reason, "reason")
+    return _act(order_id=order_id, action="cancel", by=by, note=reason, reason=reason,
+                effects=lambda order, at: deadline_cancel_open(subject=order, at=at))
+
+
+def work_order_revisit(*, order_id, by, description) -> WorkOrder:
+    """seeds/003: the same fault again. The original counts as a repeat
+    repair; the revisit is a new, linked, free order."""
+    description = _require_text(description, "description")
+    with transaction.atomic():
+        original = _act(order_id=order_id, action="revisit", by=by, note=description)
+        kind = original.kind if original.kind in (WorkOrder.Kind.REPAIR, WorkOrder.Kind.EMERGENCY) else WorkOrder.Kind.REPAIR
+        new = _create(
+            by=by, kind=kind, customer=original.customer, description=description, reported_at=timezone.now(),
+            product=original.product, partner=original.partner, external_ref="",
+            address=original.address.text if original.address_id else "", revisit_of=original, now=timezone.now(),
+        )
+    return new
+
+
+ACTION_SERVICES = {
+    "dispatch": work_order_dispatch,
+    "decline": work_order_decline,
+    "accept": work_order_accept,
+    "schedule": work_order_schedule,
+    "check-in": work_order_check_in,
+    "resolve": work_order_resolve,
+    "take-back": work_order_take_back,
+    "return": work_order_return,
+    "sign-off": work_order_sign_off,
+    "close": work_order_close,
+    "cancel": work_order_cancel,
+    "revisit": work_order_revisit,
+}
