@@ -160,6 +160,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name "kind": name their enums (check --deploy warns otherwise).
+    "ENUM_NAME_OVERRIDES": {
+        "WorkOrderKindEnum": "tickets.models.WorkOrder.Kind",
+        "UnitKindEnum": "servicedesk.accounts.models.Unit.Kind",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------

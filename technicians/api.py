@@ -4,6 +4,7 @@ from rest_framework import serializers, viewsets
 from servicedesk.accounts.roles import Role
 from servicedesk.core.errors import PermissionDenied
 
+from .models import Technician
 from .selectors import technicians_list
 
 
@@ -35,6 +36,7 @@ STAFF = {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.HANDLE
 class TechnicianViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TechnicianSerializer
     filterset_class = TechnicianFilter
+    queryset = Technician.objects.none()  # for the schema generator; get_queryset answers requests
 
     def get_queryset(self):
         if not self.request.user.has_role(*STAFF):
