@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "servicedesk.accounts",
     "servicedesk.customers",
     "servicedesk.deadlines",
+    "servicedesk.notifications",
     "technicians",
     "tickets",
 ]

@@ -129,6 +129,26 @@ class WorkOrder(FSMModelMixin, models.Model):
     def is_open(self):
         return self.state in self.OPEN_STATES
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        try:
+            return reverse("work-order-detail", args=[self.pk])
+        except Exception:  # noqa: BLE001 - pages not routed (API-only deployment)
+            return f"/api/v1/work-orders/{self.pk}/"
+
+    # --- for the deadline engine (servicedesk.deadlines.escalation) ----------
+
+    @classmethod
+    def deadline_subjects(cls, ids):
+        return cls.objects.select_related("technician__user", "technician__station").in_bulk(ids)
+
+    def deadline_responsible(self):
+        """(unit, assignee) whose supervisors hear of a late deadline."""
+        if self.technician_id:
+            return self.technician.station_id, self.technician.user
+        return None, None
+
     # --- transitions: fields only (style.md habit 2) -------------------------
 
     @transition(field=state, source=[State.RECEIVED, State.DISPATCHED], target=State.DISPATCHED)

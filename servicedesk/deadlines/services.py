@@ -1,12 +1,17 @@
-"""Starting, meeting and closing deadlines. Callers are services of the
-state machines, inside their transaction and holding their object's row lock."""
+"""Starting, meeting, pausing and closing deadlines. Callers are services of
+the state machines, inside their transaction and holding their object's row
+lock."""
 
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Deadline, SlaPolicy
+from servicedesk.core.errors import ValidationFailed
+
+from .models import Deadline, DeadlinePause, SlaPolicy, default_ladder
 
 
 def policy_for(*, subject, kind: str, attributes: dict) -> SlaPolicy | None:
@@ -17,50 +22,126 @@ def policy_for(*, subject, kind: str, attributes: dict) -> SlaPolicy | None:
     return None
 
 
+def ladder_for(policy: SlaPolicy | None) -> dict:
+    return policy.ladder() if policy is not None else {s.level: s for s in default_ladder()}
+
+
+def next_step_at(deadline: Deadline, ladder: dict) -> datetime.datetime | None:
+    """When the sweep must next look at this deadline: the warning point if
+    not yet warned and not yet due, else the due time of the next level."""
+    if deadline.escalation_level == 0 and deadline.warned_at is None and deadline.warn_at is not None:
+        return deadline.warn_at
+    step = ladder.get(deadline.escalation_level + 1)
+    return deadline.due_at + step.after if step is not None else None
+
+
 def deadline_start(
     *, subject, kind: str, start: datetime.datetime, attributes: dict | None = None,
     due_at: datetime.datetime | None = None,
 ) -> Deadline:
-    """Open a deadline of `kind` on `subject`. Without an explicit due_at the
-    matching SLA policy decides; a missing policy is a configuration error."""
-    policy = None
+    """Open a deadline of `kind` on `subject`. The matching SLA policy decides
+    the due time unless an explicit due_at is given (a promise, e.g. the
+    take-back's promised_by); the policy's warning point and ladder apply
+    either way. A missing policy for a policy-timed deadline is a
+    configuration error."""
+    policy = policy_for(subject=subject, kind=kind, attributes=attributes or {})
     if due_at is None:
-        policy = policy_for(subject=subject, kind=kind, attributes=attributes or {})
         if policy is None:
             raise LookupError(_("No active SLA policy for %(kind)s deadlines of %(subject)s.")
                               % {"kind": kind, "subject": subject._meta.label_lower})
         due_at = policy.due_from(start)
-    return Deadline.objects.create(
-        content_type=ContentType.objects.get_for_model(subject),
-        object_id=subject.pk,
-        kind=kind,
-        policy=policy,
-        started_at=start,
-        due_at=due_at,
-        next_escalation_at=due_at,
+    warn_at = policy.warn_at(start, due_at) if policy is not None else None
+    deadline = Deadline(
+        content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk, kind=kind, policy=policy,
+        started_at=start, due_at=due_at, warn_at=warn_at,
     )
+    deadline.next_escalation_at = next_step_at(deadline, ladder_for(policy))
+    deadline.save()
+    return deadline
 
 
-def _open(subject, kinds):
-    return Deadline.objects.filter(
-        content_type=ContentType.objects.get_for_model(subject),
-        object_id=subject.pk,
-        kind__in=kinds,
-        met_at__isnull=True,
-        cancelled_at__isnull=True,
-    )
-
-
-def deadline_meet(*, subject, kinds, at: datetime.datetime) -> int:
-    """Mark the open deadlines of these kinds met at `at`."""
-    return _open(subject, kinds).update(met_at=at, next_escalation_at=None)
-
-
-def deadline_cancel_open(*, subject, at: datetime.datetime, kinds=None) -> int:
+def open_deadlines(subject, kinds=None):
     qs = Deadline.objects.filter(
         content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk,
         met_at__isnull=True, cancelled_at__isnull=True,
     )
-    if kinds is not None:
-        qs = qs.filter(kind__in=kinds)
-    return qs.update(cancelled_at=at, next_escalation_at=None)
+    return qs.filter(kind__in=kinds) if kinds is not None else qs
+
+
+def deadline_meet(*, subject, kinds, at: datetime.datetime) -> int:
+    """Mark the open deadlines of these kinds met at `at` (a pause still open
+    is ended with them)."""
+    qs = open_deadlines(subject, kinds)
+    DeadlinePause.objects.filter(deadline__in=qs, ended_at__isnull=True).update(ended_at=at)
+    return qs.update(met_at=at, next_escalation_at=None, paused_at=None)
+
+
+def deadline_cancel_open(*, subject, at: datetime.datetime, kinds=None) -> int:
+    qs = open_deadlines(subject, kinds)
+    DeadlinePause.objects.filter(deadline__in=qs, ended_at__isnull=True).update(ended_at=at)
+    return qs.update(cancelled_at=at, next_escalation_at=None, paused_at=None)
+
+
+def deadlines_pause(*, subject, by, reason: str, at: datetime.datetime | None = None, kinds=None) -> list[Deadline]:
+    """The customer asked to postpone: stop the clocks of the subject's open
+    deadlines (issue 3, item 4). The reason and who set it are kept."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Give the reason for the pause."), field="reason")
+    at = at or timezone.now()
+    with transaction.atomic():
+        rows = list(open_deadlines(subject, kinds).select_for_update().filter(paused_at__isnull=True))
+        if not rows:
+            raise ValidationFailed(_("There is no running deadline to pause."), field="deadlines")
+        for d in rows:
+            DeadlinePause.objects.create(deadline=d, started_at=at, reason=reason, by=by)
+            d.paused_at = at
+            d.next_escalation_at = None
+        Deadline.objects.bulk_update(rows, ["paused_at", "next_escalation_at"])
+    return rows
+
+
+def deadlines_resume(*, subject, by, at: datetime.datetime | None = None) -> list[Deadline]:
+    """Restart paused clocks: each due time (and warning point not yet passed)
+    moves by the paused duration."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        rows = list(open_deadlines(subject).select_for_update().filter(paused_at__isnull=False).select_related("policy"))
+        if not rows:
+            raise ValidationFailed(_("No deadline is paused."), field="deadlines")
+        for d in rows:
+            paused = max(at - d.paused_at, datetime.timedelta(0))
+            DeadlinePause.objects.filter(deadline=d, ended_at__isnull=True).update(ended_at=at, resumed_by=by)
+            d.paused_seconds += int(paused.total_seconds())
+            d.due_at += paused
+            if d.warn_at is not None and d.warned_at is None:
+                d.warn_at += paused
+            d.paused_at = None
+            d.next_escalation_at = next_step_at(d, ladder_for(d.policy))
+        Deadline.objects.bulk_update(rows, ["paused_seconds", "due_at", "warn_at", "paused_at", "next_escalation_at"])
+    return rows
+
+
+def policy_recompute_open(*, policy: SlaPolicy, batch_size: int = 1000) -> int:
+    """After a policy changed: recompute the due time of its open deadlines,
+    in batches (each its own transaction). Levels already reached stay."""
+    ladder = ladder_for(policy)
+    done = 0
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Deadline.objects.select_for_update(skip_locked=True)
+                .filter(policy=policy, met_at__isnull=True, cancelled_at__isnull=True, id__gt=last_id)
+                .order_by("id")[:batch_size]
+            )
+            if not rows:
+                return done
+            for d in rows:
+                d.due_at = policy.due_from(d.started_at) + datetime.timedelta(seconds=d.paused_seconds)
+                d.warn_at = policy.warn_at(d.started_at, d.due_at)
+                if d.paused_at is None:
+                    d.next_escalation_at = next_step_at(d, ladder)
+            Deadline.objects.bulk_update(rows, ["due_at", "warn_at", "next_escalation_at"])
+            done += len(rows)
+            last_id = rows[-1].id

@@ -1,0 +1,200 @@
+"""The escalation sweep (issue 3, item 5; contract: Escalation).
+
+Takes the open deadlines whose next step is due through the partial index
+`deadline_sweep`, with SELECT ... FOR UPDATE SKIP LOCKED in batches, so any
+number of sweeps can run at once without waiting on each other. For each it
+writes one Escalation row per level (the unique constraint on (deadline,
+level) is the proof of "once") and the notifications, in the same transaction
+as the level change; e-mail goes out after commit. A worker killed mid-batch
+rolls the whole batch back, and the next sweep takes it again.
+"""
+
+import dataclasses
+import datetime
+import logging
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from servicedesk.accounts.models import Unit, User
+from servicedesk.accounts.roles import Role
+from servicedesk.notifications.models import EmailDelivery, Notification
+
+from .models import Deadline, Escalation, EscalationStep
+from .services import ladder_for, next_step_at
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class SweepResult:
+    warnings: int = 0
+    escalations: int = 0
+    notifications: int = 0
+    batches: int = 0
+
+    def __add__(self, other):
+        return SweepResult(*(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other))))
+
+
+def sweep(*, now: datetime.datetime | None = None, batch_size: int = 500, max_batches: int | None = None) -> SweepResult:
+    """Take every step that is due by `now`, batch after batch, until none is
+    left (or max_batches). Safe to run concurrently and to kill."""
+    now = now or timezone.now()
+    total = SweepResult()
+    while max_batches is None or total.batches < max_batches:
+        result = sweep_batch(now=now, batch_size=batch_size)
+        if result is None:
+            break
+        total = total + result
+    return total
+
+
+def due_steps(now):
+    return Deadline.objects.filter(
+        met_at__isnull=True, cancelled_at__isnull=True, next_escalation_at__isnull=False, next_escalation_at__lte=now,
+    )
+
+
+def sweep_batch(*, now, batch_size=500) -> SweepResult | None:
+    from servicedesk.notifications.services import enqueue_after_commit
+    from servicedesk.notifications.tasks import deliver_batch
+
+    with transaction.atomic():
+        rows = list(
+            due_steps(now).select_for_update(skip_locked=True, of=("self",))
+            .select_related("policy").order_by("next_escalation_at")[:batch_size]
+        )
+        if not rows:
+            return None
+        ladders = {}
+        escalations = []
+        for d in rows:
+            ladder = ladders.get(d.policy_id)
+            if ladder is None:
+                ladder = ladders[d.policy_id] = ladder_for(d.policy)
+            if d.escalation_level == 0 and d.warned_at is None and d.warn_at is not None and now < d.due_at:
+                level, target = 0, ""
+                d.warned_at = now
+            else:
+                level = d.escalation_level + 1
+                step = ladder.get(level)
+                if step is None:  # the ladder ended (a policy changed under it)
+                    d.next_escalation_at = None
+                    continue
+                target = step.target
+                d.escalation_level = level
+            d.next_escalation_at = next_step_at(d, ladder)
+            escalations.append(Escalation(deadline=d, level=level, at=now, due_at=d.due_at, target=target))
+        Deadline.objects.bulk_update(rows, ["escalation_level", "warned_at", "next_escalation_at"])
+        Escalation.objects.bulk_create(escalations)  # unique (deadline, level): a second write fails loudly
+        notes, delivery_ids = _notify(escalations)
+        if delivery_ids:
+            enqueue_after_commit(deliver_batch, delivery_ids)
+    warnings = sum(1 for e in escalations if e.level == 0)
+    return SweepResult(warnings=warnings, escalations=len(escalations) - warnings, notifications=notes, batches=1)
+
+
+# --- who is told ------------------------------------------------------------------
+
+
+def _subjects(escalations):
+    """Load the objects behind the deadlines, one query per kind of object.
+    A model may offer `deadline_subjects(ids)` to load what it needs."""
+    by_type = {}
+    for e in escalations:
+        by_type.setdefault(e.deadline.content_type_id, set()).add(e.deadline.object_id)
+    subjects = {}
+    for ct_id, ids in by_type.items():
+        model = ContentType.objects.get_for_id(ct_id).model_class()
+        loader = getattr(model, "deadline_subjects", None)
+        objs = loader(ids) if loader else model.objects.in_bulk(ids)
+        for pk, obj in objs.items():
+            subjects[(ct_id, pk)] = obj
+    return subjects
+
+
+def _unit_chain(unit_id, units):
+    chain = []
+    while unit_id is not None and unit_id in units and unit_id not in chain:
+        chain.append(unit_id)
+        unit_id = units[unit_id].parent_id
+    return chain
+
+
+class _Recipients:
+    """Users to notify per target, nearest unit first, cached for a batch."""
+
+    def __init__(self):
+        self.units = {u.pk: u for u in Unit.objects.all()}
+        self.by_role = {}
+        for user in User.objects.filter(is_active=True, groups__name__in=[Role.SUPERVISOR, Role.MANAGER]).prefetch_related("groups"):
+            for role in user.roles & {Role.SUPERVISOR, Role.MANAGER}:
+                self.by_role.setdefault(role, []).append(user)
+        self.cache = {}
+
+    def _nearest(self, role, unit_id):
+        people = self.by_role.get(role, [])
+        for uid in _unit_chain(unit_id, self.units):
+            found = [u for u in people if u.unit_id == uid]
+            if found:
+                return found
+        return people
+
+    def for_target(self, target, unit_id, assignee):
+        key = (target, unit_id, assignee.pk if assignee else None)
+        if key not in self.cache:
+            if target == "":  # warning: the assignee, else the supervisors
+                users = [assignee] if assignee else self._nearest(Role.SUPERVISOR, unit_id)
+            elif target == EscalationStep.Target.SUPERVISOR:
+                users = self._nearest(Role.SUPERVISOR, unit_id)
+            elif target == EscalationStep.Target.MANAGER:
+                users = self._nearest(Role.MANAGER, unit_id)
+            else:  # leadership: managers at headquarters, else every manager
+                hq = [u for u in self.by_role.get(Role.MANAGER, [])
+                      if u.unit_id and self.units.get(u.unit_id) and self.units[u.unit_id].kind == Unit.Kind.HEADQUARTERS]
+                users = hq or self.by_role.get(Role.MANAGER, [])
+            self.cache[key] = users
+        return self.cache[key]
+
+
+def _describe(subject, deadline, level):
+    label = str(subject) if subject is not None else f"#{deadline.object_id}"
+    if level == 0:
+        title = _("Due soon: %(subject)s, %(kind)s at %(due)s") % {
+            "subject": label, "kind": deadline.kind, "due": timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M")}
+    else:
+        title = _("Overdue (level %(level)d): %(subject)s, %(kind)s was due %(due)s") % {
+            "level": level, "subject": label, "kind": deadline.kind,
+            "due": timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M")}
+    url = subject.get_absolute_url() if hasattr(subject, "get_absolute_url") else ""
+    return title, url
+
+
+def _notify(escalations) -> tuple[int, list[int]]:
+    if not escalations:
+        return 0, []
+    subjects = _subjects(escalations)
+    recipients = _Recipients()
+    notes = []
+    for e in escalations:
+        d = e.deadline
+        subject = subjects.get((d.content_type_id, d.object_id))
+        unit_id, assignee = None, None
+        if subject is not None and hasattr(subject, "deadline_responsible"):
+            unit_id, assignee = subject.deadline_responsible()
+        title, url = _describe(subject, d, e.level)
+        for user in recipients.for_target(e.target, unit_id, assignee):
+            notes.append(Notification(recipient=user, title=title[:200], url=url, escalation=e))
+    Notification.objects.bulk_create(notes)
+    if notes and notes[0].pk is None:  # a backend that does not return ids
+        notes = list(Notification.objects.filter(escalation__in=escalations).select_related("recipient"))
+    deliveries = [EmailDelivery(notification=n, to=n.recipient.email) for n in notes if n.recipient.email]
+    EmailDelivery.objects.bulk_create(deliveries)
+    ids = [d.pk for d in deliveries if d.pk is not None]
+    if deliveries and not ids:
+        ids = list(EmailDelivery.objects.filter(notification__escalation__in=escalations).values_list("pk", flat=True))
+    return len(notes), ids

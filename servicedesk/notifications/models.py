@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    """An in-app inbox entry. Escalations, class rises and the like write
+    these in the same transaction as the event that causes them."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    escalation = models.ForeignKey(
+        "deadlines.Escalation", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications",
+        verbose_name=_("escalation"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(fields=["recipient"], name="notification_unread", condition=Q(read_at__isnull=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["escalation", "recipient"], condition=Q(escalation__isnull=False),
+                name="notification_once_per_escalation_recipient",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class EmailDelivery(models.Model):
+    """The e-mail copy of a notification. Written with the notification,
+    delivered by a Celery task after commit, retried with backoff; a periodic
+    task re-queues pending rows whose queueing was lost (broker down), so none
+    is lost; the row lock and `sent_at` keep it from being sent twice."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    notification = models.OneToOneField(
+        Notification, on_delete=models.CASCADE, related_name="email", verbose_name=_("notification")
+    )
+    to = models.EmailField(_("to"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail delivery")
+        verbose_name_plural = _("e-mail deliveries")
+        indexes = [models.Index(fields=["created_at"], name="email_pending", condition=Q(state="pending"))]

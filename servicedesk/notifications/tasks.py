@@ -1,0 +1,68 @@
+import datetime
+
+from celery import shared_task
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from .models import EmailDelivery
+
+MAX_ATTEMPTS = 8
+
+
+@shared_task(bind=True, name="notifications.deliver_email", max_retries=MAX_ATTEMPTS, acks_late=True)
+def deliver_email(self, delivery_id):
+    """Send one e-mail. Idempotent: the row lock serialises two runs, and a
+    delivery already sent is not sent again."""
+    with transaction.atomic():
+        delivery = (
+            EmailDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("notification").filter(pk=delivery_id, state=EmailDelivery.State.PENDING).first()
+        )
+        if delivery is None:
+            return "skipped"
+        delivery.attempts += 1
+        note = delivery.notification
+        try:
+            send_mail(note.title, f"{note.body}\n\n{note.url}".strip(), None, [delivery.to])
+        except Exception as exc:  # noqa: BLE001 - SMTP errors of every kind are retried
+            delivery.last_error = repr(exc)[:1000]
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.state = EmailDelivery.State.FAILED
+            delivery.save(update_fields=["attempts", "last_error", "state"])
+            failed = True
+        else:
+            delivery.state = EmailDelivery.State.SENT
+            delivery.sent_at = timezone.now()
+            delivery.save(update_fields=["attempts", "state", "sent_at"])
+            failed = False
+    if failed and delivery.state == EmailDelivery.State.PENDING:
+        raise self.retry(countdown=min(3600, 30 * 2 ** (delivery.attempts - 1)))
+    return "sent" if not failed else "failed"
+
+
+@shared_task(name="notifications.redeliver_pending")
+def redeliver_pending(older_than_seconds=120, limit=500):
+    """Re-queue deliveries still pending after a while (their queueing was
+    lost, e.g. the broker was down when they were written)."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    ids = list(
+        EmailDelivery.objects.filter(state=EmailDelivery.State.PENDING, created_at__lt=cutoff)
+        .order_by("created_at").values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        deliver_email.apply_async(args=[pk], countdown=0)
+    return len(ids)
+
+
+@shared_task(name="notifications.deliver_batch", acks_late=True)
+def deliver_batch(delivery_ids):
+    """Deliver a sweep's e-mails; each one that fails is retried on its own."""
+    sent = 0
+    for pk in delivery_ids:
+        try:
+            if deliver_email.run(pk) == "sent":
+                sent += 1
+        except Exception:  # noqa: BLE001 - retried individually below
+            deliver_email.apply_async(args=[pk], countdown=30)
+    return sent
