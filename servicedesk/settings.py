@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "servicedesk.core.context_processors.roles",
+                "servicedesk.notifications.context_processors.unread",
             ],
         },
     },

@@ -45,5 +45,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("servicedesk.deadlines.urls")),
+    path("", include("servicedesk.notifications.urls")),
     path("", include("tickets.urls")),
 ]

@@ -1,0 +1,23 @@
+from django.utils.translation import gettext_lazy as _
+
+# Every deadline kind of the contract, for people to read.
+DEADLINE_KINDS = {
+    "respond": _("Respond"),
+    "arrive": _("Arrive on site"),
+    "repair": _("Depot repair"),
+    "follow_up": _("Follow-up"),
+    "register": _("Register complaint"),
+    "reply": _("Reply to customer"),
+    "overall": _("Overall complaint"),
+    "return_visit": _("Return visit"),
+    "acknowledge": _("Acknowledge to sales"),
+    "answer": _("Answer within 3 rings"),
+    "callback": _("Call back"),
+}
+LEVELS = {0: _("Warning"), 1: _("Level 1: supervisor"), 2: _("Level 2: manager"), 3: _("Level 3: leadership")}
+SUBJECTS = {"workorder": _("Work order"), "complaint": _("Complaint"), "call": _("Call"), "callback": _("Callback"),
+            "returnrequest": _("Return")}
+
+
+def kind_label(kind):
+    return DEADLINE_KINDS.get(kind, kind)
