@@ -1,6 +1,7 @@
 import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +25,8 @@ def deliver_email(self, delivery_id):
         delivery.attempts += 1
         note = delivery.notification
         try:
-            send_mail(note.title, f"{note.body}\n\n{note.url}".strip(), None, [delivery.to])
+            link = f"{settings.SITE_URL}{note.url}" if note.url.startswith("/") else note.url
+            send_mail(note.title, f"{note.body}\n\n{link}".strip(), None, [delivery.to])
         except Exception as exc:  # noqa: BLE001 - SMTP errors of every kind are retried
             delivery.last_error = repr(exc)[:1000]
             if delivery.attempts >= MAX_ATTEMPTS:
