@@ -196,7 +196,7 @@ def test_the_example_env_file_names_only_variables_compose_uses():
     example = (REPO / "docker" / "env.example").read_text()
     named = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", example, flags=re.M))
     assert named <= used
-    assert {"SECRET_KEY", "POSTGRES_PASSWORD", "ALLOWED_HOSTS"} <= named
+    assert {"SECRET_KEY", "POSTGRES_PASSWORD", "ALLOWED_HOSTS", "SITE_URL"} <= named
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
@@ -318,6 +318,7 @@ INTERPOLATION_VALUES = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "POSTGRES_PASSWORD": "unused-here",
     "ALLOWED_HOSTS": "example.com",
+    "SITE_URL": "https://example.com",
 }
 
 
