@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "servicedesk.notifications",
     "technicians",
     "tickets",
+    "complaints",
 ]
 
 MIDDLEWARE = [
@@ -232,4 +233,6 @@ SERVICEDESK = {
     "TAKE_BACK_MAX_DAYS": int(os.environ.get("TAKE_BACK_MAX_DAYS", "3")),
     # api-contract: reported_at more than 5 minutes ahead is refused.
     "FUTURE_TOLERANCE_SECONDS": 300,
+    # api-contract: a second complaint of the same customer within 90 days is class 2.
+    "COMPLAINT_REPEAT_DAYS": int(os.environ.get("COMPLAINT_REPEAT_DAYS", "90")),
 }

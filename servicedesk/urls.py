@@ -8,12 +8,15 @@ from rest_framework.routers import DefaultRouter
 
 from servicedesk.accounts.api import MeView, UnitViewSet
 from technicians.api import TechnicianViewSet
+from complaints.api import ComplaintViewSet, FindingViewSet
 from tickets.api import WorkOrderViewSet
 
 router = DefaultRouter()
 router.register("work-orders", WorkOrderViewSet, basename="work-order")
 router.register("technicians", TechnicianViewSet, basename="technician")
 router.register("units", UnitViewSet, basename="unit")
+router.register("complaints", ComplaintViewSet, basename="complaint")
+router.register("findings", FindingViewSet, basename="finding")
 
 
 class TokenView(ObtainAuthToken):

@@ -45,6 +45,17 @@ class Unit(models.Model):
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="units", verbose_name=_("region")
     )
+    class Responsibility(models.TextChoices):
+        # seeds/004: assign responsibility by type of complaint.
+        QUALITY = "quality", _("Product quality")
+        LOGISTICS = "logistics", _("Transport")
+        MANAGEMENT = "management", _("Contract disputes")
+        CUSTOMER_SERVICE = "customer_service", _("Customer service")
+
+    responsibility = models.CharField(
+        _("responsible for"), max_length=20, choices=Responsibility.choices, blank=True,
+        help_text=_("Which complaints this unit is suggested for when they are forwarded."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -94,8 +94,9 @@ class Command(BaseCommand):
         for slug, name in CATEGORIES:
             cats[slug], _ = ProductCategory.objects.update_or_create(slug=slug, defaults={"name": name, "active": True})
 
-        def unit(name, kind, parent=None, region=None):
-            obj, _ = Unit.objects.update_or_create(name=name, defaults={"kind": kind, "parent": parent, "region": region})
+        def unit(name, kind, parent=None, region=None, responsibility=""):
+            obj, _ = Unit.objects.update_or_create(
+                name=name, defaults={"kind": kind, "parent": parent, "region": region, "responsibility": responsibility})
             return obj
 
         hq = unit("总部 Headquarters", Unit.Kind.HEADQUARTERS)
@@ -103,11 +104,11 @@ class Command(BaseCommand):
         station = unit("朝阳服务站 Chaoyang station", Unit.Kind.STATION, branch, regions["bj-chaoyang"])
         station2 = unit("浦东服务站 Pudong station", Unit.Kind.STATION, hq, regions["sh-pudong"])
         call_center = unit("客服中心 Call center", Unit.Kind.CALL_CENTER, hq)
-        quality = unit("质量部 Quality department", Unit.Kind.HANDLING_UNIT, hq)
-        unit("物流部 Logistics", Unit.Kind.HANDLING_UNIT, hq)
-        unit("经营管理部 Management", Unit.Kind.HANDLING_UNIT, hq)
-        unit("朝阳服务站（投诉处理）Chaoyang station complaints", Unit.Kind.HANDLING_UNIT, station)
-        cs = unit("客户服务部 Customer service", Unit.Kind.DEPARTMENT, hq)
+        R = Unit.Responsibility
+        quality = unit("质量部 Quality department", Unit.Kind.HANDLING_UNIT, hq, responsibility=R.QUALITY)
+        unit("物流部 Logistics", Unit.Kind.DEPARTMENT, hq, responsibility=R.LOGISTICS)
+        unit("经营管理部 Management", Unit.Kind.DEPARTMENT, hq, responsibility=R.MANAGEMENT)
+        cs = unit("客户服务部 Customer service", Unit.Kind.DEPARTMENT, hq, responsibility=R.CUSTOMER_SERVICE)
 
         acme, _ = Partner.objects.update_or_create(code="acme-appliances", defaults={"name": "Acme 家电 Appliances"})
         dealer, _ = Partner.objects.update_or_create(code="dealer-two", defaults={"name": "二号经销商 Dealer Two"})

@@ -1,0 +1,343 @@
+"""Writes on complaints: the loop of seeds/000 on the deadline engine. Each
+action locks the row, checks who may take it (complaints.selectors), runs
+the transition, records history and moves deadlines in one transaction."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from servicedesk.accounts.models import Unit, User
+from servicedesk.accounts.roles import Role
+from servicedesk.accounts.selectors import leadership, nearest_with_role, users_with_role
+from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from servicedesk.customers.models import Customer
+from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
+from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, deadline_start
+from servicedesk.notifications.services import notifications_create
+
+from .models import ACTIONS, CaseStudy, Complaint, ComplaintEvent, Finding, actions_allowed_in
+from .selectors import repeat_window, user_may_create_complaints, user_may_take
+
+
+def _record(*, complaint, action, from_state, by, at, note="", data=None):
+    return ComplaintEvent.objects.create(
+        complaint=complaint, action=action, from_state=from_state, to_state=complaint.state, by=by, at=at,
+        note=note or "", data=data or {},
+    )
+
+
+def _attributes(complaint):
+    return {"category": complaint.category, "source": complaint.source, "complaint_class": complaint.complaint_class,
+            "vip": complaint.customer.vip}
+
+
+def _notify_class(complaint, level, reason):
+    """domain.md section 4 (seeds/002): class 2 informs the department
+    manager; class 3 is reported at once to the CS manager and leadership."""
+    managers = nearest_with_role(Role.MANAGER, complaint.accepting_unit_id)
+    recipients = managers + (leadership() if level == 3 else [])
+    title = _("Complaint %(number)s is class %(level)d: %(reason)s") % {
+        "number": complaint.number, "level": level, "reason": reason}
+    notifications_create(recipients=recipients, title=title, body=complaint.description[:500],
+                         url=complaint.get_absolute_url())
+
+
+def _class_on_receipt(*, customer, media, external, received_at, exclude_pk=None):
+    """The contract's rule: 3 when media; 2 when external or the same customer
+    has another complaint within the repeat window; else 1."""
+    if media:
+        return 3, _("The complaint has reached the media.")
+    if external:
+        return 2, _("The customer wants to complain outside the company.")
+    others = Complaint.objects.filter(customer=customer, received_at__gte=received_at - repeat_window())
+    if exclude_pk:
+        others = others.exclude(pk=exclude_pk)
+    if others.exists():
+        return 2, _("A repeated complaint: the customer complained within the last %(days)d days.") % {
+            "days": repeat_window().days}
+    return 1, _("A first complaint.")
+
+
+def complaint_create(
+    *, by, customer, category, description, received_at=None, external=False, media=False, work_order=None,
+    cause="", source=None, technician=None, product=None, external_ref="", address="",
+) -> tuple[Complaint, bool]:
+    if not user_may_create_complaints(by):
+        raise PermissionDenied(_("Your role may not file complaints."))
+    if not (description or "").strip():
+        raise ValidationFailed(_("This field may not be blank."), field="description")
+    partner = by.partner if by.partner_id else None
+    external_ref = (external_ref or "").strip()
+    if partner and external_ref:
+        existing = Complaint.objects.filter(partner=partner, external_ref=external_ref).first()
+        if existing:
+            return existing, False
+    now = timezone.now()
+    received_at = received_at or now
+    try:
+        with transaction.atomic():
+            if isinstance(customer, Customer):
+                address_obj = address_add(customer=customer, text=address)
+            else:
+                customer, address_obj = customer_match_or_create(
+                    name=customer["name"], phone=customer["phone"], address=customer.get("address", ""))
+            # Lock the customer's file so two complaints at once see each other (class rule).
+            Customer.objects.select_for_update().filter(pk=customer.pk).first()
+            if product is not None and isinstance(product, dict):
+                product = customer_product_add(customer=customer, **product)
+            if technician is None and work_order is not None and work_order.technician_id:
+                technician = work_order.technician
+            level, reason = _class_on_receipt(customer=customer, media=media, external=external, received_at=received_at)
+            complaint = Complaint.objects.create(
+                category=category, cause=cause or "", source=source or (Complaint.Source.PARTNER if partner else Complaint.Source.PHONE),
+                complaint_class=level, class_reason=reason, external=external, media=media, customer=customer,
+                address=address_obj, product=product or (work_order.product if work_order else None), work_order=work_order,
+                technician=technician, description=description.strip(), received_at=received_at, created_by=by, owner=by,
+                accepting_unit=by.unit, partner=partner, external_ref=external_ref,
+            )
+            complaint.number = f"CP{timezone.localtime(received_at):%Y%m%d}{complaint.pk:06d}"
+            complaint.save(update_fields=["number"])
+            _record(complaint=complaint, action="create", from_state="", by=by, at=now, note=reason,
+                    data={"complaint_class": level})
+            attributes = _attributes(complaint)
+            # seeds/000: register within 1 working day, overall result within 5.
+            for kind in ("register", "overall"):
+                deadline_start(subject=complaint, kind=kind, start=received_at, attributes=attributes)
+            if complaint.source == Complaint.Source.SALES:
+                # seeds/002: feedback to the salesperson within 30 minutes.
+                deadline_start(subject=complaint, kind="acknowledge", start=received_at, attributes=attributes)
+            if level >= 2:
+                _notify_class(complaint, level, reason)
+            _raise_earlier_repeats(complaint, by=by, at=now)
+    except IntegrityError:
+        if partner and external_ref:
+            existing = Complaint.objects.filter(partner=partner, external_ref=external_ref).first()
+            if existing:
+                return existing, False
+        raise
+    return complaint, True
+
+
+def _raise_earlier_repeats(complaint, *, by, at):
+    """A later repeat raises the customer's open class-1 complaints of the
+    window to class 2 (domain.md section 4: a second or repeated complaint)."""
+    earlier = Complaint.objects.select_for_update().filter(
+        customer=complaint.customer, state__in=Complaint.OPEN_STATES, complaint_class=1,
+        received_at__gte=complaint.received_at - repeat_window(),
+    ).exclude(pk=complaint.pk)
+    for other in earlier:
+        reason = _("Repeated: the customer complained again (%(number)s).") % {"number": complaint.number}
+        other.complaint_class = 2
+        other.class_reason = reason
+        other.save(update_fields=["complaint_class", "class_reason", "updated_at"])
+        _record(complaint=other, action="escalate", from_state=other.state, by=by, at=at, note=reason,
+                data={"complaint_class": 2, "repeat": complaint.pk})
+        _notify_class(other, 2, reason)
+
+
+# --- actions ---------------------------------------------------------------------
+
+
+def _act(*, complaint_id, action, by, method=None, note="", data=None, check=None, effects=None, stamp=True,
+         **kwargs) -> Complaint:
+    """Lock, authorise, transition, save, record, then effects. `method`
+    names the transition when it differs from the action's; with `stamp` the
+    transition gets `at`, the time taken under the lock."""
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update(of=("self",)).select_related("customer").get(pk=complaint_id)
+        if not user_may_take(by, complaint, action):
+            raise PermissionDenied()
+        transition = getattr(complaint, method or ACTIONS[action])
+        if not can_proceed(transition):
+            raise InvalidTransition(action=action, state=complaint.state, allowed=actions_allowed_in(complaint.state))
+        if check:
+            check(complaint)
+        from_state = complaint.state
+        at = timezone.now()
+        transition(**kwargs, **({"at": at} if stamp else {}))
+        complaint.save()
+        _record(complaint=complaint, action=action, from_state=from_state, by=by, at=at, note=note, data=data)
+        if effects:
+            effects(complaint, at)
+    return complaint
+
+
+def _text(value, field, *, required=True):
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed(_("This field may not be blank."), field=field)
+    return value
+
+
+def complaint_forward(*, complaint_id, by, handling_unit: Unit, note="") -> Complaint:
+    if not handling_unit.active or handling_unit.kind in (Unit.Kind.CALL_CENTER, Unit.Kind.HEADQUARTERS):
+        raise ValidationFailed(_("Complaints are forwarded to a handling unit, a department or a station."),
+                               field="handling_unit")
+
+    def effects(complaint, at):
+        deadline_meet(subject=complaint, kinds=["register"], at=at)
+        # seeds/000: the handling unit replies within 3 working days of receiving the sheet.
+        deadline_start(subject=complaint, kind="reply", start=at, attributes=_attributes(complaint))
+        handlers = [u for u in users_with_role(Role.HANDLER) if u.unit_id == handling_unit.pk]
+        notifications_create(
+            recipients=handlers, url=complaint.get_absolute_url(),
+            title=_("Complaint %(number)s forwarded to %(unit)s") % {"number": complaint.number, "unit": handling_unit.name},
+        )
+
+    return _act(complaint_id=complaint_id, action="forward", by=by, note=note, effects=effects,
+                data={"handling_unit": handling_unit.pk}, handling_unit=handling_unit)
+
+
+def complaint_reply(*, complaint_id, by, result, investigation="", head_signed_by="") -> Complaint:
+    result = _text(result, "result")
+
+    def effects(complaint, at):
+        deadline_meet(subject=complaint, kinds=["reply", "overall"], at=at)
+        # seeds/000: return visit within 2 working days of getting the result back.
+        deadline_start(subject=complaint, kind="return_visit", start=at, attributes=_attributes(complaint))
+
+    return _act(complaint_id=complaint_id, action="reply", by=by, note=result, effects=effects,
+                data={"head_signed_by": head_signed_by or ""}, result=result,
+                investigation=(investigation or "").strip(), head_signed_by=(head_signed_by or "").strip(), replier=by)
+
+
+def complaint_return_visit(*, complaint_id, by, satisfied: bool, note="") -> Complaint:
+    if satisfied is None:
+        raise ValidationFailed(_("This field is required."), field="satisfied")
+    note = (note or "").strip()
+    if satisfied:
+        return _act(complaint_id=complaint_id, action="return-visit", by=by, note=note, data={"satisfied": True},
+                    effects=lambda c, at: deadline_meet(subject=c, kinds=["return_visit"], at=at),
+                    satisfied=True, note_text=note)
+
+    def disputed(complaint, at):
+        # seeds/000 step 3: the handling unit is told at once; a new reply clock runs.
+        deadline_meet(subject=complaint, kinds=["return_visit"], at=at)
+        deadline_start(subject=complaint, kind="reply", start=at, attributes=_attributes(complaint))
+        handlers = [u for u in users_with_role(Role.HANDLER) if u.unit_id == complaint.handling_unit_id]
+        notifications_create(
+            recipients=handlers, url=complaint.get_absolute_url(),
+            title=_("Complaint %(number)s: the customer disputes the result") % {"number": complaint.number},
+            body=note,
+        )
+
+    return _act(complaint_id=complaint_id, action="return-visit", method="dispute", by=by, note=note,
+                data={"satisfied": False}, effects=disputed, note_text=note)
+
+
+def complaint_escalate(*, complaint_id, by, complaint_class, reason) -> Complaint:
+    reason = _text(reason, "reason")
+    try:
+        level = int(complaint_class)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Give 2 or 3."), field="complaint_class") from None
+    if level not in (2, 3):
+        raise ValidationFailed(_("Give 2 or 3."), field="complaint_class")
+
+    def check(complaint):
+        if level <= complaint.complaint_class:
+            raise ValidationFailed(
+                _("The class can only go up: it is %(current)d now.") % {"current": complaint.complaint_class},
+                field="complaint_class")
+
+    complaint = _act(complaint_id=complaint_id, action="escalate", by=by, note=reason, check=check, stamp=False,
+                     data={"complaint_class": level}, complaint_class=level, reason=reason,
+                     effects=lambda c, at: _notify_class(c, level, reason))
+    return complaint
+
+
+def complaint_close(*, complaint_id, by, case_study="", improvement="", case_title="") -> Complaint:
+    case_study = (case_study or "").strip()
+
+    def check(complaint):
+        if complaint.complaint_class == 3 and not case_study:
+            raise ValidationFailed(_("A class-3 complaint closes only with its case study."), field="case_study")
+
+    def effects(complaint, at):
+        deadline_cancel_open(subject=complaint, at=at)
+        if case_study:
+            CaseStudy.objects.create(
+                complaint=complaint, title=(case_title or "").strip() or f"{complaint.number}: {complaint.description[:80]}",
+                body=case_study, written_by=by, written_at=at)
+
+    return _act(complaint_id=complaint_id, action="close", by=by, check=check, effects=effects,
+                note=(improvement or "").strip(), improvement=(improvement or "").strip())
+
+
+def complaint_reject(*, complaint_id, by, reason) -> Complaint:
+    """seeds/004: an invalid complaint is answered at once, with reasons."""
+    reason = _text(reason, "reason")
+
+    def effects(complaint, at):
+        deadline_meet(subject=complaint, kinds=["register", "overall", "acknowledge"], at=at)
+
+    return _act(complaint_id=complaint_id, action="reject", by=by, note=reason, effects=effects, reason=reason)
+
+
+def complaint_acknowledge(*, complaint_id, by, note) -> Complaint:
+    """Feedback to the salesperson who forwarded the complaint (seeds/002)."""
+    note = _text(note, "note")
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update(of=("self",)).get(pk=complaint_id)
+        if not user_may_take(by, complaint, "acknowledge"):
+            raise PermissionDenied()
+        at = timezone.now()
+        if not deadline_meet(subject=complaint, kinds=["acknowledge"], at=at):
+            raise ValidationFailed(_("Nothing is waiting for an acknowledgement."), field="note")
+        _record(complaint=complaint, action="acknowledge", from_state=complaint.state, by=by, at=at, note=note)
+    return complaint
+
+
+def finding_propose(*, complaint_id, by, person: User, rule, proposal) -> Finding:
+    rule, proposal = _text(rule, "rule"), _text(proposal, "proposal")
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update(of=("self",)).get(pk=complaint_id)
+        if not user_may_take(by, complaint, "propose-finding"):
+            raise PermissionDenied()
+        at = timezone.now()
+        finding = Finding.objects.create(complaint=complaint, person=person, rule=rule, proposal=proposal,
+                                         proposed_by=by, proposed_at=at)
+        _record(complaint=complaint, action="propose-finding", from_state=complaint.state, by=by, at=at,
+                note=rule, data={"finding": finding.pk, "person": person.username})
+        notifications_create(
+            recipients=users_with_role(Role.HR), url=complaint.get_absolute_url(),
+            title=_("Accountability proposed for %(person)s (complaint %(number)s)") % {
+                "person": person.display_name, "number": complaint.number},
+            body=proposal)
+    return finding
+
+
+def finding_decide(*, finding_id, by, decision) -> Finding:
+    """HR decides; the decision is copied to the accepting unit (seeds/000)."""
+    decision = _text(decision, "decision")
+    if not by.has_role(Role.HR):
+        raise PermissionDenied(_("Only HR decides on accountability."))
+    with transaction.atomic():
+        finding = Finding.objects.select_for_update().select_related("complaint", "person").get(pk=finding_id)
+        if finding.state != Finding.State.PROPOSED:
+            raise InvalidTransition(action="decide", state=finding.state, allowed=[])
+        at = timezone.now()
+        finding.state, finding.decision, finding.decided_by, finding.decided_at = Finding.State.DECIDED, decision, by, at
+        finding.save()
+        complaint = finding.complaint
+        _record(complaint=complaint, action="decide-finding", from_state=complaint.state, by=by, at=at,
+                note=decision, data={"finding": finding.pk})
+        copy_to = list(User.objects.filter(unit_id=complaint.accepting_unit_id, is_active=True)) if complaint.accepting_unit_id else []
+        notifications_create(
+            recipients=copy_to + ([complaint.owner] if complaint.owner_id else []), url=complaint.get_absolute_url(),
+            title=_("HR decision on complaint %(number)s: %(person)s") % {
+                "number": complaint.number, "person": finding.person.display_name},
+            body=decision)
+    return finding
+
+
+ACTION_SERVICES = {
+    "forward": complaint_forward,
+    "reply": complaint_reply,
+    "return-visit": complaint_return_visit,
+    "escalate": complaint_escalate,
+    "close": complaint_close,
+    "reject": complaint_reject,
+    "acknowledge": complaint_acknowledge,
+}
