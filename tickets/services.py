@@ -104,10 +104,12 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
 
 # --- actions ---------------------------------------------------------------
 
-def _act(*, order_id, action, by, note="", data=None, check=None, effects=None, **kwargs) -> WorkOrder:
+def _act(*, order_id, action, by, note="", data=None, check=None, effects=None, stamp=False, **kwargs) -> WorkOrder:
     """Lock, authorise, transition, save, record, then deadline effects.
     `check(order)` validates input against the locked order; `effects(order,
-    at)` moves deadlines. Caller passes the transition's keyword arguments."""
+    at)` moves deadlines. Caller passes the transition's keyword arguments;
+    with `stamp` the transition also gets `at`, the time taken under the lock,
+    so the order's own timestamp equals its history row's and deadlines'."""
     with transaction.atomic():
         order = WorkOrder.objects.select_for_update(of=("self",)).select_related("customer", "category", "region").get(pk=order_id)
         if not user_may_take(by, order, action):
@@ -119,6 +121,8 @@ def _act(*, order_id, action, by, note="", data=None, check=None, effects=None, 
             check(order)
         from_state = order.state
         at = timezone.now()
+        if stamp:
+            kwargs["at"] = at
         method(**kwargs)
         order.save()
         _record(order=order, action=action, from_state=from_state, by=by, at=at, note=note, data=data)
@@ -141,7 +145,7 @@ def work_order_dispatch(*, order_id, technician, by, note="") -> WorkOrder:
 
     return _act(order_id=order_id, action="dispatch", by=by, note=note, check=check,
                 data={"technician": technician.pk, "technician_username": technician.user.username},
-                technician=technician, at=timezone.now())
+                technician=technician, stamp=True)
 
 
 def work_order_decline(*, order_id, by, reason) -> WorkOrder:
@@ -162,13 +166,13 @@ def work_order_schedule(*, order_id, by, appointment_at, note="") -> WorkOrder:
 
 
 def work_order_check_in(*, order_id, by, note="") -> WorkOrder:
-    return _act(order_id=order_id, action="check-in", by=by, note=note, at=timezone.now(),
+    return _act(order_id=order_id, action="check-in", by=by, note=note, stamp=True,
                 effects=lambda order, at: deadline_meet(subject=order, kinds=["respond", "arrive"], at=at))
 
 
 def work_order_resolve(*, order_id, by, resolution) -> WorkOrder:
     resolution = _require_text(resolution, "resolution")
-    return _act(order_id=order_id, action="resolve", by=by, note=resolution, resolution=resolution, at=timezone.now())
+    return _act(order_id=order_id, action="resolve", by=by, note=resolution, resolution=resolution, stamp=True)
 
 
 def work_order_take_back(*, order_id, by, promised_by, note="") -> WorkOrder:
@@ -190,7 +194,7 @@ def work_order_take_back(*, order_id, by, promised_by, note="") -> WorkOrder:
 
 def work_order_return(*, order_id, by, resolution) -> WorkOrder:
     resolution = _require_text(resolution, "resolution")
-    return _act(order_id=order_id, action="return", by=by, note=resolution, resolution=resolution, at=timezone.now(),
+    return _act(order_id=order_id, action="return", by=by, note=resolution, resolution=resolution, stamp=True,
                 effects=lambda order, at: deadline_meet(subject=order, kinds=["repair"], at=at))
 
 
@@ -205,11 +209,11 @@ def work_order_sign_off(*, order_id, by, signed_by, satisfaction) -> WorkOrder:
 
     return _act(order_id=order_id, action="sign-off", by=by, note=signed_by,
                 data={"signed_by": signed_by, "satisfaction": int(satisfaction)},
-                signed_by=signed_by, satisfaction=int(satisfaction), at=timezone.now(), effects=effects)
+                signed_by=signed_by, satisfaction=int(satisfaction), stamp=True, effects=effects)
 
 
 def work_order_close(*, order_id, by, note="") -> WorkOrder:
-    return _act(order_id=order_id, action="close", by=by, note=note, at=timezone.now(),
+    return _act(order_id=order_id, action="close", by=by, note=note, stamp=True,
                 effects=lambda order, at: deadline_meet(subject=order, kinds=["follow_up"], at=at))
 
 
@@ -226,10 +230,11 @@ def work_order_revisit(*, order_id, by, description) -> WorkOrder:
     with transaction.atomic():
         original = _act(order_id=order_id, action="revisit", by=by, note=description)
         kind = original.kind if original.kind in (WorkOrder.Kind.REPAIR, WorkOrder.Kind.EMERGENCY) else WorkOrder.Kind.REPAIR
+        now = timezone.now()
         new = _create(
-            by=by, kind=kind, customer=original.customer, description=description, reported_at=timezone.now(),
+            by=by, kind=kind, customer=original.customer, description=description, reported_at=now,
             product=original.product, partner=original.partner, external_ref="",
-            address=original.address.text if original.address_id else "", revisit_of=original, now=timezone.now(),
+            address=original.address.text if original.address_id else "", revisit_of=original, now=now,
         )
     return new
 
