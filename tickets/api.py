@@ -4,7 +4,7 @@ the input, call one service, render the order."""
 import django_filters
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -58,8 +58,14 @@ def _action_schema(request_serializer, summary, response=WorkOrderSerializer, co
     )
 
 
+class MayReadWorkOrders(permissions.IsAuthenticated):
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and selectors.user_may_read_work_orders(request.user)
+
+
 class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = WorkOrderSerializer
+    permission_classes = [MayReadWorkOrders]
     filterset_class = WorkOrderFilter
     queryset = WorkOrder.objects.none()
 

@@ -14,6 +14,9 @@ from .models import WorkOrder, WorkOrderEvent, actions_allowed_in
 # Roles that see every work order of the organisation.
 SEE_ALL = {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.HANDLER, Role.ADMINISTRATOR}
 CREATE_ROLES = {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.PARTNER}
+# Roles that read work orders at all; the others (telephony, HR) are refused
+# (403) rather than shown an empty list.
+READ_ROLES = SEE_ALL | {Role.TECHNICIAN, Role.PARTNER}
 
 # Who may take each action. "assigned" is the technician the order is
 # dispatched to; "creator_partner" is the partner that created the order.
@@ -50,6 +53,10 @@ def work_orders_visible_to(user) -> QuerySet:
     if user.has_role(Role.PARTNER) and user.partner_id:
         condition |= Q(partner_id=user.partner_id)
     return qs.filter(condition)
+
+
+def user_may_read_work_orders(user) -> bool:
+    return user.is_authenticated and user.has_role(*READ_ROLES)
 
 
 def user_may_create_work_orders(user) -> bool:
