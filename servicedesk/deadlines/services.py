@@ -106,7 +106,10 @@ def deadlines_resume(*, subject, by, at: datetime.datetime | None = None) -> lis
     moves by the paused duration."""
     at = at or timezone.now()
     with transaction.atomic():
-        rows = list(open_deadlines(subject).select_for_update().filter(paused_at__isnull=False).select_related("policy"))
+        rows = list(
+            open_deadlines(subject).select_for_update(of=("self",))  # policy is a nullable join: lock the deadline only
+            .filter(paused_at__isnull=False).select_related("policy")
+        )
         if not rows:
             raise ValidationFailed(_("No deadline is paused."), field="deadlines")
         for d in rows:
@@ -124,22 +127,28 @@ def deadlines_resume(*, subject, by, at: datetime.datetime | None = None) -> lis
 
 def policy_recompute_open(*, policy: SlaPolicy, batch_size: int = 1000) -> int:
     """After a policy changed: recompute the due time of its open deadlines,
-    in batches (each its own transaction). Levels already reached stay."""
+    in batches (each its own transaction). Levels already reached stay. A row
+    locked by a sweep or a state change is waited for, not skipped: a skipped
+    row would keep the old due time for good."""
     ladder = ladder_for(policy)
     done = 0
     last_id = 0
     while True:
         with transaction.atomic():
             rows = list(
-                Deadline.objects.select_for_update(skip_locked=True)
+                Deadline.objects.select_for_update()
                 .filter(policy=policy, met_at__isnull=True, cancelled_at__isnull=True, id__gt=last_id)
                 .order_by("id")[:batch_size]
             )
             if not rows:
                 return done
             for d in rows:
-                d.due_at = policy.due_from(d.started_at) + datetime.timedelta(seconds=d.paused_seconds)
-                d.warn_at = policy.warn_at(d.started_at, d.due_at)
+                # Pauses move the warning point as far as the due time (as deadlines_resume does).
+                paused = datetime.timedelta(seconds=d.paused_seconds)
+                due = policy.due_from(d.started_at)
+                warn = policy.warn_at(d.started_at, due)
+                d.due_at = due + paused
+                d.warn_at = warn + paused if warn is not None else None
                 if d.paused_at is None:
                     d.next_escalation_at = next_step_at(d, ladder)
             Deadline.objects.bulk_update(rows, ["due_at", "warn_at", "next_escalation_at"])
