@@ -490,3 +490,21 @@ def test_beat_command_keeps_its_schedule_in_the_database(scratch, tmp_path):
         beat.wait_until(lambda: expected <= scheduled())
     finally:
         beat.stop()
+
+
+def test_the_deployment_guide_names_every_variable_the_settings_read():
+    """docs/deployment.md is the operator's list: a variable added to the
+    settings must be added to its table too."""
+    guide = (REPO / "docs" / "deployment.md").read_text()
+    missing = {name for name in SETTINGS_READS - {"TESTING"} if f"`{name}`" not in guide}
+    assert missing == set(), f"add these to the Settings table of docs/deployment.md: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/deployment.md", "docs/api.md", "docs/architecture.md"])
+def test_the_documents_link_only_to_files_that_exist(document):
+    """A newcomer follows these links first: each relative one must lead somewhere."""
+    text = (REPO / document).read_text()
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    relative = [link for link in links if not re.match(r"[a-z]+:", link)]
+    missing = [link for link in relative if not ((REPO / document).parent / link).exists()]
+    assert missing == [], f"{document} links to missing files: {missing}"
