@@ -105,18 +105,21 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
 # --- actions ---------------------------------------------------------------
 
 def _act(*, order_id, action, by, note="", data=None, check=None, effects=None, stamp=False, **kwargs) -> WorkOrder:
-    """Lock, authorise, transition, save, record, then deadline effects.
+    """Lock, check the state, authorise, transition, save, record, then deadline effects.
     `check(order)` validates input against the locked order; `effects(order,
     at)` moves deadlines. Caller passes the transition's keyword arguments;
     with `stamp` the transition also gets `at`, the time taken under the lock,
     so the order's own timestamp equals its history row's and deadlines'."""
     with transaction.atomic():
         order = WorkOrder.objects.select_for_update(of=("self",)).select_related("customer", "category", "region").get(pk=order_id)
-        if not user_may_take(by, order, action):
-            raise PermissionDenied()
+        # The state first: of two concurrent actions the loser must get 409
+        # (contract), also when the winner took the order away from the loser
+        # (a decline unassigns the technician whose accept lost).
         method = getattr(order, ACTIONS[action])
         if not can_proceed(method):
             raise InvalidTransition(action=action, state=order.state, allowed=actions_allowed_in(order.state))
+        if not user_may_take(by, order, action):
+            raise PermissionDenied()
         if check:
             check(order)
         from_state = order.state
