@@ -338,7 +338,8 @@ def compose_environment(name, scratch: Path, **overrides) -> dict:
     """The service's environment as compose would give it, with the database
     a scratch SQLite file and no Redis unless asked (the host names postgres
     and redis exist only inside compose)."""
-    env = {key: value for key, value in os.environ.items() if key not in {"TESTING", "DEBUG", "REDIS_URL"}}
+    # As in a container: only the service's own variables, nothing the test run set.
+    env = {key: value for key, value in os.environ.items() if key in {"HOME", "LANG", "LC_ALL", "TMPDIR"}}
     env.update({key: interpolate(str(value)) for key, value in SERVICES[name]["environment"].items()})
     env.pop("REDIS_URL")
     env.update(
@@ -349,6 +350,7 @@ def compose_environment(name, scratch: Path, **overrides) -> dict:
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     )
     env.update(overrides)
+    assert "TESTING" not in env and "DEBUG" in env
     return env
 
 
