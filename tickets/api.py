@@ -22,8 +22,11 @@ from .serializers import (
 
 
 class WorkOrderFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=WorkOrder.State.choices)
-    kind = django_filters.MultipleChoiceFilter(choices=WorkOrder.Kind.choices)
+    # distinct=False: these filter on the order's own columns, no join can
+    # repeat a row, and django-filter's default DISTINCT makes PostgreSQL sort
+    # every matching row before the first page (bench/README.md).
+    state = django_filters.MultipleChoiceFilter(choices=WorkOrder.State.choices, distinct=False)
+    kind = django_filters.MultipleChoiceFilter(choices=WorkOrder.Kind.choices, distinct=False)
     technician = django_filters.NumberFilter(field_name="technician_id")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
     number = django_filters.CharFilter(field_name="number")
