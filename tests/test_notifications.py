@@ -7,6 +7,9 @@ real worker. The mail server is the one thing outside the system: locmem
 stands in for it, and a dead port for one that is down."""
 
 import datetime
+import logging
+import socket
+import threading
 
 import pytest
 from celery.signals import task_retry
@@ -19,6 +22,7 @@ from servicedesk.celery import app
 from servicedesk.notifications.models import EmailDelivery, Notification
 from servicedesk.notifications.services import notifications_create
 from servicedesk.notifications.tasks import MAX_ATTEMPTS, deliver_batch, deliver_email, redeliver_pending
+from tests.celery_utils import broker, finishes
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +62,33 @@ def flaky_mail_server(settings):
 
 
 @pytest.fixture
+def hung_broker():
+    """A "Redis" that accepts connections and never answers, as a hung or
+    swapping server does."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.settimeout(0.2)
+    held, stop = [], threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    stop.set()
+    thread.join(2)
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+@pytest.fixture
 def people(db):
     return [
         UserFactory(username="sup_wang", roles=["supervisor"], email="wang@example.cn"),
@@ -78,7 +109,7 @@ def test_creating_notifications_writes_one_email_row_per_address_and_delivers_af
         notes = notifications_create(recipients=people + [people[0]], title="投诉升级为二级", url="/complaints/7/")
 
     assert sorted(n.recipient.username for n in notes) == ["sup_nomail", "sup_wang", "sup_zhao"]
-    assert len(queued) == 2  # the one without an address is told in the inbox only
+    assert len(queued) == 1  # one delivery task for the call; the one without an address has the inbox only
     assert sorted(m.to[0] for m in mail.outbox) == ["wang@example.cn", "zhao@example.cn"]
     assert {m.subject for m in mail.outbox} == {"投诉升级为二级"}
     assert "/complaints/7/" in mail.outbox[0].body
@@ -171,3 +202,33 @@ def test_redeliver_pending_requeues_only_rows_pending_for_a_while(people, eager)
     states = dict(EmailDelivery.objects.values_list("notification__title", "state"))
     assert states == {"old": "sent", "new": "pending", "sent": "sent", "failed": "failed"}
     assert EmailDelivery.objects.get(pk=old_failed.pk).attempts == MAX_ATTEMPTS
+
+
+def test_redeliver_pending_leaves_a_row_in_the_middle_of_its_retries_to_them(people, eager):
+    retrying, lost = a_delivery(people[0], title="retrying"), a_delivery(people[1], title="lost")
+    now = timezone.now()
+    EmailDelivery.objects.filter(pk=retrying.pk).update(created_at=now - datetime.timedelta(minutes=10), attempts=3)
+    EmailDelivery.objects.filter(pk=lost.pk).update(created_at=now - datetime.timedelta(hours=3), attempts=3)
+
+    assert redeliver_pending.apply().get() == 1
+
+    assert [m.subject for m in mail.outbox] == ["lost"]
+    retrying.refresh_from_db()
+    assert (retrying.state, retrying.attempts) == ("pending", 3)  # its next retry is queued with its backoff
+
+
+@pytest.mark.parametrize("state", ["down", "hung"])
+def test_queueing_on_a_broker_that_is_down_or_hung_gives_up_and_leaves_the_rows_pending(
+    state, people, hung_broker, django_capture_on_commit_callbacks, caplog
+):
+    url = {"down": "redis://127.0.0.1:1/0", "hung": hung_broker}[state]
+    with broker(url):
+        with django_capture_on_commit_callbacks() as queued:
+            notifications_create(recipients=people, title="投诉升级为三级")
+        with caplog.at_level(logging.WARNING, logger="servicedesk.notifications.services"):
+            finished, _ = finishes(queued[0], within=30)  # what runs after the caller's commit
+
+    assert finished, f"queueing on a {state} broker did not give up"
+    assert "could not queue notifications.deliver_batch" in caplog.text
+    assert set(EmailDelivery.objects.values_list("state", "attempts")) == {("pending", 0)}  # for redeliver_pending
+    assert mail.outbox == []

@@ -10,13 +10,23 @@ from .models import EmailDelivery, Notification
 log = logging.getLogger(__name__)
 
 
+# One try, no reconnect loop, and a bound on a broker that accepts the
+# connection but never answers: a web request that queues e-mail must not
+# wait on the broker (with the defaults a refused connection costs 2 s per
+# task and a hung Redis blocks the request forever). A row whose queueing
+# failed stays pending; redeliver_pending queues it again later.
+PUBLISH_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_timeout": 3}
+
+
 def enqueue_after_commit(task, *args):
     """Queue a task after commit. A broker that is down must not turn the
-    caller's committed work into a 500: the periodic redelivery picks it up."""
+    caller's committed work into a 500, nor hold it up: the periodic
+    redelivery picks the work up."""
 
     def send():
         try:
-            task.apply_async(args=args, retry=False)
+            with task.app.connection_for_write(transport_options=PUBLISH_TRANSPORT_OPTIONS) as conn:
+                task.apply_async(args=args, retry=False, connection=conn)
         except Exception:  # noqa: BLE001 - any broker failure; the row stays pending
             log.warning("could not queue %s%s; it stays pending for redelivery", task.name, args, exc_info=True)
 
@@ -24,15 +34,19 @@ def enqueue_after_commit(task, *args):
 
 
 def notifications_create(*, recipients, title, body="", url="", escalation=None) -> list[Notification]:
-    from .tasks import deliver_email
+    """One inbox entry per recipient, an e-mail row for each with an address,
+    and one delivery task for them all after commit (one broker round trip
+    per call, however many recipients)."""
+    from .tasks import deliver_batch
 
-    created = []
+    created, delivery_ids = [], []
     for user in {u.pk: u for u in recipients}.values():
         note = Notification.objects.create(recipient=user, title=title[:200], body=body, url=url, escalation=escalation)
         created.append(note)
         if user.email:
-            delivery = EmailDelivery.objects.create(notification=note, to=user.email)
-            enqueue_after_commit(deliver_email, delivery.pk)
+            delivery_ids.append(EmailDelivery.objects.create(notification=note, to=user.email).pk)
+    if delivery_ids:
+        enqueue_after_commit(deliver_batch, delivery_ids)
     return created
 
 

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import EmailDelivery
@@ -43,13 +44,24 @@ def deliver_email(self, delivery_id):
     return "sent" if not failed else "failed"
 
 
+# deliver_email's own retries (30 s doubling, MAX_ATTEMPTS tries) are over
+# within about an hour; a row still pending well after that lost its retry
+# (e.g. the broker was down when the retry was to be queued).
+RETRIES_LOST_AFTER = datetime.timedelta(hours=2)
+
+
 @shared_task(name="notifications.redeliver_pending")
 def redeliver_pending(older_than_seconds=120, limit=500):
-    """Re-queue deliveries still pending after a while (their queueing was
-    lost, e.g. the broker was down when they were written)."""
-    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    """Re-queue deliveries whose queueing was lost: never tried after a
+    while (the broker was down when they were written), or still pending
+    long after their retries should have ended. A row in the middle of its
+    retries is left to them, or each run would spend one of its attempts
+    and a mail server down for a few minutes would fail it for good."""
+    now = timezone.now()
+    never_tried = Q(attempts=0, created_at__lt=now - datetime.timedelta(seconds=older_than_seconds))
+    retries_lost = Q(attempts__gt=0, created_at__lt=now - RETRIES_LOST_AFTER)
     ids = list(
-        EmailDelivery.objects.filter(state=EmailDelivery.State.PENDING, created_at__lt=cutoff)
+        EmailDelivery.objects.filter(never_tried | retries_lost, state=EmailDelivery.State.PENDING)
         .order_by("created_at").values_list("pk", flat=True)[:limit]
     )
     for pk in ids:
