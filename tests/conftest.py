@@ -23,6 +23,21 @@ def skip_or_fail(reason):
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrated rows (serialized
+    rollback). Without it, its closing flush drops the rows the migrations
+    seeded (SLA policies, role groups) and re-creates the content types under
+    new ids, and the next serialized test fails to load its snapshot
+    (duplicate django_content_type key)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+            name in item.fixturenames for name in ("transactional_db", "live_server"))
+        if transactional and not (marker is not None and marker.kwargs.get("serialized_rollback")):
+            kwargs = {**(marker.kwargs if marker is not None else {}), "transaction": True, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 @pytest.fixture
 def postgres(db):
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

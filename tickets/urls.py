@@ -1,6 +1,12 @@
 from django.urls import path
-from django.views.generic import RedirectView
+
+from . import views
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/"), name="home"),
+    path("", views.home, name="home"),
+    path("work-orders/", views.work_order_list, name="work-order-list"),
+    path("work-orders/new/", views.work_order_new, name="work-order-new"),
+    path("work-orders/<int:pk>/", views.work_order_detail, name="work-order-detail"),
+    path("work-orders/<int:pk>/actions/<str:action>/", views.work_order_action, name="work-order-action"),
+    path("my-jobs/", views.my_jobs, name="my-jobs"),
 ]

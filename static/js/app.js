@@ -1,0 +1,43 @@
+/* Deadline countdowns: every [data-due] element shows the time left (or
+ * overdue) and keeps it current. The words come from the <body> data-i18n-*
+ * attributes, translated by Django; tickets.views.duration_text formats the
+ * first rendering the same way. */
+(function () {
+  "use strict";
+
+  function words() {
+    var b = document.body.dataset;
+    return {left: b.i18nLeft || "{t} left", overdue: b.i18nOverdue || "overdue by {t}",
+            d: b.i18nDays || "{n} d", h: b.i18nHours || "{n} h", m: b.i18nMinutes || "{n} min"};
+  }
+
+  function duration(seconds, w) {
+    var minutes = Math.floor(Math.abs(seconds) / 60);
+    var days = Math.floor(minutes / 1440);
+    var hours = Math.floor((minutes % 1440) / 60);
+    var mins = minutes % 60;
+    if (days) return w.d.replace("{n}", days) + " " + w.h.replace("{n}", hours);
+    if (hours) return w.h.replace("{n}", hours) + " " + w.m.replace("{n}", mins);
+    return w.m.replace("{n}", mins);
+  }
+
+  function tick() {
+    var w = words();
+    var now = Date.now();
+    document.querySelectorAll("[data-due]").forEach(function (el) {
+      var due = Date.parse(el.getAttribute("data-due"));
+      if (isNaN(due)) return;
+      var seconds = Math.round((due - now) / 1000);
+      var overdue = seconds < 0;
+      el.textContent = (overdue ? w.overdue : w.left).replace("{t}", duration(seconds, w));
+      el.classList.toggle("is-overdue", overdue);
+      el.classList.toggle("is-soon", !overdue && seconds < 2 * 3600);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    tick();
+    window.setInterval(tick, 20000);
+    document.body.addEventListener("htmx:afterSettle", tick);
+  });
+})();
