@@ -232,7 +232,7 @@ def test_the_same_phone_in_any_form_is_the_same_customer(phone, agent, category)
     assert r.json()["customer"]["name"] == "王伟"
 
 
-def test_a_failure_after_the_customer_was_matched_saves_nothing(agent, category, settings):
+def test_a_failure_after_the_customer_was_matched_saves_nothing(agent, category):
     """The order, its new customer, phone, address and product are one write:
     if starting the deadlines fails, none of them stays."""
     from servicedesk.deadlines.models import SlaPolicy

@@ -195,6 +195,8 @@ def test_every_state_and_action(state, action, people, category):
         last = WorkOrderEvent.objects.filter(order_id=order.pk).order_by("-at", "-id").first()
         assert (last.action, last.from_state, last.to_state, last.by_id) == (action, state, target, user.pk)
         assert WorkOrder.objects.count() == before["orders"]
+        if action == "dispatch":
+            assert r.json()["technician"] == people["tech2"].pk
     else:
         assert r.status_code == 409, r.content
         payload = r.json()
