@@ -105,7 +105,7 @@ def worker_thread(**kwargs):
         task_postrun.disconnect(_close_this_threads_connections)
 
 
-def worker_process(*, broker_url: str, prefix: str, name: str) -> subprocess.Popen:
+def worker_process(*, broker_url: str, prefix: str, name: str, pool: str = "solo") -> subprocess.Popen:
     """`celery -A servicedesk worker` in a process of its own, on the test
     database (tests/worker_settings.py: the test settings plus the prefix)."""
     s = connection.settings_dict
@@ -120,10 +120,12 @@ def worker_process(*, broker_url: str, prefix: str, name: str) -> subprocess.Pop
         "CONN_MAX_AGE": "0",
         "PYTHONPATH": str(ROOT),
     }
+    (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / f"test-worker-{name}.log", "w")  # noqa: SIM115 - lives as long as the process
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "servicedesk", "worker", "--pool", "solo", "--loglevel", "INFO",
-         "--without-heartbeat", "--without-mingle", "--without-gossip", "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h"],
+        [sys.executable, "-m", "celery", "-A", "servicedesk", "worker", "--pool", pool, "--concurrency", "1",
+         "--loglevel", "INFO", "--without-heartbeat", "--without-mingle", "--without-gossip",
+         "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
 

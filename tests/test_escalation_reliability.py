@@ -8,13 +8,16 @@ back. PostgreSQL and Redis are real (skipped without them, a failure under
 CI=true). The workers use a key prefix of their own on Redis database 15
 (tests/celery_utils.py). Every wait is bounded."""
 
+import contextlib
 import datetime
 import logging
+import os
 import shutil
 import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -93,6 +96,18 @@ def levels_per_deadline(ids):
     for deadline_id, level in Escalation.objects.filter(deadline_id__in=ids).order_by("level").values_list("deadline_id", "level"):
         found[deadline_id].append(level)
     return found
+
+
+def in_the_middle_of_a_sweep(total):
+    """Some escalated, not all, and the worker holds a transaction open: a batch in flight."""
+    done = Escalation.objects.count()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+        )
+        in_batch = cursor.fetchone()[0]
+    return 0 < done < total and in_batch
 
 
 def other_sessions_on_the_test_database():
@@ -217,17 +232,7 @@ def test_a_worker_killed_mid_sweep_leaves_nothing_half_done_and_a_new_one_finish
         first = worker_process(broker_url=url, prefix=prefix, name="killed")
         try:
             app.send_task("deadlines.sweep", kwargs={"batch_size": 10})
-
-            def in_the_middle():
-                done = Escalation.objects.count()
-                with connection.cursor() as cursor:  # the worker holds a transaction open: a batch in flight
-                    cursor.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                        " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
-                    )
-                    in_batch = cursor.fetchone()[0]
-                return 0 < done < total and in_batch
-            wait_for(in_the_middle, timeout=45, interval=0.02, what="the sweep to be under way")
+            wait_for(lambda: in_the_middle_of_a_sweep(total), timeout=45, interval=0.02, what="the sweep to be under way")
             first.send_signal(signal.SIGKILL)
             first.wait(10)
         finally:
@@ -260,6 +265,53 @@ def test_a_worker_killed_mid_sweep_leaves_nothing_half_done_and_a_new_one_finish
     assert set(map(tuple, levels_per_deadline(ids).values())) == {(1,)}  # every one, exactly once
     assert Deadline.objects.filter(pk__in=ids, escalation_level=1).count() == total
     assert Notification.objects.count() == EmailDelivery.objects.count() == total
+
+
+def test_a_pool_process_killed_mid_sweep_gives_its_task_back_and_the_same_worker_finishes_it(
+    postgres, scratch, watchers
+):
+    # acks_late + reject_on_worker_lost (settings): the message of a task whose pool process
+    # died goes back on the queue at once, with no new sweep and no visibility timeout to wait out.
+    url, prefix = scratch
+    total = 1000
+    ids = overdue_deadlines(total)
+
+    with broker(url, prefix=prefix):
+        proc = worker_process(broker_url=url, prefix=prefix, name="prefork", pool="prefork")
+        children = []
+        try:
+            app.send_task("deadlines.sweep", kwargs={"batch_size": 10})  # the only sweep sent in this test
+            wait_for(lambda: in_the_middle_of_a_sweep(total), timeout=45, interval=0.02, what="the sweep to be under way")
+            children = pool_processes(proc.pid)
+            assert len(children) == 1
+            os.kill(children[0], signal.SIGKILL)
+            wait_for(lambda: Escalation.objects.count() >= total, timeout=60, interval=0.2,
+                     what="the requeued sweep to finish")
+            wait_for(lambda: not Deadline.objects.filter(pk__in=ids, next_escalation_at__lte=timezone.now()).exists(),
+                     timeout=30, what="no due step left")
+            children += pool_processes(proc.pid)
+        finally:
+            stop_process(proc, signal.SIGKILL)
+            for pid in children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: other_sessions_on_the_test_database() == 0, timeout=20, what="the worker's sessions to end")
+
+    assert set(map(tuple, levels_per_deadline(ids).values())) == {(1,)}  # every one, exactly once
+    assert Notification.objects.count() == EmailDelivery.objects.count() == total
+    log = (ROOT / "var" / "test-worker-prefork.log").read_text()
+    assert "WorkerLostError" in log  # what happened was the pool process dying, and the task came back
+
+
+def pool_processes(pid):
+    """The pool processes of a prefork worker: its children."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
 
 
 # --- d. the broker unreachable ---------------------------------------------------------------------
