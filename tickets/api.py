@@ -171,6 +171,16 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def revisit(self, request, pk=None):
         return self._render(self._run(request, RevisitInput, services.work_order_revisit), status.HTTP_201_CREATED)
 
+    @_action_schema(ReasonInput, "The customer asks to postpone: stop the clocks of the open deadlines")
+    @action(detail=True, methods=["post"])
+    def postpone(self, request, pk=None):
+        return self._render(self._run(request, ReasonInput, services.work_order_postpone))
+
+    @_action_schema(NoteInput, "Restart the clocks; due times move by the time paused")
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        return self._render(self._run(request, NoteInput, services.work_order_resume))
+
     @extend_schema(responses=WorkOrderEventSerializer(many=True), summary="History, oldest first")
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def history(self, request, pk=None):

@@ -35,6 +35,9 @@ ACTION_RULES = {
     "close": {"roles": {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}},
     "cancel": {"roles": {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}, "creator_partner": True},
     "revisit": {"roles": {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}, "creator_partner": True},
+    # Not state changes: the customer asked to postpone, the clocks stop.
+    "postpone": {"assigned": True, "roles": {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}},
+    "resume": {"assigned": True, "roles": {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}},
 }
 
 
@@ -79,6 +82,19 @@ def user_may_take(user, order: WorkOrder, action: str) -> bool:
 def work_order_actions_for(user, order: WorkOrder) -> list[str]:
     """The actions this user may take on this order now (the page's buttons)."""
     return [a for a in actions_allowed_in(order.state) if user_may_take(user, order, a)]
+
+
+def work_order_clock_actions_for(user, order: WorkOrder) -> list[str]:
+    """postpone / resume, where the order's deadlines allow them."""
+    if not order.is_open:
+        return []
+    open_ = [d for d in order.deadlines.all() if d.met_at is None and d.cancelled_at is None]
+    actions = []
+    if any(d.paused_at is None for d in open_):
+        actions.append("postpone")
+    if any(d.paused_at is not None for d in open_):
+        actions.append("resume")
+    return [a for a in actions if user_may_take(user, order, a)]
 
 
 def overdue_condition(now=None):

@@ -14,7 +14,9 @@ from django_fsm import can_proceed
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.customers.models import Customer
 from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
-from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, deadline_start
+from servicedesk.deadlines.services import (
+    deadline_cancel_open, deadline_meet, deadline_start, deadlines_pause, deadlines_resume,
+)
 from technicians.selectors import technician_ineligibility
 
 from .models import ACTIONS, WorkOrder, WorkOrderEvent, actions_allowed_in
@@ -240,6 +242,34 @@ def work_order_revisit(*, order_id, by, description) -> WorkOrder:
             address=original.address.text if original.address_id else "", revisit_of=original, now=now,
         )
     return new
+
+
+def _deadline_change(*, order_id, by, action, change, note=""):
+    """Postpone/resume: the order keeps its state; its clocks stop or run."""
+    with transaction.atomic():
+        order = WorkOrder.objects.select_for_update(of=("self",)).get(pk=order_id)
+        if not order.is_open:
+            raise InvalidTransition(action=action, state=order.state, allowed=actions_allowed_in(order.state))
+        if not user_may_take(by, order, action):
+            raise PermissionDenied()
+        at = timezone.now()
+        rows = change(order, at)
+        _record(order=order, action=action, from_state=order.state, by=by, at=at, note=note,
+                data={"deadlines": sorted(d.kind for d in rows)})
+    return order
+
+
+def work_order_postpone(*, order_id, by, reason) -> WorkOrder:
+    """The customer asks to postpone: the waiting time does not count against
+    the company (issue 3, item 4); the due times move when the clocks resume."""
+    reason = _require_text(reason, "reason")
+    return _deadline_change(order_id=order_id, by=by, action="postpone", note=reason,
+                            change=lambda order, at: deadlines_pause(subject=order, by=by, reason=reason, at=at))
+
+
+def work_order_resume(*, order_id, by, note="") -> WorkOrder:
+    return _deadline_change(order_id=order_id, by=by, action="resume", note=note,
+                            change=lambda order, at: deadlines_resume(subject=order, by=by, at=at))
 
 
 ACTION_SERVICES = {

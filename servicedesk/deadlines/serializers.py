@@ -11,7 +11,8 @@ class DeadlineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Deadline
-        fields = ["kind", "due_at", "met_at", "breached", "escalation_level", "started_at", "cancelled"]
+        fields = ["kind", "due_at", "met_at", "breached", "escalation_level", "started_at", "cancelled", "paused_at",
+                  "paused_seconds"]
         read_only_fields = fields
 
     def get_cancelled(self, obj) -> bool:
