@@ -10,7 +10,10 @@ from django.db import connections
 
 from tickets.models import WorkOrder, WorkOrderEvent
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the live server needs committed rows, and the data the
+# migrations load (roles, SLA policies) must be there for this test and back
+# for the next transactional one, whichever order they run in.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
