@@ -50,7 +50,10 @@ def _class_on_receipt(*, customer, media, external, received_at, exclude_pk=None
         return 3, _("The complaint has reached the media.")
     if external:
         return 2, _("The customer wants to complain outside the company.")
-    others = Complaint.objects.filter(customer=customer, received_at__gte=received_at - repeat_window())
+    # Both ways: a complaint entered late with its real, earlier receipt time is
+    # no repeat of one received more than the window after it.
+    others = Complaint.objects.filter(customer=customer, received_at__range=(
+        received_at - repeat_window(), received_at + repeat_window()))
     if exclude_pk:
         others = others.exclude(pk=exclude_pk)
     if others.exists():
@@ -124,7 +127,7 @@ def _raise_earlier_repeats(complaint, *, by, at):
     window to class 2 (domain.md section 4: a second or repeated complaint)."""
     earlier = Complaint.objects.select_for_update().filter(
         customer=complaint.customer, state__in=Complaint.OPEN_STATES, complaint_class=1,
-        received_at__gte=complaint.received_at - repeat_window(),
+        received_at__range=(complaint.received_at - repeat_window(), complaint.received_at + repeat_window()),
     ).exclude(pk=complaint.pk)
     for other in earlier:
         reason = _("Repeated: the customer complained again (%(number)s).") % {"number": complaint.number}
