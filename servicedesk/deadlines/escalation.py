@@ -14,7 +14,7 @@ import datetime
 import logging
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from servicedesk.accounts.models import Unit, User
 from servicedesk.accounts.roles import Role
 from servicedesk.notifications.models import EmailDelivery, Notification
 
-from .models import Deadline, Escalation, EscalationStep
+from .models import Deadline, Escalation, EscalationStep, SlaPolicy
 from .services import ladder_for, next_step_at
 
 log = logging.getLogger(__name__)
@@ -64,18 +64,17 @@ def sweep_batch(*, now, batch_size=500) -> SweepResult | None:
     from servicedesk.notifications.tasks import deliver_batch
 
     with transaction.atomic():
-        rows = list(
-            due_steps(now).select_for_update(skip_locked=True, of=("self",))
-            .select_related("policy").order_by("next_escalation_at")[:batch_size]
-        )
+        rows = list(due_steps(now).select_for_update(skip_locked=True).order_by("next_escalation_at")[:batch_size])
         if not rows:
             return None
+        # The few policies of a batch, once (a join made one policy object per row).
+        policies = SlaPolicy.objects.in_bulk({d.policy_id for d in rows if d.policy_id is not None})
         ladders = {}
         escalations = []
         for d in rows:
             ladder = ladders.get(d.policy_id)
             if ladder is None:
-                ladder = ladders[d.policy_id] = ladder_for(d.policy)
+                ladder = ladders[d.policy_id] = ladder_for(policies.get(d.policy_id))
             if d.escalation_level == 0 and d.warned_at is None and d.warn_at is not None and now < d.due_at:
                 level, target = 0, ""
                 d.warned_at = now
@@ -183,15 +182,20 @@ class _Recipients:
         return self.cache[key]
 
 
-def _describe(subject, deadline, level):
+def _titles():
+    """The two title formats, translated once per batch."""
+    return (_("Due soon: %(subject)s, %(kind)s at %(due)s"),
+            _("Overdue (level %(level)d): %(subject)s, %(kind)s was due %(due)s"))
+
+
+def _describe(subject, deadline, level, titles=None):
+    warning, overdue = titles or _titles()
     label = str(subject) if subject is not None else f"#{deadline.object_id}"
+    due = timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M")
     if level == 0:
-        title = _("Due soon: %(subject)s, %(kind)s at %(due)s") % {
-            "subject": label, "kind": deadline.kind, "due": timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M")}
+        title = warning % {"subject": label, "kind": deadline.kind, "due": due}
     else:
-        title = _("Overdue (level %(level)d): %(subject)s, %(kind)s was due %(due)s") % {
-            "level": level, "subject": label, "kind": deadline.kind,
-            "due": timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M")}
+        title = overdue % {"level": level, "subject": label, "kind": deadline.kind, "due": due}
     url = subject.get_absolute_url() if hasattr(subject, "get_absolute_url") else ""
     return title, url
 
@@ -201,6 +205,7 @@ def _notify(escalations) -> tuple[int, list[int]]:
         return 0, []
     subjects = _subjects(escalations)
     recipients = _Recipients()
+    titles = _titles()
     notes = []
     for e in escalations:
         d = e.deadline
@@ -208,15 +213,35 @@ def _notify(escalations) -> tuple[int, list[int]]:
         unit_id, assignee = None, None
         if subject is not None and hasattr(subject, "deadline_responsible"):
             unit_id, assignee = subject.deadline_responsible()
-        title, url = _describe(subject, d, e.level)
+        title, url = _describe(subject, d, e.level, titles)
         for user in recipients.for_target(e.target, unit_id, assignee):
-            notes.append(Notification(recipient=user, title=title[:200], url=url, escalation=e))
+            notes.append(Notification(recipient_id=user.pk, title=title[:200], url=url, escalation=e))
     Notification.objects.bulk_create(notes)
-    if notes and notes[0].pk is None:  # a backend that does not return ids
-        notes = list(Notification.objects.filter(escalation__in=escalations).select_related("recipient"))
-    deliveries = [EmailDelivery(notification=n, to=n.recipient.email) for n in notes if n.recipient.email]
-    EmailDelivery.objects.bulk_create(deliveries)
-    ids = [d.pk for d in deliveries if d.pk is not None]
-    if deliveries and not ids:
-        ids = list(EmailDelivery.objects.filter(notification__escalation__in=escalations).values_list("pk", flat=True))
-    return len(notes), ids
+    return len(notes), _queue_email([e.pk for e in escalations])
+
+
+def _queue_email(escalation_ids) -> list[int]:
+    """One pending e-mail delivery per notification of these escalations whose
+    recipient has an address, in one INSERT ... SELECT, and their ids. (Made
+    as objects through bulk_create they cost a second of Python per 10,000
+    escalations; see docs/benchmarks.md, Escalation sweep.)"""
+    qn = connection.ops.quote_name
+    delivery, note, user = EmailDelivery._meta, Notification._meta, User._meta
+
+    def col(meta, name):
+        return qn(meta.get_field(name).column)
+
+    marks = ", ".join(["%s"] * len(escalation_ids))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {qn(delivery.db_table)} ({col(delivery, 'notification')}, {col(delivery, 'to')}, "
+            f"{col(delivery, 'state')}, {col(delivery, 'attempts')}, {col(delivery, 'last_error')}, "
+            f"{col(delivery, 'created_at')}) "
+            f"SELECT n.{col(note, 'id')}, u.{col(user, 'email')}, %s, 0, '', %s "
+            f"FROM {qn(note.db_table)} n JOIN {qn(user.db_table)} u ON u.{col(user, 'id')} = n.{col(note, 'recipient')} "
+            f"WHERE n.{col(note, 'escalation')} IN ({marks}) AND u.{col(user, 'email')} <> ''",
+            [EmailDelivery.State.PENDING, connection.ops.adapt_datetimefield_value(timezone.now()), *escalation_ids],
+        )
+    return list(
+        EmailDelivery.objects.filter(notification__escalation__in=escalation_ids).order_by("pk").values_list("pk", flat=True)
+    )

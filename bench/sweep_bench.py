@@ -1,0 +1,464 @@
+#!/usr/bin/env python
+"""Escalation sweep benchmark (issue "Deadline engine", Benchmark section).
+
+    .venv/bin/python bench/sweep_bench.py                 # 1,000,000 and 100,000 open, 10,000 due
+    .venv/bin/python bench/sweep_bench.py --runs 3        # each case three times (median reported)
+    .venv/bin/python bench/sweep_bench.py --cases 1000000:10000 --recreate
+
+Run by hand, never from the test suite. Uses its own PostgreSQL database
+(--database-url, default sd_bench_sweep: created, migrated, organisation from
+`seed_demo --force --orders 0`, plus a supervisor for each station and
+managers at the branch and at headquarters, all with e-mail), and 10,000 real
+work orders (customer, address, dispatched to a demo technician) behind the
+due deadlines, inserted with plain SQL.
+
+Each case empties the deadline tables (TRUNCATE ... CASCADE: deadlines,
+escalations, pauses, notifications, e-mail deliveries), fills N open
+deadlines with INSERT ... SELECT over generate_series (never the ORM row by
+row) of which D are due (level 1 due in the last hour, already warned), the
+others not yet due (their warning or due time lies ahead; they point at
+object ids with no work order behind them: the sweep never loads them),
+VACUUM ANALYZE, prints EXPLAIN (ANALYZE, BUFFERS) of the sweep's first batch
+select (in a transaction rolled back), then times one full `sweep()` (wall
+time, queries and time spent inside them) and checks the result: D
+escalations at level 1, one per deadline, none due left, one notification
+and one pending e-mail delivery per recipient, one deliver_batch message per
+batch on the broker.
+
+Included in the time: everything `sweep()` does, including publishing the
+`notifications.deliver_batch` messages after each batch's commit to the real
+Redis broker (REDIS_URL, default the scratch DB redis://127.0.0.1:6379/14,
+CELERY_TASK_ALWAYS_EAGER unset). No worker consumes them here: sending the
+e-mail is not in the time (bench/sweep_lag.py runs a real worker). The Redis
+DB is flushed before and after.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/sd_bench_sweep"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
+PROTECTED = {"servicedesk", "servicedesk_dev", "postgres", "template0", "template1"}
+ORDER_OBJECT_ID_OFFSET = 100_000_000  # not-due deadlines point past every real work order
+
+
+def log(msg, started=[time.monotonic()]):  # noqa: B006 - a deliberate static
+    print(f"[{time.monotonic() - started[0]:7.1f}s] {msg}", flush=True)
+
+
+def bench_env(database_url, redis_url):
+    """The environment of the bench process and of the worker and beat it starts."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url, REDIS_URL=redis_url, DEBUG="0",
+        SECRET_KEY=env.get("SECRET_KEY") or "bench-not-secret", ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0",
+        DJANGO_SETTINGS_MODULE="servicedesk.settings", LOG_LEVEL=env.get("LOG_LEVEL") or "WARNING",
+        # No SMTP server here: the worker "sends" through the dummy backend.
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+    )
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    return env
+
+
+def create_database(url, recreate=False):
+    import psycopg2
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    if name in PROTECTED:
+        sys.exit(f"refusing to use database {name!r}: it is not dedicated to benchmarks")
+    admin = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
+                             password=parsed.password, dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        exists = cur.fetchone() is not None
+        if exists and recreate:
+            log(f"dropping database {name}")
+            cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = False
+        if not exists:
+            log(f"creating database {name}")
+            cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def setup_django(database_url, redis_url):
+    env = bench_env(database_url, redis_url)
+    os.environ.update(env)
+    os.environ.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def flush_redis(redis_url):
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    db = client.connection_pool.connection_kwargs.get("db", 0)
+    if db == 0:
+        sys.exit("refusing to flush Redis DB 0: give a scratch DB number in --redis-url")
+    client.flushdb()
+    client.close()
+
+
+def queued_messages(redis_url, queue="celery"):
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        return client.llen(queue)
+    finally:
+        client.close()
+
+
+# --- the organisation and the work orders -----------------------------------------
+
+
+def prepare(database_url, recreate, orders):
+    """Create and migrate the database, seed the organisation once, and make
+    sure there are `orders` bench work orders. Django must be set up."""
+    from django.core.management import call_command
+
+    create_database(database_url, recreate)
+    log("migrate")
+    call_command("migrate", verbosity=0)
+    from servicedesk.accounts.models import User
+
+    if not User.objects.filter(username="supervisor").exists():
+        log("seed_demo --force --orders 0")
+        call_command("seed_demo", force=True, orders=0, verbosity=0)
+    ensure_people()
+    ensure_orders(orders)
+
+
+def ensure_people():
+    """Supervisors where the technicians work and managers above them, so
+    each level-1 escalation goes to the nearest supervisor(s) by e-mail."""
+    from django.contrib.auth.models import Group
+
+    from servicedesk.accounts.models import Unit, User
+
+    units = {u.name: u for u in Unit.objects.all()}
+    specs = [
+        ("bench_sup_cy1", "supervisor", "朝阳服务站 Chaoyang station"),
+        ("bench_sup_cy2", "supervisor", "朝阳服务站 Chaoyang station"),
+        ("bench_sup_pd", "supervisor", "浦东服务站 Pudong station"),
+        ("bench_mgr_bj", "manager", "北京分公司 Beijing branch"),
+        ("bench_mgr_hq", "manager", "总部 Headquarters"),
+    ]
+    for username, role, unit_name in specs:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"email": f"{username}@bench.local", "unit": units[unit_name], "first_name": username},
+        )
+        if created:
+            user.set_unusable_password()
+            user.save()
+            user.groups.set(Group.objects.filter(name=role))
+
+
+def ensure_orders(n):
+    """At least n dispatched work orders made by this bench (number SWB...),
+    with customer, address, region and a demo technician."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*), coalesce(max(id), 0) FROM tickets_workorder WHERE number LIKE 'SWB%'")
+        have, _ = cur.fetchone()
+        if have >= n:
+            return
+        todo = n - have
+        log(f"inserting {todo:,} work orders")
+        cur.execute("SELECT t.id, t.station_id FROM technicians_technician t WHERE t.active ORDER BY t.id")
+        techs = [r[0] for r in cur.fetchall()]
+        cur.execute("SELECT id FROM accounts_region WHERE code = 'bj-chaoyang'")
+        region = cur.fetchone()[0]
+        cur.execute("SELECT id FROM accounts_user WHERE username = 'agent'")
+        agent = cur.fetchone()[0]
+        cur.execute("SELECT coalesce(max(id), 0) FROM customers_customer")
+        c0 = cur.fetchone()[0]
+        cur.execute("SELECT coalesce(max(id), 0) FROM customers_address")
+        a0 = cur.fetchone()[0]
+        cur.execute("SELECT coalesce(max(id), 0) FROM tickets_workorder")
+        o0 = cur.fetchone()[0]
+        techs_sql = "ARRAY[" + ",".join(map(str, techs)) + "]::bigint[]"
+        cur.execute(f"""
+            INSERT INTO customers_customer (id, name, vip, note, created_at)
+            SELECT {c0} + g, '测试客户' || ({have} + g), false, '', now() - interval '30 days'
+            FROM generate_series(1, {todo}) g""")
+        cur.execute(f"""
+            INSERT INTO customers_address (id, customer_id, text, region_id)
+            SELECT {a0} + g, {c0} + g, '北京市朝阳区建国路' || ({have} + g) || '号', {region}
+            FROM generate_series(1, {todo}) g""")
+        cur.execute(f"""
+            INSERT INTO tickets_workorder (
+                id, number, kind, state, description, reported_at, created_at, updated_at, external_ref,
+                dispatched_at, resolution, signed_by, cancel_reason, repeat_repair, free_of_charge,
+                address_id, customer_id, created_by_id, owner_id, region_id, technician_id)
+            SELECT {o0} + g, 'SWB' || lpad(({have} + g)::text, 9, '0'), 'repair', 'dispatched', '热水器点不着火',
+                   now() - interval '2 days', now() - interval '2 days', now() - interval '2 days', '',
+                   now() - interval '2 days', '', '', '', false, false,
+                   {a0} + g, {c0} + g, {agent}, {agent}, {region}, ({techs_sql})[1 + g % {len(techs)}]
+            FROM generate_series(1, {todo}) g""")
+        for table in ("customers_customer", "customers_address", "tickets_workorder"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+
+
+# --- the deadlines ---------------------------------------------------------------------
+
+
+def reset_deadlines():
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        # Cascades to escalations, pauses, notifications and e-mail deliveries.
+        cur.execute("TRUNCATE deadlines_deadline RESTART IDENTITY CASCADE")
+
+
+def policy_ids():
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("""SELECT deadline_kind, min(id) FROM deadlines_slapolicy
+                       WHERE subject = 'tickets.workorder' AND conditions = '{}'::jsonb GROUP BY deadline_kind""")
+        return dict(cur.fetchall())
+
+
+def fill(n_open, n_due):
+    """n_open open deadlines, n_due of them due now (level 1 due within the
+    last hour, the warning already sent), behind the bench work orders."""
+    from django.db import connection
+
+    ensure_orders(n_due)
+    reset_deadlines()
+    policies = policy_ids()
+    respond, arrive = policies["respond"], policies["arrive"]
+    with connection.cursor() as cur:
+        cur.execute("SELECT id FROM django_content_type WHERE app_label = 'tickets' AND model = 'workorder'")
+        ct = cur.fetchone()[0]
+        t = time.monotonic()
+        # Due: the warning went out, level 1 (at the due time) is due.
+        cur.execute(f"""
+            INSERT INTO deadlines_deadline (content_type_id, object_id, kind, policy_id, started_at, due_at,
+                                            warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at)
+            SELECT {ct}, o.id, 'arrive', {arrive}, d - interval '24 hours', d, d - interval '6 hours',
+                   d - interval '6 hours', 0, 0, d
+            FROM (SELECT id, now() - (row_number() OVER (ORDER BY id) % 3600) * interval '1 second'
+                                 - interval '1 second' AS d
+                  FROM tickets_workorder WHERE number LIKE 'SWB%' ORDER BY id LIMIT {n_due}) o""")
+        due_rows = cur.rowcount
+        # Not due: a quarter already warned (next step: level 1 at due_at),
+        # the rest before their warning point (next step: the warning).
+        cur.execute(f"""
+            INSERT INTO deadlines_deadline (content_type_id, object_id, kind, policy_id, started_at, due_at,
+                                            warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at)
+            SELECT {ct}, {ORDER_OBJECT_ID_OFFSET} + g, CASE WHEN g % 2 = 0 THEN 'respond' ELSE 'arrive' END,
+                   CASE WHEN g % 2 = 0 THEN {respond} ELSE {arrive} END,
+                   d - interval '24 hours', d, d - interval '6 hours',
+                   CASE WHEN g % 4 = 0 THEN least(now(), d - interval '6 hours') END, 0, 0,
+                   CASE WHEN g % 4 = 0 THEN d ELSE d - interval '6 hours' END
+            FROM (SELECT g, now() + interval '6 hours 1 minute' + (g % 1440) * interval '1 minute' AS d
+                  FROM generate_series(1, {n_open - n_due}) g) s""")
+        rest = cur.rowcount
+        log(f"filled {due_rows + rest:,} open deadlines ({due_rows:,} due) in {time.monotonic() - t:.1f}s")
+        t = time.monotonic()
+        cur.execute("VACUUM ANALYZE deadlines_deadline")
+        log(f"VACUUM ANALYZE in {time.monotonic() - t:.1f}s")
+    return due_rows
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+
+class QueryTimer:
+    """Counts the queries and the time spent in them (client side)."""
+
+    def __init__(self):
+        self.count = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - t
+            self.count += 1
+
+
+def backend_cpu_seconds():
+    """CPU time used so far by this connection's PostgreSQL backend process
+    (same machine only; None where /proc cannot tell). With the bench's own
+    CPU time it gives the work a sweep costs whatever else the machine runs."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def explain_first_batch(now, batch_size):
+    from django.db import connection, transaction
+
+    from servicedesk.deadlines.escalation import due_steps
+
+    qs = (due_steps(now).select_for_update(skip_locked=True, of=("self",))
+          .select_related("policy").order_by("next_escalation_at")[:batch_size])
+    with transaction.atomic(), connection.cursor() as cur:
+        sql, params = qs.query.sql_with_params()
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        plan = "\n".join(r[0] for r in cur.fetchall())
+        shown = cur.mogrify(sql, params).decode()
+        transaction.set_rollback(True)  # EXPLAIN ANALYZE took the row locks
+    return shown, plan
+
+
+def check(n_due, batch_size, queued_before, redis_url, now):
+    from django.db.models import Count
+
+    from servicedesk.deadlines.escalation import due_steps
+    from servicedesk.deadlines.models import Deadline, Escalation
+    from servicedesk.notifications.models import EmailDelivery, Notification
+
+    problems = []
+    esc = Escalation.objects.count()
+    level1 = Escalation.objects.filter(level=1).count()
+    per_deadline = Escalation.objects.values("deadline", "level").annotate(n=Count("id")).filter(n__gt=1).count()
+    raised = Deadline.objects.filter(escalation_level=1).count()
+    left = due_steps(now).count()
+    notes = Notification.objects.count()
+    without_note = Escalation.objects.filter(notifications__isnull=True).count()
+    mails = EmailDelivery.objects.filter(state=EmailDelivery.State.PENDING).count()
+    batches = -(-n_due // batch_size)
+    queued = queued_messages(redis_url) - queued_before
+    if esc != n_due or level1 != n_due:
+        problems.append(f"{esc} escalations ({level1} at level 1), expected {n_due}")
+    if per_deadline:
+        problems.append(f"{per_deadline} deadlines with more than one row for a level")
+    if raised != n_due:
+        problems.append(f"{raised} deadlines at level 1, expected {n_due}")
+    if left:
+        problems.append(f"{left} steps still due")
+    if without_note:
+        problems.append(f"{without_note} escalations without a notification")
+    if mails != notes:
+        problems.append(f"{mails} pending e-mail deliveries for {notes} notifications")
+    if queued != batches:
+        problems.append(f"{queued} deliver_batch messages on the broker, expected {batches}")
+    summary = (f"{esc:,} escalations ({level1:,} at level 1, one row each), {raised:,} deadlines at level 1, "
+               f"{left} still due, {notes:,} notifications, {mails:,} pending e-mail deliveries, "
+               f"{queued} deliver_batch messages on the broker")
+    return summary, problems
+
+
+def warm_up():
+    """What a worker has done before its first sweep is not part of a sweep:
+    load the URLconf (the notifications link to their work orders) and
+    connect to the broker (it publishes nothing)."""
+    from django.urls import get_resolver
+
+    from servicedesk.celery import app
+
+    get_resolver().reverse_dict  # noqa: B018 - populates the resolver
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1)
+
+
+def run_case(n_open, n_due, batch_size, redis_url, show_plan):
+    from django.db import connection
+    from django.utils import timezone
+
+    from servicedesk.deadlines.escalation import sweep
+
+    due = fill(n_open, n_due)
+    connection.close()  # a fresh connection, as a worker's task would have
+    now = timezone.now()
+    if show_plan:
+        sql, plan = explain_first_batch(now, batch_size)
+        print("\nThe sweep's select (first batch):\n" + sql + "\n\nEXPLAIN (ANALYZE, BUFFERS):\n" + plan + "\n",
+              flush=True)
+    queued_before = queued_messages(redis_url)
+    warm_up()
+    timer = QueryTimer()
+    load = os.getloadavg()[0]
+    db_cpu = backend_cpu_seconds()
+    with connection.execute_wrapper(timer):
+        t, cpu = time.perf_counter(), time.process_time()
+        result = sweep(now=now, batch_size=batch_size)
+        wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+    db_cpu = backend_cpu_seconds() - db_cpu if db_cpu is not None else float("nan")
+    summary, problems = check(due, batch_size, queued_before, redis_url, now)
+    log(f"open {n_open:,} / due {due:,}: sweep {wall:.2f}s wall, CPU {cpu:.2f}s Python + {db_cpu:.2f}s PostgreSQL "
+        f"backend, {timer.count} queries taking {timer.seconds:.2f}s, 1-min load {load:.2f} at start, "
+        f"{result.batches} batches, result {result}")
+    log("check: " + summary)
+    for p in problems:
+        log("PROBLEM: " + p)
+    return {"open": n_open, "due": due, "wall": wall, "cpu": cpu, "db_cpu": db_cpu, "load": load, "queries": timer.count, "query_seconds": timer.seconds,
+            "batches": result.batches, "escalations": result.escalations, "notifications": result.notifications,
+            "ok": not problems}
+
+
+def parse_cases(text):
+    cases = []
+    for part in text.split(","):
+        n_open, n_due = part.split(":")
+        cases.append((int(n_open), int(n_due)))
+    return cases
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_SWEEP_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_SWEEP_REDIS_URL", DEFAULT_REDIS))
+    parser.add_argument("--cases", default="1000000:10000,100000:10000,1000000:0",
+                        help="open:due pairs, comma separated (default %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=500, help="as the periodic task (default %(default)s)")
+    parser.add_argument("--runs", type=int, default=1, help="runs per case; the median is reported")
+    parser.add_argument("--recreate", action="store_true", help="drop the database first")
+    args = parser.parse_args()
+
+    setup_django(args.database_url, args.redis_url)
+    flush_redis(args.redis_url)
+    try:
+        cases = parse_cases(args.cases)
+        prepare(args.database_url, args.recreate, max(d for _, d in cases) or 1)
+        results = []
+        for i, (n_open, n_due) in enumerate(cases):
+            runs = [run_case(n_open, n_due, args.batch_size, args.redis_url, show_plan=(r == 0 and n_due > 0))
+                    for r in range(args.runs)]
+            results.append(runs)
+        print("\n| open | due | runs | sweep wall, median (all runs) | CPU Python + PostgreSQL (median) "
+              "| queries | time in queries | wall per escalation | 1-min load | checks |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for runs in results:
+            r0 = runs[0]
+            med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
+            per = f"{med('wall') / r0['due'] * 1000:.2f} ms" if r0["due"] else "-"
+            print(f"| {r0['open']:,} | {r0['due']:,} | {len(runs)} | {med('wall'):.2f} s "
+                  f"({', '.join(format(r['wall'], '.2f') for r in runs)}) | {med('cpu'):.2f} + {med('db_cpu'):.2f} s "
+                  f"| {r0['queries']} | {med('query_seconds'):.2f} s | {per} "
+                  f"| {', '.join(format(r['load'], '.2f') for r in runs)} | {'ok' if all(r['ok'] for r in runs) else 'FAILED'} |")
+    finally:
+        flush_redis(args.redis_url)
+        log("Redis scratch DB flushed")
+    if not all(r["ok"] for runs in results for r in runs):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
