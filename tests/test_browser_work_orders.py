@@ -80,8 +80,9 @@ def test_agent_creates_dispatcher_dispatches_technician_sees_it_on_my_jobs(
     assert page.url == f"{base}/work-orders/{order.pk}/"
     assert page.text_content("[data-testid=state]").strip() == "Received"
     assert f"Work order {order.number} created." in page.text_content("#messages")
-    # The agent may not dispatch: only "Cancel order" is offered.
-    assert page.locator("form[data-action]").evaluate_all("fs => fs.map(f => f.dataset.action)") == ["cancel"]
+    # The agent may not dispatch: only postponing and cancelling are offered.
+    assert page.locator("form[data-action]").evaluate_all("fs => fs.map(f => f.dataset.action)") == [
+        "postpone", "cancel"]
     log_out(page)
 
     # The dispatcher dispatches it to tech1 from the ranked candidates (htmx, no reload).

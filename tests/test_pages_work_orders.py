@@ -219,18 +219,22 @@ def test_an_order_the_user_may_not_see_is_a_404(client, agent, dispatcher, partn
 
 def test_the_detail_page_offers_only_the_actions_the_user_may_take_now(client, agent, dispatcher, supervisor, tech1, tech2):
     order = make_order(agent)
-    assert offered_actions(logged_in(client, dispatcher).get(f"/work-orders/{order.pk}/")) == ["dispatch", "cancel"]
-    assert offered_actions(logged_in(client, agent).get(f"/work-orders/{order.pk}/")) == ["cancel"]
+    # The way forward first, then the secondary ones, the ways out last.
+    assert offered_actions(logged_in(client, dispatcher).get(f"/work-orders/{order.pk}/")) == [
+        "dispatch", "postpone", "cancel"]
+    assert offered_actions(logged_in(client, agent).get(f"/work-orders/{order.pk}/")) == ["postpone", "cancel"]
 
     services.work_order_dispatch(order_id=order.pk, technician=tech1, by=dispatcher)
-    assert offered_actions(logged_in(client, tech1.user).get(f"/work-orders/{order.pk}/")) == ["accept", "decline"]
-    assert offered_actions(logged_in(client, agent).get(f"/work-orders/{order.pk}/")) == ["cancel"]
+    assert offered_actions(logged_in(client, tech1.user).get(f"/work-orders/{order.pk}/")) == [
+        "accept", "postpone", "decline"]
+    assert offered_actions(logged_in(client, agent).get(f"/work-orders/{order.pk}/")) == ["postpone", "cancel"]
+    assert offered_actions(logged_in(client, tech2.user).get(f"/work-orders/{order.pk}/")) == []  # 404 page
 
     services.work_order_accept(order_id=order.pk, by=tech1.user)
     assert offered_actions(logged_in(client, tech1.user).get(f"/work-orders/{order.pk}/")) == [
-        "schedule", "check-in"]
+        "schedule", "check-in", "postpone"]
     assert offered_actions(logged_in(client, supervisor).get(f"/work-orders/{order.pk}/")) == [
-        "schedule", "cancel"]
+        "schedule", "postpone", "cancel"]
 
 
 def test_the_dispatch_form_offers_the_ranked_eligible_technicians(client, agent, dispatcher, tech1, tech2, category):
@@ -254,7 +258,7 @@ def test_dispatch_through_the_page_changes_the_state_and_writes_history(client, 
     html = r.content.decode()
     assert html.count('id="order-panel"') == 1 and 'id="messages" class="messages" aria-live="polite" hx-swap-oob="true"' in html
     assert "is now “Dispatched”" in html
-    assert offered_actions(r) == ["dispatch", "cancel"]  # re-dispatch stays possible
+    assert offered_actions(r) == ["dispatch", "postpone", "cancel"]  # re-dispatch stays possible
     fresh = WorkOrder.objects.get(pk=order.pk)
     assert (fresh.state, fresh.technician_id) == ("dispatched", tech1.pk)
     event = WorkOrderEvent.objects.filter(order=order).order_by("at", "id").last()
@@ -331,6 +335,36 @@ def test_an_action_the_state_no_longer_allows_is_a_409_with_the_fresh_page(clien
     assert "is not allowed while the state is" in html and "Cancelled" in html
     assert offered_actions(r) == []
     assert state_of(order) == "cancelled"
+
+
+def test_postpone_and_resume_through_the_page_stop_and_restart_the_clocks(client, agent, dispatcher, tech1):
+    order = make_order(agent)
+    services.work_order_dispatch(order_id=order.pk, technician=tech1, by=dispatcher)
+    logged_in(client, agent)
+    assert offered_actions(client.get(f"/work-orders/{order.pk}/")) == ["postpone", "cancel"]
+
+    r = client.post(f"/work-orders/{order.pk}/actions/postpone/", {"reason": "客户出差，下周再约"}, **HTMX)
+    assert r.status_code == 200
+    assert r.content.decode().count('<span class="badge badge-paused">Paused</span>') == 2
+    assert offered_actions(r) == ["resume", "cancel"]
+    assert all(d.paused_at is not None for d in order.deadlines.all())
+    event = WorkOrderEvent.objects.filter(order=order).order_by("at", "id").last()
+    assert (event.action, event.from_state, event.to_state, event.note) == (
+        "postpone", "dispatched", "dispatched", "客户出差，下周再约")
+
+    r = client.post(f"/work-orders/{order.pk}/actions/resume/", {}, **HTMX)
+    assert r.status_code == 200 and "Paused" not in r.content.decode()
+    assert all(d.paused_at is None for d in order.deadlines.all())
+    assert state_of(order) == "dispatched"
+
+
+def test_postpone_needs_a_reason(client, agent):
+    order = make_order(agent)
+    r = logged_in(client, agent).post(f"/work-orders/{order.pk}/actions/postpone/", {"reason": " "}, **HTMX)
+    assert r.status_code == 400
+    assert "This field may not be blank." in r.content.decode().split('data-action="postpone"')[1].split("</form>")[0]
+    assert all(d.paused_at is None for d in order.deadlines.all())
+    assert WorkOrderEvent.objects.filter(order=order).count() == 1
 
 
 def test_an_unknown_action_is_a_404(client, agent):
@@ -418,7 +452,7 @@ def test_my_jobs_lists_the_technicians_open_orders_nearest_deadline_first(client
     assert r.status_code == 200
     cards = [int(pk) for pk in re.findall(r'<article id="job-(\d+)"', r.content.decode())]
     assert cards == [emergency.pk, sooner.pk, later.pk]
-    assert offered_actions(r) == ["accept", "decline"] * 3
+    assert offered_actions(r) == ["accept", "postpone", "decline"] * 3
 
 
 def test_an_action_on_a_job_card_rerenders_that_card(client, agent, dispatcher, tech1):
@@ -428,7 +462,7 @@ def test_an_action_on_a_job_card_rerenders_that_card(client, agent, dispatcher, 
     assert r.status_code == 200
     html = r.content.decode()
     assert f'<article id="job-{order.pk}"' in html and 'id="order-panel"' not in html
-    assert offered_actions(r) == ["schedule", "check-in"]
+    assert offered_actions(r) == ["schedule", "check-in", "postpone"]
     assert 'hx-target="closest .job"' in html and state_of(order) == "accepted"
 
 

@@ -41,6 +41,11 @@ ACTION_INPUTS = {
     "dispatch": DispatchInput, "decline": ReasonInput, "accept": NoteInput, "schedule": ScheduleInput,
     "check-in": NoteInput, "resolve": ResolutionInput, "take-back": TakeBackInput, "return": ResolutionInput,
     "sign-off": SignOffInput, "close": NoteInput, "cancel": ReasonInput, "revisit": RevisitInput,
+    "postpone": ReasonInput, "resume": NoteInput,
+}
+# The state-machine actions, and the two that stop or restart an order's clocks.
+PAGE_SERVICES = {
+    **services.ACTION_SERVICES, "postpone": services.work_order_postpone, "resume": services.work_order_resume,
 }
 ACTION_LABELS = {
     "create": gettext_lazy("Created"),
@@ -56,9 +61,11 @@ ACTION_LABELS = {
     "close": gettext_lazy("Close"),
     "cancel": gettext_lazy("Cancel order"),
     "revisit": gettext_lazy("Open a revisit"),
+    "postpone": gettext_lazy("Postpone (customer asks to wait)"),
+    "resume": gettext_lazy("Resume the clocks"),
 }
 ACTION_STYLES = {"decline": "danger", "cancel": "danger", "take-back": "secondary",
-                 "revisit": "secondary"}
+                 "revisit": "secondary", "postpone": "secondary"}
 DEADLINE_LABELS = {
     "respond": gettext_lazy("Respond"),
     "arrive": gettext_lazy("Arrive on site"),
@@ -100,7 +107,7 @@ def _decorate_deadlines(order):
     for deadline in order.deadlines.all():
         deadline.label = DEADLINE_LABELS.get(deadline.kind, deadline.kind)
         deadline.countdown = duration_text(deadline.seconds_left)
-        if deadline.is_open and order.next_deadline is None:
+        if deadline.is_open and deadline.paused_at is None and order.next_deadline is None:
             order.next_deadline = deadline
     return order
 
@@ -143,7 +150,9 @@ def _action_forms(request, order, *, view, failed=None, errors=None, values=None
     """One form per action this user may take on this order now."""
     url_suffix = "?view=card" if view == "card" else ""
     forms = []
-    for name in selectors.work_order_actions_for(request.user, order):
+    names = selectors.work_order_actions_for(request.user, order)
+    names += selectors.work_order_clock_actions_for(request.user, order)
+    for name in names:
         form = {
             "name": name,
             "label": ACTION_LABELS[name],
@@ -298,7 +307,7 @@ def _go(request, url):
 @login_required
 @require_POST
 def work_order_action(request, pk, action):
-    if action not in services.ACTION_SERVICES:
+    if action not in PAGE_SERVICES:
         raise Http404
     order = _visible_order(request.user, pk)
     view = "card" if request.GET.get("view") == "card" else "detail"
@@ -309,7 +318,7 @@ def work_order_action(request, pk, action):
         errors = {field: [str(m) for m in msgs] for field, msgs in data.errors.items()}
         return _render_order(request, order.pk, view, status=400, failed=action, errors=errors, values=values)
     try:
-        result = services.ACTION_SERVICES[action](order_id=order.pk, by=request.user, **data.validated_data)
+        result = PAGE_SERVICES[action](order_id=order.pk, by=request.user, **data.validated_data)
     except ApplicationError as exc:
         if exc.field in data.fields:
             errors = {exc.field: [str(exc.message)]}
