@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "servicedesk.core.context_processors.roles",
                 "servicedesk.notifications.context_processors.unread",
+                "complaints.context_processors.complaint_links",
             ],
         },
     },

@@ -50,5 +50,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("servicedesk.deadlines.urls")),
     path("", include("servicedesk.notifications.urls")),
+    path("", include("complaints.urls")),
     path("", include("tickets.urls")),
 ]
