@@ -105,3 +105,27 @@ def test_inbox_lists_escalations_and_marks_them_read(client, agent, supervisor, 
     assert Notification.objects.filter(recipient=manager, read_at__isnull=True).count() == 0
     # Someone else's notifications are not touched.
     assert Notification.objects.filter(recipient=supervisor, read_at__isnull=True).count() == 2
+
+
+@pytest.mark.parametrize("role,target", [
+    ("dispatcher", "/work-orders/"), ("supervisor", "/dashboard/"), ("manager", "/dashboard/"),
+    ("handler", "/complaints/queue/"), ("hr", "/complaints/findings/"), ("telephony", "/api/docs/"),
+])
+def test_home_sends_each_role_where_its_day_starts(client, role, target):
+    client.force_login(UserFactory(username=f"home-{role}", roles=[role]))
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == target
+
+
+def test_header_shows_the_unread_count_and_only_the_sections_a_role_may_open(client, agent, supervisor):
+    _order(agent, hours_ago=30)
+    sweep()
+    client.force_login(supervisor)
+    page = client.get("/dashboard/").content.decode()
+    assert '<span class="badge" id="unread-count">2</span>' in page  # level 1 of respond and of arrive
+    assert 'href="/dashboard/"' in page and 'href="/work-orders/"' in page
+    client.force_login(UserFactory(username="hr-nav", roles=["hr"]))
+    page = client.get("/notifications/").content.decode()
+    assert 'href="/dashboard/"' not in page and 'href="/work-orders/"' not in page
+    assert 'id="unread-count"' not in page

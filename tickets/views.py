@@ -184,9 +184,21 @@ def _order_context(request, order, *, view="detail", **form_state):
 
 @login_required
 def home(request):
-    if _technician_of(request.user) is not None:
+    """Each role lands where its day starts."""
+    user = request.user
+    if _technician_of(user) is not None:
         return redirect("my-jobs")
-    return redirect("work-order-list")
+    if user.has_role(Role.AGENT, Role.DISPATCHER, Role.PARTNER):
+        return redirect("work-order-list")
+    if user.has_role(Role.SUPERVISOR, Role.MANAGER):
+        return redirect("dashboard")
+    if user.has_role(Role.HANDLER):
+        return redirect("complaint-queue")
+    if user.has_role(Role.HR):
+        return redirect("finding-list")
+    if selectors.user_may_read_work_orders(user):
+        return redirect("work-order-list")
+    return redirect("api-docs")
 
 
 @login_required
