@@ -203,6 +203,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "servicedesk@localhost")
+# A mail server that accepts and never answers must fail the attempt (and be
+# retried), not hold a worker and its row lock forever (Django's default: no timeout).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 # Links in e-mail point here.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 

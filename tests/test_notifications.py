@@ -6,8 +6,10 @@ re-queues only rows left pending for a while. The tasks run eagerly here
 real worker. The mail server is the one thing outside the system: locmem
 stands in for it, and a dead port for one that is down."""
 
+import contextlib
 import datetime
 import logging
+import signal
 import socket
 import threading
 
@@ -88,6 +90,22 @@ def hung_broker():
     server.close()
 
 
+@contextlib.contextmanager
+def hang_guard(seconds):
+    """Fail the test instead of hanging it for good."""
+
+    def hung(signum, frame):
+        raise AssertionError(f"still blocked after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.fixture
 def people(db):
     return [
@@ -165,6 +183,23 @@ def test_a_mail_server_that_is_down_is_retried_until_max_attempts_then_the_row_i
     assert deliver_email.apply(args=[delivery.pk]).get() == "skipped"  # a failed row stays failed
     delivery.refresh_from_db()
     assert delivery.attempts == MAX_ATTEMPTS
+
+
+def test_a_mail_server_that_never_answers_fails_the_attempt_instead_of_holding_the_worker(people, hung_broker, settings):
+    # The silent TCP server stands for an SMTP server that accepts and never greets; the
+    # project's EMAIL_TIMEOUT bounds the attempt. The last attempt, so no retry follows.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", int(hung_broker.rsplit(":", 1)[1].split("/")[0])
+    delivery = a_delivery(people[0])
+    EmailDelivery.objects.filter(pk=delivery.pk).update(attempts=MAX_ATTEMPTS - 1)
+
+    with hang_guard(60):  # the row is not committed: run here, not in a thread
+        result = deliver_email.apply(args=[delivery.pk]).get()
+
+    assert result == "failed"
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == ("failed", MAX_ATTEMPTS)
+    assert "timed out" in delivery.last_error
 
 
 def test_a_mail_server_that_recovers_gets_the_mail_on_a_retry(people, flaky_mail_server):
