@@ -14,3 +14,8 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Without Redis the tests publish to an in-memory broker, never into the
+# developer's own file-system broker under var/.
+if not os.environ.get("REDIS_URL"):
+    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}

@@ -122,6 +122,9 @@ class Deadline(models.Model):
     )
     started_at = models.DateTimeField(_("started at"))
     due_at = models.DateTimeField(_("due at"))
+    # A promise made to the customer (e.g. a take-back's promised_by), not a
+    # policy's length: a changed policy never moves it.
+    due_promised = models.BooleanField(_("promised due time"), default=False)
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(
         _("cancelled at"), null=True, blank=True, help_text=_("Closed without being met, e.g. the order was cancelled.")

@@ -45,6 +45,7 @@ def deadline_start(
     either way. A missing policy for a policy-timed deadline is a
     configuration error."""
     policy = policy_for(subject=subject, kind=kind, attributes=attributes or {})
+    promised = due_at is not None
     if due_at is None:
         if policy is None:
             raise LookupError(_("No active SLA policy for %(kind)s deadlines of %(subject)s.")
@@ -53,7 +54,7 @@ def deadline_start(
     warn_at = policy.warn_at(start, due_at) if policy is not None else None
     deadline = Deadline(
         content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk, kind=kind, policy=policy,
-        started_at=start, due_at=due_at, warn_at=warn_at,
+        started_at=start, due_at=due_at, warn_at=warn_at, due_promised=promised,
     )
     deadline.next_escalation_at = next_step_at(deadline, ladder_for(policy))
     deadline.save()
@@ -137,7 +138,7 @@ def policy_recompute_open(*, policy: SlaPolicy, batch_size: int = 1000) -> int:
         with transaction.atomic():
             rows = list(
                 Deadline.objects.select_for_update()
-                .filter(policy=policy, met_at__isnull=True, cancelled_at__isnull=True, id__gt=last_id)
+                .filter(policy=policy, met_at__isnull=True, cancelled_at__isnull=True, due_promised=False, id__gt=last_id)
                 .order_by("id")[:batch_size]
             )
             if not rows:
