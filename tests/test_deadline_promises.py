@@ -34,3 +34,22 @@ def test_recompute_never_moves_a_promised_due_time(agent, dispatcher, tech1, cat
     assert policy_recompute_open(policy=policy) == 0
     repair.refresh_from_db()
     assert repair.due_at == promised
+
+
+def test_a_region_policy_applies_to_orders_in_that_region(agent):
+    from servicedesk.accounts.models import Region
+
+    Region.objects.create(code="sh-pudong", name="浦东新区", province="上海市")
+    SlaPolicy.objects.create(code="arrive-pudong", name="Pudong: 12 h", subject="tickets.workorder",
+                             deadline_kind="arrive", duration=datetime.timedelta(hours=12),
+                             conditions={"region": "sh-pudong"}, priority=5)
+    reported = timezone.now().replace(microsecond=0)
+    pudong, _ = services.work_order_create(
+        by=agent, kind="repair", description="x", reported_at=reported,
+        customer={"name": "A", "phone": "13955556666", "address": "上海市浦东新区世纪大道100号"})
+    elsewhere, _ = services.work_order_create(
+        by=agent, kind="repair", description="x", reported_at=reported,
+        customer={"name": "B", "phone": "13955557777", "address": "北京市朝阳区"})
+    due = lambda o: Deadline.objects.get(object_id=o.pk, kind="arrive").due_at  # noqa: E731
+    assert due(pudong) == reported + datetime.timedelta(hours=12)
+    assert due(elsewhere) == reported + datetime.timedelta(hours=24)

@@ -29,6 +29,7 @@ def _deadline_attributes(order: WorkOrder) -> dict:
         "category": order.category.slug if order.category_id else None,
         "vip": order.customer.vip,
         "province": order.region.province if order.region_id else None,
+        "region": order.region.code if order.region_id else None,
     }
 
 
