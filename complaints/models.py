@@ -8,6 +8,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from servicedesk.accounts.models import Partner, Unit
@@ -47,7 +48,7 @@ class Complaint(FSMModelMixin, models.Model):
         REPLIED = "replied", _("Replied")
         DISPUTED = "disputed", _("Disputed")
         RETURN_VISITED = "return_visited", _("Return visited")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("complaint state", "Closed")  # 已办结, not a work order's 已关闭
         REJECTED = "rejected", _("Rejected")
 
     OPEN_STATES = (State.RECEIVED, State.FORWARDED, State.REPLIED, State.DISPUTED, State.RETURN_VISITED)

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from servicedesk.accounts.models import Unit, User
 from servicedesk.accounts.roles import Role
@@ -61,7 +61,7 @@ ACTION_LABELS = {
     "reply": gettext_lazy("Reply to the customer"),
     "return-visit": gettext_lazy("Return visit"),
     "escalate": gettext_lazy("Raise the class"),
-    "close": gettext_lazy("Close"),
+    "close": pgettext_lazy("complaint action", "Close"),
     "reject": gettext_lazy("Reject as invalid"),
     "acknowledge": gettext_lazy("Feedback to sales"),
     "propose-finding": gettext_lazy("Propose accountability"),
