@@ -4,6 +4,7 @@
     .venv/bin/python bench/sweep_bench.py                 # 1,000,000 and 100,000 open, 10,000 due
     .venv/bin/python bench/sweep_bench.py --runs 3        # each case three times (median reported)
     .venv/bin/python bench/sweep_bench.py --cases 1000000:10000 --recreate
+    .venv/bin/python bench/sweep_bench.py --cases 100000:10000 --escalation-module /tmp/escalation_old.py
 
 Run by hand, never from the test suite. Uses its own PostgreSQL database
 (--database-url, default sd_bench_sweep: created, migrated, organisation from
@@ -18,7 +19,7 @@ deadlines with INSERT ... SELECT over generate_series (never the ORM row by
 row) of which D are due (level 1 due in the last hour, already warned), the
 others not yet due (their warning or due time lies ahead; they point at
 object ids with no work order behind them: the sweep never loads them),
-VACUUM ANALYZE, prints EXPLAIN (ANALYZE, BUFFERS) of the sweep's first batch
+VACUUM ANALYZE and CHECKPOINT, prints EXPLAIN (ANALYZE, BUFFERS) of the sweep's first batch
 select (in a transaction rolled back), then times one full `sweep()` (wall
 time, queries and time spent inside them) and checks the result: D
 escalations at level 1, one per deadline, none due left, one notification
@@ -249,30 +250,33 @@ def fill(n_open, n_due):
         # Due: the warning went out, level 1 (at the due time) is due.
         cur.execute(f"""
             INSERT INTO deadlines_deadline (content_type_id, object_id, kind, policy_id, started_at, due_at,
-                                            warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at)
+                                            warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at, due_promised)
             SELECT {ct}, o.id, 'arrive', {arrive}, d - interval '24 hours', d, d - interval '6 hours',
-                   d - interval '6 hours', 0, 0, d
+                   d - interval '6 hours', 0, 0, d, false
             FROM (SELECT id, now() - (row_number() OVER (ORDER BY id) % 3600) * interval '1 second'
                                  - interval '1 second' AS d
                   FROM tickets_workorder WHERE number LIKE 'SWB%' ORDER BY id LIMIT {n_due}) o""")
         due_rows = cur.rowcount
         # Not due: a quarter already warned (next step: level 1 at due_at),
-        # the rest before their warning point (next step: the warning).
+        # the rest before their warning point (next step: the warning). The
+        # first of these steps falls 30 minutes from now, after any run.
         cur.execute(f"""
             INSERT INTO deadlines_deadline (content_type_id, object_id, kind, policy_id, started_at, due_at,
-                                            warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at)
+                                            warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at, due_promised)
             SELECT {ct}, {ORDER_OBJECT_ID_OFFSET} + g, CASE WHEN g % 2 = 0 THEN 'respond' ELSE 'arrive' END,
                    CASE WHEN g % 2 = 0 THEN {respond} ELSE {arrive} END,
                    d - interval '24 hours', d, d - interval '6 hours',
                    CASE WHEN g % 4 = 0 THEN least(now(), d - interval '6 hours') END, 0, 0,
-                   CASE WHEN g % 4 = 0 THEN d ELSE d - interval '6 hours' END
-            FROM (SELECT g, now() + interval '6 hours 1 minute' + (g % 1440) * interval '1 minute' AS d
+                   CASE WHEN g % 4 = 0 THEN d ELSE d - interval '6 hours' END, false
+            FROM (SELECT g, now() + interval '6 hours 30 minutes' + (g % 1440) * interval '1 minute' AS d
                   FROM generate_series(1, {n_open - n_due}) g) s""")
         rest = cur.rowcount
         log(f"filled {due_rows + rest:,} open deadlines ({due_rows:,} due) in {time.monotonic() - t:.1f}s")
         t = time.monotonic()
         cur.execute("VACUUM ANALYZE deadlines_deadline")
-        log(f"VACUUM ANALYZE in {time.monotonic() - t:.1f}s")
+        # Write the fill out now, not while the sweep is timed.
+        cur.execute("CHECKPOINT")
+        log(f"VACUUM ANALYZE, CHECKPOINT in {time.monotonic() - t:.1f}s")
     return due_rows
 
 
@@ -316,8 +320,8 @@ def explain_first_batch(now, batch_size):
 
     from servicedesk.deadlines.escalation import due_steps
 
-    qs = (due_steps(now).select_for_update(skip_locked=True, of=("self",))
-          .select_related("policy").order_by("next_escalation_at")[:batch_size])
+    # As sweep_batch asks (servicedesk/deadlines/escalation.py).
+    qs = due_steps(now).select_for_update(skip_locked=True).order_by("next_escalation_at")[:batch_size]
     with transaction.atomic(), connection.cursor() as cur:
         sql, params = qs.query.sql_with_params()
         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
@@ -366,25 +370,50 @@ def check(n_due, batch_size, queued_before, redis_url, now):
 
 
 def warm_up():
-    """What a worker has done before its first sweep is not part of a sweep:
-    load the URLconf (the notifications link to their work orders) and
-    connect to the broker (it publishes nothing)."""
-    from django.urls import get_resolver
+    """What a worker has done once, before or at its first sweep, is not
+    part of a sweep: load the URLconf (the notifications link to their work
+    orders) and the translation catalogues, cache the content types, connect
+    to the broker (it publishes nothing)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.urls import get_resolver, reverse
+    from django.utils.translation import gettext
 
     from servicedesk.celery import app
+    from tickets.models import WorkOrder
 
     get_resolver().reverse_dict  # noqa: B018 - populates the resolver
+    reverse("admin:index")
+    gettext("Overdue (level %(level)d): %(subject)s, %(kind)s was due %(due)s")
+    ContentType.objects.get_for_id(ContentType.objects.get_for_model(WorkOrder).pk)
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1)
 
 
-def run_case(n_open, n_due, batch_size, redis_url, show_plan):
+def load_sweep(path=None):
+    """The sweep to time: the project's, or (--escalation-module, to compare
+    with an earlier version, e.g. `git show REV:servicedesk/deadlines/escalation.py`)
+    the one in that file, imported inside servicedesk.deadlines."""
+    if not path:
+        from servicedesk.deadlines.escalation import sweep
+
+        return sweep
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("servicedesk.deadlines._bench_escalation", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.sweep
+
+
+def run_case(n_open, n_due, batch_size, redis_url, show_plan, sweep, settle=0):
     from django.db import connection
     from django.utils import timezone
 
-    from servicedesk.deadlines.escalation import sweep
-
     due = fill(n_open, n_due)
+    if settle:
+        log(f"settling {settle:g} s after the fill")
+        time.sleep(settle)
     connection.close()  # a fresh connection, as a worker's task would have
     now = timezone.now()
     if show_plan:
@@ -430,16 +459,24 @@ def main():
     parser.add_argument("--batch-size", type=int, default=500, help="as the periodic task (default %(default)s)")
     parser.add_argument("--runs", type=int, default=1, help="runs per case; the median is reported")
     parser.add_argument("--recreate", action="store_true", help="drop the database first")
+    parser.add_argument("--settle", type=float, default=30,
+                        help="seconds to wait after each fill before timing (default %(default)s)")
+    parser.add_argument("--escalation-module", metavar="FILE",
+                        help="time the sweep() of this copy of servicedesk/deadlines/escalation.py instead")
     args = parser.parse_args()
 
     setup_django(args.database_url, args.redis_url)
     flush_redis(args.redis_url)
     try:
         cases = parse_cases(args.cases)
+        sweep = load_sweep(args.escalation_module)
+        if args.escalation_module:
+            log(f"timing the sweep of {args.escalation_module}")
         prepare(args.database_url, args.recreate, max(d for _, d in cases) or 1)
         results = []
-        for i, (n_open, n_due) in enumerate(cases):
-            runs = [run_case(n_open, n_due, args.batch_size, args.redis_url, show_plan=(r == 0 and n_due > 0))
+        for n_open, n_due in cases:
+            runs = [run_case(n_open, n_due, args.batch_size, args.redis_url, (r == 0 and n_due > 0), sweep,
+                             args.settle)
                     for r in range(args.runs)]
             results.append(runs)
         print("\n| open | due | runs | sweep wall, median (all runs) | CPU Python + PostgreSQL (median) "

@@ -163,18 +163,18 @@ def main():
                     # Falls due `lead` s from now, the warning was sent 6 h ago.
                     cur.execute("""
                         INSERT INTO deadlines_deadline (content_type_id, object_id, kind, policy_id, started_at,
-                            due_at, warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at)
+                            due_at, warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at, due_promised)
                         SELECT %s, o, 'arrive', %s, d - interval '24 hours', d, d - interval '6 hours',
-                               d - interval '6 hours', 0, 0, d
+                               d - interval '6 hours', 0, 0, d, false
                         FROM unnest(%s::bigint[]) o, (SELECT now() + %s * interval '1 second' AS d) t""",
                                 [ct, arrive, due_ids, args.lead])
                     if not args.no_warnings:
                         # Its warning point falls `lead` s from now, due 6 h later.
                         cur.execute("""
                             INSERT INTO deadlines_deadline (content_type_id, object_id, kind, policy_id, started_at,
-                                due_at, warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at)
+                                due_at, warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at, due_promised)
                             SELECT %s, o, 'arrive', %s, w - interval '18 hours', w + interval '6 hours', w,
-                                   NULL, 0, 0, w
+                                   NULL, 0, 0, w, false
                             FROM unnest(%s::bigint[]) o, (SELECT now() + %s * interval '1 second' AS w) t""",
                                     [ct, arrive, warn_orders[done:target], args.lead])
                 done = target
@@ -184,16 +184,24 @@ def main():
                + ("" if args.no_warnings else f" and {done:,} warnings"))
 
         # --- wait for the last ones -------------------------------------------
+        # (The other open deadlines have nothing due for 30 minutes: every
+        # step due now is one of ours.)
         expected = done * kinds
+        time.sleep(args.lead + 1)
         t_drain = time.monotonic()
         while time.monotonic() - t_drain < args.drain:
             with conn.cursor() as cur:
-                cur.execute("SELECT count(*) FROM deadlines_escalation")
-                taken = cur.fetchone()[0]
-            if taken >= expected:
+                cur.execute("SELECT count(*) FROM deadlines_deadline WHERE met_at IS NULL AND cancelled_at IS NULL "
+                            "AND next_escalation_at IS NOT NULL AND next_escalation_at <= now()")
+                left = cur.fetchone()[0]
+            if not left:
                 break
             time.sleep(1)
-        sb.log(f"{taken:,} of {expected:,} steps taken {time.monotonic() - t_drain:.0f} s after the load ended")
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM deadlines_escalation")
+            taken = cur.fetchone()[0]
+        sb.log(f"{taken:,} of {expected:,} steps taken, {left} still due, "
+               f"{args.lead + 1 + time.monotonic() - t_drain:.0f} s after the load ended")
         time.sleep(10)  # let the last e-mail batch go out
     finally:
         for proc, name in reversed(procs):
