@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "technicians",
     "tickets",
     "complaints",
+    "calls",
+    "billing",
 ]
 
 MIDDLEWARE = [

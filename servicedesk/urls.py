@@ -43,6 +43,8 @@ urlpatterns = [
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/me/", MeView.as_view(), name="api-me"),
     path("api/v1/", include(router.urls)),
+    path("api/v1/", include("calls.api_urls")),
+    path("api/v1/", include("billing.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -50,6 +52,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("servicedesk.deadlines.urls")),
     path("", include("servicedesk.notifications.urls")),
+    path("", include("calls.urls")),
+    path("", include("billing.urls")),
     path("", include("complaints.urls")),
     path("", include("tickets.urls")),
 ]

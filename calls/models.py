@@ -1,0 +1,1 @@
+"""Calls: telephony events, the 3-ring rule, callbacks (issue 5)."""
