@@ -13,6 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from billing import demo as billing_demo
+from calls import demo as calls_demo
 from complaints import selectors as complaint_selectors
 from complaints import services as complaint_services
 from complaints.models import Complaint
@@ -70,6 +72,9 @@ class Command(BaseCommand):
             people = self._organisation(password)
         created = self._orders(people, orders, rng)
         complaints_created = self._complaints(people, complaints, random.Random(seed + 1))
+        # The apps added later seed their own part, each idempotent (calls/demo.py, billing/demo.py).
+        for module in (calls_demo, billing_demo):
+            module.seed(people=people, rng=random.Random(seed + 2), stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {WorkOrder.objects.count()} work orders ({created} new), "
             f"{Complaint.objects.count()} complaints ({complaints_created} new). "
