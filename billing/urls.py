@@ -1,4 +1,2 @@
-"""Pages of this app (server-rendered, htmx)."""
-from django.urls import path  # noqa: F401
-
+"""Pages of billing (server-rendered, htmx): fees_urlpatterns from views/fees.py, returns_urlpatterns from views/returns.py."""
 urlpatterns = []

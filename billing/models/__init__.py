@@ -1,3 +1,4 @@
-"""Billing: warranty, fees, payments, parts stock (billing/models/fees.py and
-friends) and returns, factory returns (billing/models/returns.py). Each module
-adds its models to this package's namespace below."""
+"""Billing: warranty, fees, payments, parts stock (fees.py) and returns,
+factory returns (returns.py). Both modules' models are exported here."""
+from .fees import *  # noqa: F401,F403
+from .returns import *  # noqa: F401,F403

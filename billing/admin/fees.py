@@ -1,0 +1,1 @@
+"""Admin of warranty terms, the fee schedule, charges, payments and parts stock."""

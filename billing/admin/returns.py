@@ -1,0 +1,1 @@
+"""Admin of returns and factory returns."""

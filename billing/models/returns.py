@@ -1,0 +1,2 @@
+"""Returns and factory returns (issue 6)."""
+__all__ = []
