@@ -246,4 +246,6 @@ SERVICEDESK = {
     "CALL_ANSWER_RINGS": int(os.environ.get("CALL_ANSWER_RINGS", "3")),
     # seeds/003: every request answered within 24 hours; a callback's due time never goes beyond it.
     "CALL_RESPONSE_HOURS": int(os.environ.get("CALL_RESPONSE_HOURS", "24")),
+    # issue 5: a callback nobody answers is closed as not reached after this many attempts.
+    "CALLBACK_MAX_ATTEMPTS": int(os.environ.get("CALLBACK_MAX_ATTEMPTS", "3")),
 }
