@@ -4,10 +4,11 @@ from rest_framework import serializers
 
 from servicedesk.accounts.models import Unit, User
 from servicedesk.core.api import NotFutureDateTimeField
+from servicedesk.customers.selectors import phone_policy_for
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from technicians.models import Technician
 from tickets.models import WorkOrder
-from tickets.serializers import CustomerField, ProductInput, _phone_for
+from tickets.serializers import CustomerField, ProductInput
 
 from .models import Complaint, ComplaintEvent, Finding
 
@@ -126,7 +127,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
                                                            "phone": {"type": "string"}, "address": {"type": "string"}}})
     def get_customer(self, obj):
         return {"id": obj.customer_id, "name": obj.customer.name,
-                "phone": _phone_for(self.context.get("request"), obj.customer),
+                "phone": phone_policy_for(self.context).first_phone(obj.customer),
                 "address": obj.address.text if obj.address_id else ""}
 
     def get_case_study(self, obj) -> str | None:

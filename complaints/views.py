@@ -20,11 +20,11 @@ from servicedesk.accounts.models import Unit, User
 from servicedesk.accounts.roles import Role
 from servicedesk.core.errors import ApplicationError, ValidationFailed
 from servicedesk.core.phone import normalize_phone
+from servicedesk.customers.selectors import phone_policy_for
 from servicedesk.customers.services import customer_find_by_phone
 from servicedesk.deadlines.labels import kind_label
 from servicedesk.deadlines.models import Deadline
 from tickets.selectors import work_orders_visible_to
-from tickets.serializers import _phone_for
 from tickets.views import duration_text
 
 from . import selectors, services
@@ -112,7 +112,7 @@ def _decorate(request, complaint):
         deadline.countdown = duration_text(deadline.seconds_left)
         if deadline.is_open and complaint.next_deadline is None:
             complaint.next_deadline = deadline
-    complaint.phone = _phone_for(request, complaint.customer)
+    complaint.phone = phone_policy_for(request).first_phone(complaint.customer)
     return complaint
 
 
@@ -288,11 +288,11 @@ def _prefill(request, work_orders) -> dict:
         order = work_orders.select_related("customer", "address").prefetch_related("customer__phones").filter(
             pk=order_id).first()
         if order is not None:
-            phone = _phone_for(request, order.customer)
             initial.update(work_order=order.number, customer_name=order.customer.name,
                            customer_address=order.address.text if order.address_id else "")
-            if "*" not in phone:
-                initial["customer_phone"] = phone
+            policy = phone_policy_for(request)
+            if policy.visible(customer=order.customer, order=order):
+                initial["customer_phone"] = policy.first_phone(order.customer, order=order)
     phone = request.GET.get("phone", "").strip()
     if phone:
         initial["customer_phone"] = phone

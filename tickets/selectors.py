@@ -120,6 +120,7 @@ def with_list_relations(qs: QuerySet) -> QuerySet:
         "category",
         "region",
         "partner",
+        "owner",
         Prefetch("technician", queryset=Technician.objects.select_related("user")),
         Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "id")),
         "customer__phones",

@@ -4,10 +4,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
-from servicedesk.core.phone import is_valid_phone, mask_phone, normalize_phone
+from servicedesk.core.phone import is_valid_phone, normalize_phone
 from servicedesk.customers.models import Customer, ProductCategory
+from servicedesk.customers.selectors import phone_policy_for
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from technicians.models import Technician
 
@@ -138,14 +138,10 @@ class RevisitInput(serializers.Serializer):
 # --- output ------------------------------------------------------------------
 
 
-def _phone_for(request, customer):
-    phones = list(customer.phones.all())
-    number = phones[0].number if phones else ""
-    user = getattr(request, "user", None)
-    # Privacy (seeds/001: never disclose customer data): partners see it masked.
-    if user is not None and user.is_authenticated and user.roles == {Role.PARTNER}:
-        return mask_phone(number)
-    return number
+def _phone_for(request, customer, order=None):
+    """Kept for callers written before the shared rule: use
+    servicedesk.customers.selectors (phone_policy_for / phone_for) instead."""
+    return phone_policy_for(request).first_phone(customer, order=order)
 
 
 class WorkOrderSerializer(serializers.ModelSerializer):
@@ -155,6 +151,8 @@ class WorkOrderSerializer(serializers.ModelSerializer):
     technician_name = serializers.SerializerMethodField()
     deadlines = DeadlineSerializer(many=True, read_only=True)
     region = serializers.CharField(source="region.name", default=None, read_only=True)
+    # First-question responsibility (seeds/000): who owns the caller's issue now.
+    owner = serializers.CharField(source="owner.username", default=None, read_only=True)
 
     class Meta:
         model = WorkOrder
@@ -163,7 +161,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "reported_at", "created_at", "external_ref", "technician", "technician_name", "dispatched_at",
             "appointment_at", "arrived_at", "promised_by", "resolution", "resolved_at", "signed_by",
             "satisfaction", "signed_off_at", "closed_at", "cancel_reason", "revisit_of", "repeat_repair",
-            "free_of_charge", "deadlines",
+            "free_of_charge", "owner", "deadlines",
         ]
         read_only_fields = fields
 
@@ -175,7 +173,8 @@ class WorkOrderSerializer(serializers.ModelSerializer):
         return {
             "id": obj.customer_id,
             "name": obj.customer.name,
-            "phone": _phone_for(self.context.get("request"), obj.customer),
+            # Privacy (seeds/001): full or masked, by servicedesk.customers.selectors.
+            "phone": phone_policy_for(self.context).first_phone(obj.customer, order=obj),
             "address": obj.address.text if obj.address_id else "",
         }
 

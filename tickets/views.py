@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField
 from servicedesk.core.errors import ApplicationError, ValidationFailed
+from servicedesk.customers.selectors import phone_policy_for
 from technicians.models import Technician
 from technicians.selectors import dispatch_candidates
 
@@ -30,7 +31,7 @@ from .forms import WorkOrderCreateForm
 from .models import WorkOrder
 from .serializers import (
     DispatchInput, NoteInput, ReasonInput, ResolutionInput, RevisitInput, ScheduleInput, SignOffInput,
-    TakeBackInput, _phone_for,
+    TakeBackInput,
 )
 
 PAGE_SIZE = 25
@@ -172,7 +173,7 @@ def _action_forms(request, order, *, view, failed=None, errors=None, values=None
 
 def _order_context(request, order, *, view="detail", **form_state):
     _decorate_deadlines(order)
-    order.phone = _phone_for(request, order.customer)
+    order.phone = phone_policy_for(request).first_phone(order.customer, order=order)
     order.forms = _action_forms(request, order, view=view, **form_state)
     context = {"order": order, "view": view}
     if view == "detail":
@@ -209,7 +210,7 @@ def work_order_list(request):
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     for order in page:
         _decorate_deadlines(order)
-        order.phone = _phone_for(request, order.customer)
+        order.phone = phone_policy_for(request).first_phone(order.customer, order=order)
     sees_all = user.has_role(*selectors.SEE_ALL)
     return render(request, "tickets/work_order_list.html", {
         "page": page,

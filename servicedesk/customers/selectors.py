@@ -1,0 +1,105 @@
+"""Who may see a customer's phone number: the one privacy rule (issue 5,
+item 5), in one place. Every place a number leaves the system (the work-order
+and complaint APIs, their pages, calls) asks here and shows either the full
+number or the masked one (138****1234, servicedesk.core.phone.mask_phone).
+
+domain.md section 2 (seeds/001): never disclose customer data. The rule:
+
+- Partner systems see masked numbers always, also on the orders they created
+  themselves: the number leaves the company to an outside system. A partner
+  account is masked even if it was also given a staff role.
+- Staff (agent, dispatcher, supervisor, complaint handler, manager, HR,
+  administrator) see full numbers: they call customers back.
+- A technician sees the full number of a customer who has an OPEN work
+  order assigned to them (received ... signed_off: the technician calls
+  before the visit, seeds/002 and seeds/004 "contact"). Once the order is
+  closed or cancelled the number is masked again: the follow-up visit is the
+  call center's, and a revisit is a new order that shows it again.
+- Anyone else (the telephone switch, a user without a role) sees it masked;
+  the telephone switch is refused the customer resources altogether.
+
+For a list, build one `PhonePolicy(user)` and ask it for every row: it costs
+at most one query per list (a technician's open customers), never one per row.
+"""
+
+from servicedesk.accounts.roles import Role
+from servicedesk.core.phone import mask_phone
+
+# Roles that see customers' full numbers.
+FULL_NUMBER_ROLES = frozenset({
+    Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.HANDLER, Role.MANAGER, Role.HR, Role.ADMINISTRATOR,
+})
+
+
+class PhonePolicy:
+    """The rule above for one user, with what it needs fetched once."""
+
+    def __init__(self, user):
+        self.user = user
+        self._open_customer_ids = None
+        authenticated = user is not None and user.is_authenticated
+        self.partner = authenticated and user.has_role(Role.PARTNER)
+        self.sees_all = authenticated and not self.partner and user.has_role(*FULL_NUMBER_ROLES)
+        technician = None
+        if authenticated and not self.partner and not self.sees_all and user.has_role(Role.TECHNICIAN):
+            technician = getattr(user, "technician", None)
+        self.technician_id = technician.pk if technician is not None else None
+
+    def open_customer_ids(self) -> frozenset:
+        """Customers with an open order assigned to this technician (one query, once)."""
+        if self._open_customer_ids is None:
+            from tickets.models import WorkOrder
+
+            self._open_customer_ids = frozenset(
+                WorkOrder.objects.filter(technician_id=self.technician_id, state__in=WorkOrder.OPEN_STATES)
+                .values_list("customer_id", flat=True).distinct()
+            )
+        return self._open_customer_ids
+
+    def visible(self, *, customer, order=None) -> bool:
+        if self.sees_all:
+            return True
+        if self.technician_id is None:
+            return False
+        if order is not None and order.technician_id == self.technician_id and order.is_open:
+            return True  # the order being shown: no query
+        customer_id = customer if isinstance(customer, int) else getattr(customer, "pk", None)
+        return customer_id in self.open_customer_ids()
+
+    def phone(self, number: str, *, customer, order=None) -> str:
+        number = number or ""
+        if not number or self.visible(customer=customer, order=order):
+            return number
+        return mask_phone(number)
+
+    def first_phone(self, customer, *, order=None) -> str:
+        """The customer's first number (from prefetched `customer.phones`), as this user may see it."""
+        phones = list(customer.phones.all())
+        return self.phone(phones[0].number if phones else "", customer=customer, order=order)
+
+
+def phone_visible_to(user, *, customer, order=None) -> bool:
+    """Whether `user` may see `customer`'s full number (on `order`, if one is shown)."""
+    return PhonePolicy(user).visible(customer=customer, order=order)
+
+
+def phone_for(user, number: str, *, customer, order=None) -> str:
+    """`number` of `customer` as `user` may see it: in full, or masked."""
+    return PhonePolicy(user).phone(number, customer=customer, order=order)
+
+
+def phone_policy_for(request_or_context) -> PhonePolicy:
+    """One policy per request, kept on the request (or a serializer context's
+    request): every row of a list reuses it."""
+    request = request_or_context.get("request") if isinstance(request_or_context, dict) else request_or_context
+    user = getattr(request, "user", None)
+    if request is None:
+        return PhonePolicy(user)
+    policy = getattr(request, "_phone_policy", None)
+    if policy is None or policy.user is not user:
+        policy = PhonePolicy(user)
+        try:
+            request._phone_policy = policy
+        except AttributeError:
+            pass
+    return policy
