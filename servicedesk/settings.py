@@ -246,6 +246,8 @@ SERVICEDESK = {
     "CALL_ANSWER_RINGS": int(os.environ.get("CALL_ANSWER_RINGS", "3")),
     # seeds/003: every request answered within 24 hours; a callback's due time never goes beyond it.
     "CALL_RESPONSE_HOURS": int(os.environ.get("CALL_RESPONSE_HOURS", "24")),
+    # seeds/003: a repair carries its own warranty (3 months, 6 months or 1 year); a product line may override it.
+    "REPAIR_WARRANTY_DAYS": int(os.environ.get("REPAIR_WARRANTY_DAYS", "90")),
     # issue 5: a callback nobody answers is closed as not reached after this many attempts.
     "CALLBACK_MAX_ATTEMPTS": int(os.environ.get("CALLBACK_MAX_ATTEMPTS", "3")),
 }
