@@ -16,4 +16,5 @@ class Role(models.TextChoices):
     HR = "hr", _("HR")
     PARTNER = "partner", _("Partner system")
     TELEPHONY = "telephony", _("Telephone switch")
+    LOGISTICS = "logistics", _("Logistics (returns to the factory)")
     ADMINISTRATOR = "administrator", _("Administrator")
