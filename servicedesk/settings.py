@@ -250,4 +250,10 @@ SERVICEDESK = {
     "REPAIR_WARRANTY_DAYS": int(os.environ.get("REPAIR_WARRANTY_DAYS", "90")),
     # issue 5: a callback nobody answers is closed as not reached after this many attempts.
     "CALLBACK_MAX_ATTEMPTS": int(os.environ.get("CALLBACK_MAX_ATTEMPTS", "3")),
+    # issue 5: the agent console asks for a ringing call this often (a ring pops within a second);
+    # the wallboard refreshes itself every WALLBOARD_REFRESH_SECONDS.
+    "CONSOLE_POLL_MS": int(os.environ.get("CONSOLE_POLL_MS", "500")),
+    "WALLBOARD_REFRESH_SECONDS": int(os.environ.get("WALLBOARD_REFRESH_SECONDS", "5")),
+    # The console's warranty estimate when billing's rules give none: months from the purchase date.
+    "CONSOLE_WARRANTY_MONTHS": int(os.environ.get("CONSOLE_WARRANTY_MONTHS", "12")),
 }
