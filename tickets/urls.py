@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import queue, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,4 +9,5 @@ urlpatterns = [
     path("work-orders/<int:pk>/", views.work_order_detail, name="work-order-detail"),
     path("work-orders/<int:pk>/actions/<str:action>/", views.work_order_action, name="work-order-action"),
     path("my-jobs/", views.my_jobs, name="my-jobs"),
+    path("dispatch-queue/", queue.dispatch_queue, name="dispatch-queue"),
 ]

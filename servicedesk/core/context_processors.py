@@ -4,10 +4,14 @@ def roles(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"user_roles": [], "nav": {}}
+    from calls.console import user_may_see_wallboard, user_may_use_console
     from servicedesk.deadlines.selectors import user_may_see_dashboard
+    from tickets.queue import user_may_see_dispatch_queue
     from tickets.selectors import user_may_read_work_orders
 
     return {
         "user_roles": sorted(user.roles),
-        "nav": {"work_orders": user_may_read_work_orders(user), "dashboard": user_may_see_dashboard(user)},
+        "nav": {"work_orders": user_may_read_work_orders(user), "dashboard": user_may_see_dashboard(user),
+                "console": user_may_use_console(user), "wallboard": user_may_see_wallboard(user),
+                "dispatch_queue": user_may_see_dispatch_queue(user)},
     }

@@ -1,0 +1,313 @@
+"""The agent console and the wallboard (issue 5, items 3, 4, 6, 7): pages
+driven by htmx. Thin like the API: calls.selectors and calls.console read,
+the create pages' forms validate, and the same services as the API write
+(tickets / complaints services to file, calls.services to link, hand over,
+open by hand)."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as Forbidden
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from complaints import services as complaint_services
+from complaints.models import Complaint
+from servicedesk.core.errors import ApplicationError, ValidationFailed
+from tickets import services as work_order_services
+from tickets.models import WorkOrder
+from tickets.selectors import work_orders_visible_to
+
+from . import console, selectors, services
+from .forms import ConsoleComplaintForm, ConsoleWorkOrderForm, HandOverForm, InquiryForm, ManualCallForm
+from .models import Call
+
+FILINGS = ("work-order", "complaint", "inquiry")
+
+
+def _is_htmx(request):
+    return request.headers.get("HX-Request") == "true"
+
+
+def _require_console(user):
+    if not console.user_may_use_console(user):
+        raise Forbidden
+
+
+def _visible_call(user, pk) -> Call:
+    return get_object_or_404(selectors.calls_visible_to(user).select_related("customer", "owner", "agent"), pk=pk)
+
+
+def poll_interval_ms() -> int:
+    return settings.SERVICEDESK.get("CONSOLE_POLL_MS", 500)
+
+
+# --- what the workspace shows --------------------------------------------------
+
+def _prefill(call, file_):
+    customer = file_.customer
+    address = file_.addresses[0].text if file_.addresses else ""
+    return {
+        "customer_name": customer.name if customer else "",
+        "customer_phone": call.caller or "",
+        "customer_address": address,
+    }
+
+
+def _forms(call, file_, *, bound=None):
+    """One unbound form per filing, prefilled from the call; `bound` replaces one."""
+    initial = _prefill(call, file_)
+    source = {Call.Channel.PHONE: Complaint.Source.PHONE, Call.Channel.WALK_IN: Complaint.Source.WALK_IN,
+              Call.Channel.WECHAT: Complaint.Source.WECHAT, Call.Channel.EMAIL: Complaint.Source.EMAIL}
+    forms = {
+        "work-order": ConsoleWorkOrderForm(initial=initial, products=file_.products, prefix="wo"),
+        "complaint": ConsoleComplaintForm(initial={**initial, "source": source.get(call.channel, "phone")},
+                                          work_orders=WorkOrder.objects.none(), prefix="cp"),
+        "inquiry": InquiryForm(prefix="iq"),
+    }
+    if bound:
+        forms.update(bound)
+    return forms
+
+
+def _call_context(request, call, *, bound=None, active=None, readback=None, filed=None):
+    file_ = console.caller_file(call.caller, user=request.user, customer=call.customer)
+    file_.contacts = console.last_contacts(customer=file_.customer, user=request.user, exclude_call=call) \
+        if file_.customer else []
+    return {
+        "call": call,
+        "file": file_,
+        "forms": _forms(call, file_, bound=bound),
+        "active": active or "work-order",
+        "readback": readback,
+        "filed": filed,
+        "linked": console.filed_from(call, user=request.user),
+        "hand_over_form": HandOverForm(exclude=call.owner, prefix="ho"),
+        "checklists": console.checklist_table(),
+        "call_actions": selectors.call_actions_for(request.user, call),
+    }
+
+
+def _watch_key(call) -> str:
+    return f"{call.pk}:{call.state}" if call is not None else ""
+
+
+# --- pages ----------------------------------------------------------------------
+
+@login_required
+def console_page(request, pk=None):
+    """The console. Without `pk`: the call ringing at or taken by this agent
+    now (if any); the page then asks for news every CONSOLE_POLL_MS."""
+    _require_console(request.user)
+    call = _visible_call(request.user, pk) if pk else selectors.console_call_for(request.user)
+    context = _call_context(request, call) if call is not None else {"call": None}
+    context.update({
+        "watch_key": _watch_key(call),
+        "poll_ms": poll_interval_ms(),
+        "manual_form": ManualCallForm(prefix="mc"),
+    })
+    return render(request, "calls/console.html", context)
+
+
+@login_required
+def call_detail(request, call_id):
+    """A call's page (Call.get_absolute_url): the console showing that call."""
+    _require_console(request.user)
+    call = get_object_or_404(selectors.calls_visible_to(request.user).only("pk"), call_id=call_id)
+    return redirect("console-call", pk=call.pk)
+
+
+@login_required
+@require_GET
+def console_poll(request):
+    """Push to the browser by short polling (docs/calls.md, Console): 204 and
+    nothing else while nothing changed, so a poll costs one indexed query.
+    A new call swaps the whole workspace; a new state of the same call only
+    the call's banner, so a form being typed is never lost."""
+    _require_console(request.user)
+    seen = request.GET.get("seen", "")
+    call = selectors.console_call_for(request.user)
+    if call is None or _watch_key(call) == seen:
+        return HttpResponse(status=204)
+    seen_pk = seen.split(":")[0]
+    context = {"watch_key": _watch_key(call), "poll_ms": poll_interval_ms(), "call": call}
+    if seen_pk == str(call.pk):
+        return render(request, "calls/_watch.html", context)
+    context.update(_call_context(request, call))
+    context["oob_workspace"] = True
+    return render(request, "calls/_watch.html", context)
+
+
+@login_required
+@require_POST
+def call_open(request):
+    """Open a contact by hand (walk-in, WeChat, e-mail)."""
+    _require_console(request.user)
+    form = ManualCallForm(request.POST, prefix="mc")
+    if form.is_valid():
+        try:
+            call = services.call_open_manual(by=request.user, **form.cleaned_data)
+        except ValidationFailed as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            return _go(request, reverse("console-call", args=[call.pk]))
+    return render(request, "calls/console.html", {
+        "call": None, "manual_form": form, "watch_key": "", "poll_ms": poll_interval_ms(),
+    }, status=400)
+
+
+def _go(request, url):
+    if _is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+# --- filing: read back, then confirm -----------------------------------------------
+
+def _bound_form(request, what, call, file_):
+    if what == "work-order":
+        return ConsoleWorkOrderForm(request.POST, products=file_.products, prefix="wo")
+    if what == "complaint":
+        return ConsoleComplaintForm(request.POST, prefix="cp", work_orders=work_orders_visible_to(request.user))
+    return InquiryForm(request.POST, prefix="iq")
+
+
+def _readback(what, form, file_):
+    """What will be filed, as the agent reads it back to the caller (seeds/000 复述)."""
+    data = form.cleaned_data
+    if what == "work-order":
+        kind = dict(WorkOrder.Kind.choices)[data["kind"]]
+        product = form.validated.get("product")
+        if hasattr(product, "pk"):
+            product_text = str(product)
+            category = product.category.slug
+        elif product:
+            product_text = " ".join(str(p) for p in (product["category"], product.get("model"), product.get("serial")) if p)
+            category = product["category"].slug
+        else:
+            product_text, category = "", ""
+        rows = [(_("Kind"), kind), (_("Customer"), data["customer_name"]), (_("Phone"), data["customer_phone"]),
+                (_("Address"), data.get("customer_address") or "—"), (_("Product"), product_text or "—"),
+                (_("Fault or request"), data["description"])]
+        checklist = console.checklist_for(data["kind"], category_slug=category, description=data["description"])
+        promise = console.work_order_promise(data["kind"], category=category)
+    elif what == "complaint":
+        rows = [(_("Category"), dict(Complaint.Category.choices)[data["category"]]),
+                (_("Customer"), data["customer_name"]), (_("Phone"), data["customer_phone"]),
+                (_("What the customer says"), data["description"])]
+        if data.get("work_order"):
+            rows.append((_("Work order"), data["work_order"]))
+        checklist, promise = console.checklist_for("complaint"), console.complaint_promise()
+    else:
+        rows = [(_("The caller asks"), data["text"]), (_("Answer given"), data.get("answer") or "—")]
+        checklist, promise = console.checklist_for("inquiry"), ""
+    return {"rows": rows, "checklist": checklist, "promise": promise}
+
+
+@login_required
+@require_POST
+def call_file(request, pk, what):
+    """POST the form: the read-back panel (nothing saved). POST it again with
+    `confirm`: filed through the same service as the API, and linked to the call."""
+    if what not in FILINGS:
+        raise Http404
+    _require_console(request.user)
+    call = _visible_call(request.user, pk)
+    file_ = console.caller_file(call.caller, user=request.user, customer=call.customer)
+    form = _bound_form(request, what, call, file_)
+    status = 200
+    context = {"call": call, "what": what, "form": form, "checklists": console.checklist_table()}
+    if not form.is_valid():
+        status = 400
+    elif "edit" in request.POST:
+        pass  # back to the form, as typed
+    elif "confirm" not in request.POST:
+        context["readback"] = _readback(what, form, file_)
+    else:
+        try:
+            context["filed"] = _file(request, call, what, form, file_.customer)
+        except ApplicationError as exc:
+            status = exc.status
+            field = form.field_for(exc.field) if hasattr(form, "field_for") else None
+            form.add_error(field if field in form.fields else None, str(exc.message))
+        else:
+            form = None
+            context["linked"] = console.filed_from(call, user=request.user)
+            context["oob_linked"] = True
+    context["form"] = form
+    context["file"] = file_
+    return render(request, "calls/_filing.html", context, status=status)
+
+
+def _file(request, call, what, form, file_customer):
+    """One transaction: the filing and its link to the call stand or fall together."""
+    by = request.user
+    with transaction.atomic():
+        if what == "work-order":
+            v = form.validated
+            subject, _created = work_order_services.work_order_create(
+                by=by, kind=v["kind"], customer=v["customer"], description=v["description"],
+                product=v.get("product"),
+            )
+        elif what == "complaint":
+            subject, _created = complaint_services.complaint_create(by=by, **form.validated)
+        else:
+            subject = services.inquiry_create(call=call, by=by, text=form.cleaned_data["text"],
+                                              answer=form.cleaned_data.get("answer", ""), customer=file_customer)
+        if what != "inquiry":
+            services.call_link(call=call, subject=subject, by=by)
+    return console.describe_filed(subject)
+
+
+# --- first-question responsibility: hand over -------------------------------------
+
+@login_required
+@require_POST
+def call_hand_over(request, pk):
+    _require_console(request.user)
+    call = _visible_call(request.user, pk)
+    form = HandOverForm(request.POST, exclude=call.owner, prefix="ho")
+    if form.is_valid():
+        try:
+            services.call_hand_over(call_id=call.call_id, to=form.cleaned_data["to"], by=request.user,
+                                    note=form.cleaned_data["note"])
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("The call is now owned by %(name)s.") % {
+                "name": form.cleaned_data["to"].display_name})
+            return _go(request, reverse("console-call", args=[call.pk]))
+    else:
+        messages.error(request, _("Choose who takes the call over and say why."))
+    return _go(request, reverse("console-call", args=[call.pk]))
+
+
+@login_required
+@require_POST
+def call_end(request, pk):
+    _require_console(request.user)
+    call = _visible_call(request.user, pk)
+    try:
+        services.call_end(call_id=call.call_id, by=request.user, note=request.POST.get("note", ""))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    return _go(request, reverse("console"))
+
+
+# --- wallboard ------------------------------------------------------------------
+
+@login_required
+def wallboard(request):
+    if not console.user_may_see_wallboard(request.user):
+        raise Forbidden
+    context = {"stats": console.wallboard(), "refresh_s": settings.SERVICEDESK.get(
+        "WALLBOARD_REFRESH_SECONDS", 5)}
+    template = "calls/_wallboard_panel.html" if _is_htmx(request) else "calls/wallboard.html"
+    return render(request, template, context)
+

@@ -1,0 +1,338 @@
+"""The agent console through its real entry points (Django test client, htmx
+headers): a ring pops the caller's file on the console of the agent it rings
+at, the agent files a work order, a complaint or an inquiry through the
+read-back step, hands the call over, or opens a contact by hand."""
+
+import datetime
+import re
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from calls import console
+from calls.models import Call, CallLink, CallTransition, Inquiry
+from calls.services import call_event_record
+from complaints.models import Complaint
+from tests.factories import (
+    AddressFactory, CategoryFactory, CustomerFactory, CustomerProductFactory, PASSWORD, UserFactory,
+)
+from tickets.models import WorkOrder
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def telephony(db):
+    return UserFactory(username="telephony", roles=["telephony"])
+
+
+@pytest.fixture
+def agent2(db):
+    return UserFactory(username="agent2", first_name="李娜", roles=["agent"])
+
+
+@pytest.fixture
+def agent_client(client, agent):
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def known_caller(category):
+    customer = CustomerFactory(name="王伟", phone__number="13800138000")
+    AddressFactory(customer=customer, text="北京市朝阳区建国路88号")
+    product = CustomerProductFactory(customer=customer, category=category, model="JSQ-20", serial="SN-1",
+                                     purchase_date=timezone.localdate() - datetime.timedelta(days=100),
+                                     proof_of_purchase="INV-1")
+    return customer, product
+
+
+def ring(telephony, *, call_id="c-1", caller="138 0013 8000", agent=None, at=None):
+    call, _changed = call_event_record(call_id=call_id, event="ring", at=at or timezone.now(), caller=caller,
+                                       agent=agent, by=telephony)
+    return call
+
+
+def answer(telephony, agent, *, call_id="c-1"):
+    call, _changed = call_event_record(call_id=call_id, event="answer", at=timezone.now(), agent=agent, by=telephony)
+    return call
+
+
+def poll(client, seen=""):
+    return client.get("/console/poll/", {"seen": seen}, **HX)
+
+
+# --- who may use it --------------------------------------------------------------
+
+def test_console_is_for_the_call_center(client, dispatcher, agent):
+    assert client.get("/console/").status_code == 302  # to the login page
+    client.force_login(dispatcher)
+    assert client.get("/console/").status_code == 403
+    assert client.get("/console/poll/").status_code == 403
+    client.force_login(agent)
+    page = client.get("/console/")
+    assert page.status_code == 200
+    assert 'data-testid="no-call"' in page.content.decode()
+
+
+# --- push: the ring pops the console -----------------------------------------------
+
+def test_poll_answers_204_while_nothing_rings(agent_client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):  # session, user, roles, the console's call
+        response = poll(agent_client)
+    assert response.status_code == 204 and response.content == b""
+
+
+def test_ring_pops_the_known_callers_file(agent_client, agent, telephony, known_caller, category):
+    customer, product = known_caller
+    order = WorkOrder.objects.create(kind="repair", customer=customer, description="不点火", reported_at=timezone.now(),
+                                     created_by=agent, owner=agent, number="WO1")
+    complaint = Complaint.objects.create(category="service", customer=customer, description="态度差",
+                                         received_at=timezone.now(), created_by=agent, owner=agent, number="CP1")
+    Inquiry.objects.create(customer=customer, text="保修多久", answer="一年", by=agent)
+    call = ring(telephony, agent=agent)
+
+    response = poll(agent_client)
+    assert response.status_code == 200
+    html = response.content.decode()
+    key = f"{call.pk}:ringing"
+    assert f'data-watch="{key}"' in html
+    assert 'id="workspace"' in html and 'hx-swap-oob="true"' in html
+    assert "王伟" in html and "13800138000" in html
+    assert "北京市朝阳区建国路88号" in html
+    assert "JSQ-20" in html and str(console.warranty_for(product).label) in html
+    assert order.number in html and complaint.number in html
+    assert "保修多久" in html  # last contacts
+    # The work-order form comes prefilled with the caller.
+    assert 'name="wo-customer_name"' in html and 'value="王伟"' in html
+    assert f'<option value="{product.pk}">' in html
+    # Seen: nothing more to send.
+    assert poll(agent_client, key).status_code == 204
+
+
+def test_ring_at_another_agent_does_not_pop_here(agent_client, telephony, agent2):
+    ring(telephony, agent=agent2)
+    assert poll(agent_client).status_code == 204
+
+
+def test_unknown_number_pops_as_new_caller_with_the_phone_prefilled(agent_client, agent, telephony):
+    ring(telephony, caller="+86 139 1111 2222", agent=agent)
+    html = poll(agent_client).content.decode()
+    assert 'data-testid="new-caller"' in html
+    assert 'name="wo-customer_phone"' in html and 'value="13911112222"' in html
+
+
+def test_answer_swaps_only_the_banner(agent_client, agent, telephony, known_caller):
+    call = ring(telephony, agent=agent)
+    answer(telephony, agent)
+    html = poll(agent_client, f"{call.pk}:ringing").content.decode()
+    assert 'data-testid="call-state">Answered<' in html
+    assert 'id="workspace"' not in html  # the forms being typed stay
+
+
+# --- filing: read back, then confirm ------------------------------------------------
+
+def emergency_post(product=None, **extra):
+    data = {
+        "wo-kind": "emergency", "wo-customer_name": "王伟", "wo-customer_phone": "13800138000",
+        "wo-customer_address": "北京市朝阳区建国路88号", "wo-description": "燃气热水器漏气，有煤气味",
+        "wo-existing_product": str(product.pk) if product else "",
+    }
+    data.update(extra)
+    return data
+
+
+def test_emergency_read_back_then_confirm_files_it_for_dispatch(agent_client, agent, telephony, known_caller):
+    customer, product = known_caller
+    ring(telephony, agent=agent)
+    call = answer(telephony, agent)
+    url = f"/console/calls/{call.pk}/file/work-order/"
+
+    readback = agent_client.post(url, emergency_post(product), **HX)
+    assert readback.status_code == 200
+    html = readback.content.decode()
+    assert 'data-testid="readback"' in html and 'data-testid="confirm"' in html
+    assert "燃气热水器漏气" in html and "JSQ-20" in html
+    # One-time notification for a gas emergency: safety first (seeds/001).
+    assert "Close the gas valve in front of the meter." in html
+    assert "Do not switch lights" in html
+    assert re.search(r"Arrive on site: within (29|30) min", html)
+    assert WorkOrder.objects.count() == 0  # nothing saved before the confirmation
+
+    filed = agent_client.post(url, {**emergency_post(product), "confirm": "1"}, **HX)
+    assert filed.status_code == 200
+    order = WorkOrder.objects.get()
+    assert (order.kind, order.state, order.customer, order.product, order.owner) == (
+        "emergency", "received", customer, product, agent)
+    arrive = order.deadlines.get(kind="arrive")
+    assert arrive.due_at - order.reported_at == datetime.timedelta(minutes=30)
+    assert CallLink.objects.filter(call=call, object_id=order.pk,
+                                   content_type=ContentType.objects.get_for_model(WorkOrder)).exists()
+    html = filed.content.decode()
+    assert f"{order.number} filed." in html
+    assert 'data-testid="filed-deadline-arrive"' in html
+    assert 'id="linked" hx-swap-oob="true"' in html and "Owner" in html
+
+
+def test_bad_input_is_400_naming_the_field_and_saves_nothing(agent_client, agent, telephony, known_caller):
+    ring(telephony, agent=agent)
+    call = answer(telephony, agent)
+    url = f"/console/calls/{call.pk}/file/work-order/"
+    response = agent_client.post(url, {**emergency_post(), "wo-description": "", "confirm": "1"}, **HX)
+    assert response.status_code == 400
+    assert 'data-field="description"' in response.content.decode()
+    response = agent_client.post(url, {**emergency_post(), "wo-customer_phone": "12", "confirm": "1"}, **HX)
+    assert response.status_code == 400
+    assert 'data-field="customer_phone"' in response.content.decode()
+    assert WorkOrder.objects.count() == 0 and CallLink.objects.count() == 0
+
+
+def test_change_goes_back_to_the_form_as_typed(agent_client, agent, telephony, known_caller):
+    ring(telephony, agent=agent)
+    call = answer(telephony, agent)
+    response = agent_client.post(f"/console/calls/{call.pk}/file/work-order/", {**emergency_post(), "edit": "1"}, **HX)
+    html = response.content.decode()
+    assert 'class="filing-form"' in html and "燃气热水器漏气" in html
+    assert WorkOrder.objects.count() == 0
+
+
+def test_complaint_filed_from_the_call(agent_client, agent, telephony, known_caller):
+    customer, _product = known_caller
+    ring(telephony, agent=agent)
+    call = answer(telephony, agent)
+    url = f"/console/calls/{call.pk}/file/complaint/"
+    data = {"cp-customer_name": "王伟", "cp-customer_phone": "13800138000", "cp-category": "service",
+            "cp-source": "phone", "cp-description": "师傅迟到两小时"}
+    html = agent_client.post(url, data, **HX).content.decode()
+    assert "Your complaint is registered within 1 working day" in html
+    assert Complaint.objects.count() == 0
+    agent_client.post(url, {**data, "confirm": "1"}, **HX)
+    complaint = Complaint.objects.get()
+    assert (complaint.customer, complaint.owner, complaint.source) == (customer, agent, "phone")
+    assert CallLink.objects.filter(call=call, object_id=complaint.pk).exists()
+
+
+def test_inquiry_noted_on_the_call(agent_client, agent, telephony, known_caller):
+    customer, _product = known_caller
+    ring(telephony, agent=agent)
+    call = answer(telephony, agent)
+    url = f"/console/calls/{call.pk}/file/inquiry/"
+    data = {"iq-text": "滤芯多久换一次？", "iq-answer": "六个月"}
+    assert 'data-testid="readback"' in agent_client.post(url, data, **HX).content.decode()
+    html = agent_client.post(url, {**data, "confirm": "1"}, **HX).content.decode()
+    inquiry = Inquiry.objects.get()
+    assert (inquiry.call, inquiry.customer, inquiry.by, inquiry.answer) == (call, customer, agent, "六个月")
+    assert "Inquiry noted." in html and "滤芯多久换一次" in html
+
+
+def test_filing_from_another_agents_call_is_refused(client, agent, agent2, telephony, known_caller):
+    ring(telephony, agent=agent)
+    call = answer(telephony, agent)
+    client.force_login(agent2)
+    response = client.post(f"/console/calls/{call.pk}/file/work-order/", {**emergency_post(), "confirm": "1"}, **HX)
+    assert response.status_code == 403
+    assert WorkOrder.objects.count() == 0 and CallLink.objects.count() == 0
+
+
+# --- first-question responsibility: hand over ---------------------------------------
+
+def test_hand_over_with_a_note_changes_the_owner_and_is_recorded(agent_client, agent, agent2, telephony):
+    ring(telephony, agent=agent)
+    call = answer(telephony, agent)
+    page = agent_client.get(f"/console/calls/{call.pk}/").content.decode()
+    assert 'data-testid="call-owner"' in page and "Hand over" in page
+
+    refused = agent_client.post(f"/console/calls/{call.pk}/hand-over/", {"ho-to": agent2.pk, "ho-note": ""})
+    assert refused.status_code == 302
+    assert Call.objects.get(pk=call.pk).owner == agent
+
+    agent_client.post(f"/console/calls/{call.pk}/hand-over/", {"ho-to": agent2.pk, "ho-note": "需要回电报价"})
+    call.refresh_from_db()
+    assert call.owner == agent2
+    row = CallTransition.objects.get(call=call, action="hand-over")
+    assert (row.by, row.note, row.data["to"]) == (agent, "需要回电报价", "agent2")
+    page = agent_client.get(f"/console/calls/{call.pk}/").content.decode()
+    assert "李娜" in page
+
+
+# --- without telephony ------------------------------------------------------------------
+
+def test_walk_in_opened_by_hand(agent_client, agent, known_caller):
+    response = agent_client.post("/console/open/", {"mc-channel": "walk_in", "mc-caller": "138-0013-8000",
+                                                    "mc-note": "到店"})
+    call = Call.objects.get()
+    assert response.status_code == 302 and response.url == f"/console/calls/{call.pk}/"
+    assert (call.channel, call.state, call.owner, call.caller) == ("walk_in", "answered", agent, "13800138000")
+    page = agent_client.get(response.url).content.decode()
+    assert "王伟" in page and "Walk-in" in page
+
+
+def test_manual_open_refuses_phone_and_bad_numbers(agent_client):
+    response = agent_client.post("/console/open/", {"mc-channel": "phone", "mc-caller": ""})
+    assert response.status_code == 400
+    response = agent_client.post("/console/open/", {"mc-channel": "wechat", "mc-caller": "12"})
+    assert response.status_code == 400 and Call.objects.count() == 0
+
+
+def test_call_page_by_call_id_opens_the_console(agent_client, agent, telephony):
+    call = ring(telephony, call_id="switch-42", agent=agent)
+    response = agent_client.get("/calls/switch-42/")
+    assert response.status_code == 302 and response.url == f"/console/calls/{call.pk}/"
+
+
+# --- the caller's file -------------------------------------------------------------------
+
+def test_warranty_estimate_from_the_purchase_date(known_caller, settings, monkeypatch):
+    """Without billing's rules the console estimates from the purchase date."""
+    monkeypatch.setattr(console, "_billing_preview", lambda: None)
+    _customer, product = known_caller
+    today = timezone.localdate()
+    assert console.warranty_for(product, today=today).status == "in"
+    product.purchase_date = today - datetime.timedelta(days=400)
+    assert console.warranty_for(product, today=today).status == "out"
+    settings.SERVICEDESK = {**settings.SERVICEDESK, "CONSOLE_WARRANTY_MONTHS": 24}
+    assert console.warranty_for(product, today=today).status == "in"
+    product.purchase_date = None
+    assert console.warranty_for(product, today=today).status == "unknown"
+
+
+def test_warranty_from_billing_when_its_rules_exist(known_caller):
+    _customer, product = known_caller
+    warranty = console.warranty_for(product)
+    if console._billing_preview() is None:
+        assert warranty.source == "default"
+    else:
+        assert warranty.source == "billing" and warranty.status in ("in", "out", "no_proof")
+
+
+def test_caller_lookup_normalises_the_number(known_caller, agent):
+    customer, _product = known_caller
+    assert console.customer_by_phone("+86 138-0013-8000") == customer
+    assert console.customer_by_phone("13900000000") is None
+    assert console.caller_file("0086 13800138000", user=agent).customer == customer
+
+
+def test_checklists_per_kind():
+    assert console.checklist_for("install")[0] == console.CHECKLISTS["install"][0]
+    gas = console.checklist_for("emergency", category_slug="gas_water_heater")
+    assert gas[: len(console.CHECKLISTS["emergency_gas"])] == console.CHECKLISTS["emergency_gas"]
+    assert console.checklist_for("emergency", category_slug="water_purifier") == console.CHECKLISTS["emergency"]
+
+
+# --- the dispatcher's queue ---------------------------------------------------------------
+
+def test_dispatch_queue_lists_emergencies_first_with_their_clock(client, agent, dispatcher, known_caller):
+    customer, _product = known_caller
+    from tickets.services import work_order_create
+
+    repair, _ = work_order_create(by=agent, kind="repair", customer=customer, description="漏水")
+    emergency, _ = work_order_create(by=agent, kind="emergency", customer=customer, description="漏气")
+    client.force_login(agent)
+    assert client.get("/dispatch-queue/").status_code == 403
+    client.force_login(dispatcher)
+    html = client.get("/dispatch-queue/").content.decode()
+    assert html.index(emergency.number) < html.index(repair.number)
+    assert "Arrive on site" in html and 'data-due="' in html
