@@ -16,8 +16,8 @@ from technicians.selectors import dispatch_candidates
 from . import selectors, services
 from .models import WorkOrder
 from .serializers import (
-    CandidateSerializer, DispatchInput, NoteInput, ReasonInput, ResolutionInput, RevisitInput, ScheduleInput,
-    SignOffInput, TakeBackInput, WorkOrderCreateInput, WorkOrderEventSerializer, WorkOrderSerializer,
+    CandidateSerializer, DispatchInput, HandOverInput, NoteInput, ReasonInput, ResolutionInput, RevisitInput,
+    ScheduleInput, SignOffInput, TakeBackInput, WorkOrderCreateInput, WorkOrderEventSerializer, WorkOrderSerializer,
 )
 
 
@@ -180,6 +180,11 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         return self._render(self._run(request, NoteInput, services.work_order_resume))
+
+    @_action_schema(HandOverInput, "Hand the caller's issue over to another owner, with a note (the state stays)")
+    @action(detail=True, methods=["post"], url_path="hand-over")
+    def hand_over(self, request, pk=None):
+        return self._render(self._run(request, HandOverInput, services.work_order_hand_over))
 
     @extend_schema(responses=WorkOrderEventSerializer(many=True), summary="History, oldest first")
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)

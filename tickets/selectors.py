@@ -38,7 +38,14 @@ ACTION_RULES = {
     # Not state changes: the customer asked to postpone, the clocks stop.
     "postpone": {"assigned": True, "roles": {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}},
     "resume": {"assigned": True, "roles": {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}},
+    # First-question responsibility (seeds/000, seeds/001): the owner hands the
+    # caller's issue over explicitly; supervisors and managers may reassign it.
+    # Not a state change either: the order keeps its state.
+    "hand-over": {"owner": True, "roles": {Role.SUPERVISOR, Role.MANAGER}},
 }
+# Who may own a caller's issue (the target of a hand-over): staff who answer
+# for it to the customer, never a technician, partner or the telephone switch.
+OWNER_ROLES = {Role.AGENT, Role.SUPERVISOR, Role.DISPATCHER, Role.HANDLER, Role.MANAGER}
 
 
 def _technician_id(user):
@@ -74,6 +81,8 @@ def user_may_take(user, order: WorkOrder, action: str) -> bool:
         return True
     if rule.get("assigned") and order.technician_id and order.technician_id == _technician_id(user):
         return True
+    if rule.get("owner") and order.owner_id and order.owner_id == user.pk:
+        return True
     if rule.get("creator_partner") and user.has_role(Role.PARTNER) and user.partner_id:
         return order.partner_id == user.partner_id
     return False
@@ -95,6 +104,22 @@ def work_order_clock_actions_for(user, order: WorkOrder) -> list[str]:
     if any(d.paused_at is not None for d in open_):
         actions.append("resume")
     return [a for a in actions if user_may_take(user, order, a)]
+
+
+def work_order_owner_actions_for(user, order: WorkOrder) -> list[str]:
+    """hand-over, while the order is open and this user may hand it over."""
+    return ["hand-over"] if order.is_open and user_may_take(user, order, "hand-over") else []
+
+
+def may_own_issues(user) -> bool:
+    return user.is_active and user.has_role(*OWNER_ROLES)
+
+
+def hand_over_targets() -> QuerySet:
+    """Who an order may be handed over to: active users with an owner role."""
+    from servicedesk.accounts.models import User
+
+    return User.objects.filter(is_active=True, groups__name__in=OWNER_ROLES).distinct().order_by("username")
 
 
 def overdue_condition(now=None):

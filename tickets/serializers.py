@@ -11,6 +11,8 @@ from servicedesk.customers.selectors import phone_policy_for
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from technicians.models import Technician
 
+from billing.api.fees import EntitlementSerializer
+
 from .models import WorkOrder, WorkOrderEvent
 
 # --- input -------------------------------------------------------------------
@@ -76,6 +78,7 @@ class ProductInput(serializers.Serializer):
     serial = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     purchase_date = serializers.DateField(required=False, allow_null=True, default=None)
     proof_of_purchase = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    manufactured_on = serializers.DateField(required=False, allow_null=True, default=None)  # date code (billing)
 
     def validate_purchase_date(self, value):
         if value and value > timezone.localdate():
@@ -135,6 +138,46 @@ class RevisitInput(serializers.Serializer):
     description = serializers.CharField(max_length=4000)
 
 
+@extend_schema_field({"oneOf": [{"type": "integer", "description": "the user's id"},
+                                {"type": "string", "description": "the user's username"}]})
+class UserRefField(serializers.Field):
+    """A user by id or by username. Whether that user may own the issue is
+    the service's rule (tickets.selectors.may_own_issues)."""
+
+    default_error_messages = {
+        "unknown": _("No user “%(value)s”."),
+        "type": _("Give the user's id or username."),
+    }
+
+    def to_internal_value(self, data):
+        from servicedesk.accounts.models import User
+
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
+            self.fail("type")
+        value = data.strip() if isinstance(data, str) else data
+        if value == "":
+            self.fail("type")
+        if isinstance(value, int) or value.isdigit():
+            user = User.objects.filter(pk=int(value)).first()
+            if user is None and isinstance(value, str):
+                user = User.objects.filter(username=value).first()
+        else:
+            user = User.objects.filter(username=value).first()
+        if user is None:
+            raise serializers.ValidationError(self.error_messages["unknown"] % {"value": value})
+        return user
+
+    def to_representation(self, value):
+        return value.username
+
+
+class HandOverInput(serializers.Serializer):
+    """First-question responsibility: to whom, and why (the note is required)."""
+
+    to = UserRefField()
+    note = serializers.CharField(max_length=2000)
+
+
 # --- output ------------------------------------------------------------------
 
 
@@ -151,6 +194,8 @@ class WorkOrderSerializer(serializers.ModelSerializer):
     technician_name = serializers.SerializerMethodField()
     deadlines = DeadlineSerializer(many=True, read_only=True)
     region = serializers.CharField(source="region.name", default=None, read_only=True)
+    # issue 6: in warranty, out of warranty or no proof, decided at creation (billing).
+    entitlement = EntitlementSerializer(read_only=True, allow_null=True)
     # First-question responsibility (seeds/000): who owns the caller's issue now.
     owner = serializers.CharField(source="owner.username", default=None, read_only=True)
 
@@ -161,7 +206,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "reported_at", "created_at", "external_ref", "technician", "technician_name", "dispatched_at",
             "appointment_at", "arrived_at", "promised_by", "resolution", "resolved_at", "signed_by",
             "satisfaction", "signed_off_at", "closed_at", "cancel_reason", "revisit_of", "repeat_repair",
-            "free_of_charge", "owner", "deadlines",
+            "free_of_charge", "owner", "deadlines", "entitlement",
         ]
         read_only_fields = fields
 

@@ -17,10 +17,11 @@ from servicedesk.customers.services import address_add, customer_match_or_create
 from servicedesk.deadlines.services import (
     deadline_cancel_open, deadline_meet, deadline_start, deadlines_pause, deadlines_resume,
 )
+from servicedesk.notifications.services import notifications_create
 from technicians.selectors import technician_ineligibility
 
 from .models import ACTIONS, WorkOrder, WorkOrderEvent, actions_allowed_in
-from .selectors import user_may_create_work_orders, user_may_take
+from .selectors import may_own_issues, user_may_create_work_orders, user_may_take
 
 
 def _deadline_attributes(order: WorkOrder) -> dict:
@@ -271,6 +272,49 @@ def work_order_postpone(*, order_id, by, reason) -> WorkOrder:
 def work_order_resume(*, order_id, by, note="") -> WorkOrder:
     return _deadline_change(order_id=order_id, by=by, action="resume", note=note,
                             change=lambda order, at: deadlines_resume(subject=order, by=by, at=at))
+
+
+def hand_over_note(to, note: str) -> str:
+    """The history row's note: the new owner, then why. Language-neutral, as
+    the row outlives the language of whoever reads it."""
+    return f"→ {to.display_name} ({to.username}): {note}"
+
+
+def work_order_hand_over(*, order_id, by, to, note) -> WorkOrder:
+    """First-question responsibility (seeds/000, seeds/001): whoever took the
+    question owns it until it is answered or formally handed over. The owner
+    (or a supervisor or manager) names the new owner and why; the order keeps
+    its state; the history says who handed it to whom, and the new owner is
+    told. A closed or cancelled order is answered: nothing to hand over (409)."""
+    note = _require_text(note, "note")
+    if to is None:
+        raise ValidationFailed(_("This field is required."), field="to")
+    if not to.is_active:
+        raise ValidationFailed(_("“%(name)s” is not an active user.") % {"name": to.username}, field="to")
+    if not may_own_issues(to):
+        raise ValidationFailed(
+            _("Hand over only to an agent, dispatcher, supervisor, complaint handler or manager."), field="to")
+    with transaction.atomic():
+        order = WorkOrder.objects.select_for_update(of=("self",)).select_related("owner").get(pk=order_id)
+        if not order.is_open:
+            raise InvalidTransition(action="hand-over", state=order.state, allowed=actions_allowed_in(order.state))
+        if not user_may_take(by, order, "hand-over"):
+            raise PermissionDenied(_("Only the owner, a supervisor or a manager may hand this order over."))
+        if order.owner_id == to.pk:
+            raise ValidationFailed(_("“%(name)s” already owns this order.") % {"name": to.username}, field="to")
+        previous = order.owner
+        order.owner = to
+        order.save(update_fields=["owner", "updated_at"])
+        at = timezone.now()
+        _record(order=order, action="hand-over", from_state=order.state, by=by, at=at, note=hand_over_note(to, note),
+                data={"from_owner": previous.username if previous else None, "to_owner": to.username})
+        # The inbox row in this transaction; its e-mail is queued after commit.
+        notifications_create(
+            recipients=[to], url=order.get_absolute_url(), body=note,
+            title=_("Work order %(number)s is yours now (handed over by %(name)s)") % {
+                "number": order.number, "name": by.display_name},
+        )
+    return order
 
 
 ACTION_SERVICES = {

@@ -30,7 +30,7 @@ from .api import WorkOrderFilter
 from .forms import WorkOrderCreateForm
 from .models import WorkOrder
 from .serializers import (
-    DispatchInput, NoteInput, ReasonInput, ResolutionInput, RevisitInput, ScheduleInput, SignOffInput,
+    DispatchInput, HandOverInput, NoteInput, ReasonInput, ResolutionInput, RevisitInput, ScheduleInput, SignOffInput,
     TakeBackInput,
 )
 
@@ -42,11 +42,12 @@ ACTION_INPUTS = {
     "dispatch": DispatchInput, "decline": ReasonInput, "accept": NoteInput, "schedule": ScheduleInput,
     "check-in": NoteInput, "resolve": ResolutionInput, "take-back": TakeBackInput, "return": ResolutionInput,
     "sign-off": SignOffInput, "close": NoteInput, "cancel": ReasonInput, "revisit": RevisitInput,
-    "postpone": ReasonInput, "resume": NoteInput,
+    "postpone": ReasonInput, "resume": NoteInput, "hand-over": HandOverInput,
 }
 # The state-machine actions, and the two that stop or restart an order's clocks.
 PAGE_SERVICES = {
     **services.ACTION_SERVICES, "postpone": services.work_order_postpone, "resume": services.work_order_resume,
+    "hand-over": services.work_order_hand_over,
 }
 ACTION_LABELS = {
     "create": gettext_lazy("Created"),
@@ -64,9 +65,10 @@ ACTION_LABELS = {
     "revisit": gettext_lazy("Open a revisit"),
     "postpone": gettext_lazy("Postpone (customer asks to wait)"),
     "resume": gettext_lazy("Resume the clocks"),
+    "hand-over": gettext_lazy("Hand over"),
 }
 ACTION_STYLES = {"decline": "danger", "cancel": "danger", "take-back": "secondary",
-                 "revisit": "secondary", "postpone": "secondary"}
+                 "revisit": "secondary", "postpone": "secondary", "hand-over": "secondary"}
 DEADLINE_LABELS = {
     "respond": gettext_lazy("Respond"),
     "arrive": gettext_lazy("Arrive on site"),
@@ -171,10 +173,25 @@ def _action_forms(request, order, *, view, failed=None, errors=None, values=None
     return forms
 
 
+def _hand_over_form(request, order, *, failed=None, errors=None, values=None):
+    """The owner card's form (first-question responsibility), for those who may hand the order over."""
+    if not selectors.work_order_owner_actions_for(request.user, order):
+        return None
+    return {
+        "name": "hand-over", "label": ACTION_LABELS["hand-over"],
+        "url": reverse("work-order-action", args=[order.pk, "hand-over"]),
+        "targets": selectors.hand_over_targets().exclude(pk=order.owner_id),
+        "errors": (errors or {}) if failed == "hand-over" else {},
+        "values": (values or {}) if failed == "hand-over" else {},
+        "open": failed == "hand-over",
+    }
+
+
 def _order_context(request, order, *, view="detail", **form_state):
     _decorate_deadlines(order)
     order.phone = phone_policy_for(request).first_phone(order.customer, order=order)
     order.forms = _action_forms(request, order, view=view, **form_state)
+    order.hand_over_form = _hand_over_form(request, order, **form_state) if view == "detail" else None
     context = {"order": order, "view": view}
     if view == "detail":
         context["history"] = _history(order)
@@ -345,8 +362,12 @@ def work_order_action(request, pk, action):
     if action == "revisit":
         messages.success(request, _("Revisit %(number)s opened.") % {"number": result.number})
         return _go(request, reverse("work-order-detail", args=[result.pk]))
-    messages.success(request, _("%(action)s: work order %(number)s is now “%(state)s”.") % {
-        "action": ACTION_LABELS[action], "number": result.number, "state": result.get_state_display()})
+    if action == "hand-over":
+        messages.success(request, _("Work order %(number)s handed over to %(name)s.") % {
+            "number": result.number, "name": result.owner.display_name})
+    else:
+        messages.success(request, _("%(action)s: work order %(number)s is now “%(state)s”.") % {
+            "action": ACTION_LABELS[action], "number": result.number, "state": result.get_state_display()})
     still_mine = selectors.work_orders_visible_to(request.user).filter(pk=order.pk, state__in=WorkOrder.OPEN_STATES)
     if view == "card" and not still_mine.exists():
         # Declined (or otherwise gone from this technician's list): drop the card.
