@@ -90,6 +90,8 @@ def call_event_record(*, call_id, event, at, caller="", agent=None, by) -> tuple
     number = _clean_phone(caller)
     if event in (Event.ANSWER, Event.TRANSFER) and agent is None:
         raise ValidationFailed(_("Name the agent (username) who took the call."), field="agent")
+    if agent is not None and not agent.has_role(*HAND_OVER_ROLES):
+        raise ValidationFailed(_("“%(name)s” is not a call-center agent.") % {"name": agent.username}, field="agent")
     if event == Event.TRANSFER:
         key = f"transfer@{at.astimezone(datetime.UTC).isoformat()}@{agent.pk}"
     else:
@@ -433,10 +435,10 @@ def callback_complete(*, callback_id, reached: bool, note, by) -> Callback:
     note = _require_text(note, "note")
     with transaction.atomic():
         callback = _lock_callback(callback_id)
+        if callback.state != Callback.State.TAKEN:  # take it first (409 says so)
+            raise _callback_invalid(callback, "complete")
         if not user_may_take_callback(by, callback, "complete"):
             raise PermissionDenied(_("Only the agent who took the callback or a supervisor may record it."))
-        if callback.state != Callback.State.TAKEN:
-            raise _callback_invalid(callback, "complete")
         from_state = callback.state
         now = timezone.now()
         deadline_meet(subject=callback, kinds=["callback"], at=now)

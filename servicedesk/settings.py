@@ -170,6 +170,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "WorkOrderKindEnum": "tickets.models.WorkOrder.Kind",
         "UnitKindEnum": "servicedesk.accounts.models.Unit.Kind",
+        "CallStateEnum": "calls.models.Call.State",
+        "CallbackStateEnum": "calls.models.Callback.State",
     },
 }
 
