@@ -2,4 +2,7 @@
 from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter(trailing_slash=True)
-urlpatterns = router.urls
+from billing.api import fees as fees_api  # noqa: E402
+
+fees_api.register(router)
+urlpatterns = router.urls + fees_api.urlpatterns

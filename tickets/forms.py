@@ -15,7 +15,8 @@ FIELD_FOR = {
     "kind": "kind",
     "description": "description",
     "customer": {"name": "customer_name", "phone": "customer_phone", "address": "customer_address"},
-    "product": {"category": "category", "model": "model", "serial": "serial", "purchase_date": "purchase_date"},
+    "product": {"category": "category", "model": "model", "serial": "serial", "purchase_date": "purchase_date",
+                "proof_of_purchase": "proof_of_purchase", "manufactured_on": "manufactured_on"},
 }
 
 
@@ -32,6 +33,13 @@ class WorkOrderCreateForm(forms.Form):
     serial = forms.CharField(label=_("Serial number"), max_length=100, required=False)
     purchase_date = forms.DateField(
         label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    # issue 6: what decides the warranty (billing).
+    proof_of_purchase = forms.CharField(label=_("Proof of purchase (receipt or invoice number)"), max_length=100,
+                                        required=False)
+    manufactured_on = forms.DateField(
+        label=_("Manufacture date code"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     description = forms.CharField(
         label=_("Fault or request"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
@@ -63,8 +71,10 @@ class WorkOrderCreateForm(forms.Form):
                 "model": cleaned.get("model", ""),
                 "serial": cleaned.get("serial", ""),
                 "purchase_date": cleaned.get("purchase_date"),
+                "proof_of_purchase": cleaned.get("proof_of_purchase", ""),
+                "manufactured_on": cleaned.get("manufactured_on"),
             }
-        elif any(cleaned.get(f) for f in ("model", "serial", "purchase_date")):
+        elif any(cleaned.get(f) for f in ("model", "serial", "purchase_date", "proof_of_purchase", "manufactured_on")):
             self.add_error("category", _("Choose the category of this product."))
             return cleaned
         data = WorkOrderCreateInput(data=payload)

@@ -207,8 +207,10 @@ class WorkOrder(FSMModelMixin, models.Model):
 
     # The original keeps its state; the revisit is a new order (services).
     @transition(field=state, source=[State.SIGNED_OFF, State.CLOSED], target=None)
-    def revisit(self):
-        self.repeat_repair = True
+    def revisit(self, *, repeat=True):
+        # seeds/003: only a revisit inside the repair warranty counts against this repair.
+        if repeat:
+            self.repeat_repair = True
 
 
 # The contract's action names and the transition methods behind them, in the

@@ -149,6 +149,7 @@ def with_list_relations(qs: QuerySet) -> QuerySet:
         Prefetch("technician", queryset=Technician.objects.select_related("user")),
         Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "id")),
         "customer__phones",
+        "entitlement",  # issue 6 (billing)
     )
 
 

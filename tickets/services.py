@@ -20,6 +20,9 @@ from servicedesk.deadlines.services import (
 from servicedesk.notifications.services import notifications_create
 from technicians.selectors import technician_ineligibility
 
+from billing.selectors.fees import resolve_blocker
+from billing.services.fees import entitlement_decide, revisit_is_covered
+
 from .models import ACTIONS, WorkOrder, WorkOrderEvent, actions_allowed_in
 from .selectors import may_own_issues, user_may_create_work_orders, user_may_take
 
@@ -78,7 +81,8 @@ def work_order_create(
     return order, True
 
 
-def _create(*, by, kind, customer, description, reported_at, product, partner, external_ref, address, revisit_of, now):
+def _create(*, by, kind, customer, description, reported_at, product, partner, external_ref, address, revisit_of, now,
+            free_of_charge=False):
     if isinstance(customer, Customer):
         address_obj = address_add(customer=customer, text=address)
     else:
@@ -93,12 +97,13 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
         category=customer_product.category if customer_product else None,
         region=address_obj.region if address_obj else None,
         description=description, reported_at=reported_at, created_by=by, owner=by,
-        partner=partner, external_ref=external_ref, revisit_of=revisit_of, free_of_charge=revisit_of is not None,
+        partner=partner, external_ref=external_ref, revisit_of=revisit_of, free_of_charge=free_of_charge,
     )
     order.number = f"WO{timezone.localtime(reported_at):%Y%m%d}{order.pk:06d}"
     order.save(update_fields=["number"])
     _record(order=order, action="create", from_state="", by=by, at=now,
             data={"revisit_of": revisit_of.pk} if revisit_of else None)
+    entitlement_decide(order=order)  # issue 6: in warranty, out of warranty or no proof (billing)
     # contract: respond and arrive run from reported_at (seeds/001: 24 h; emergency 30 min).
     attributes = _deadline_attributes(order)
     for kind_ in ("respond", "arrive"):
@@ -177,9 +182,17 @@ def work_order_check_in(*, order_id, by, note="") -> WorkOrder:
                 effects=lambda order, at: deadline_meet(subject=order, kinds=["respond", "arrive"], at=at))
 
 
+def _quote_accepted(order):
+    """issue 6: a quote with paid lines is accepted before the work is done (billing)."""
+    blocker = resolve_blocker(order)
+    if blocker:
+        raise ValidationFailed(blocker, field="quote")
+
+
 def work_order_resolve(*, order_id, by, resolution) -> WorkOrder:
     resolution = _require_text(resolution, "resolution")
-    return _act(order_id=order_id, action="resolve", by=by, note=resolution, resolution=resolution, stamp=True)
+    return _act(order_id=order_id, action="resolve", by=by, note=resolution, resolution=resolution, stamp=True,
+                check=_quote_accepted)
 
 
 def work_order_take_back(*, order_id, by, promised_by, note="") -> WorkOrder:
@@ -202,6 +215,7 @@ def work_order_take_back(*, order_id, by, promised_by, note="") -> WorkOrder:
 def work_order_return(*, order_id, by, resolution) -> WorkOrder:
     resolution = _require_text(resolution, "resolution")
     return _act(order_id=order_id, action="return", by=by, note=resolution, resolution=resolution, stamp=True,
+                check=_quote_accepted,
                 effects=lambda order, at: deadline_meet(subject=order, kinds=["repair"], at=at))
 
 
@@ -231,17 +245,23 @@ def work_order_cancel(*, order_id, by, reason) -> WorkOrder:
 
 
 def work_order_revisit(*, order_id, by, description) -> WorkOrder:
-    """seeds/003: the same fault again. The original counts as a repeat
-    repair; the revisit is a new, linked, free order."""
+    """seeds/003: the same fault again. Inside the original's repair warranty
+    (billing) the original counts as a repeat repair and the revisit is free;
+    outside it the revisit is an ordinary, paid order. Both are linked."""
     description = _require_text(description, "description")
     with transaction.atomic():
-        original = _act(order_id=order_id, action="revisit", by=by, note=description)
-        kind = original.kind if original.kind in (WorkOrder.Kind.REPAIR, WorkOrder.Kind.EMERGENCY) else WorkOrder.Kind.REPAIR
         now = timezone.now()
+        # The sign-off a repair warranty runs from never changes once made: read without the lock.
+        row = WorkOrder.objects.filter(pk=order_id).first()
+        repeat = row is not None and revisit_is_covered(original=row, on=timezone.localdate(now))
+        original = _act(order_id=order_id, action="revisit", by=by, note=description, repeat=repeat,
+                        data={"repeat_repair": repeat})
+        kind = original.kind if original.kind in (WorkOrder.Kind.REPAIR, WorkOrder.Kind.EMERGENCY) else WorkOrder.Kind.REPAIR
         new = _create(
             by=by, kind=kind, customer=original.customer, description=description, reported_at=now,
             product=original.product, partner=original.partner, external_ref="",
             address=original.address.text if original.address_id else "", revisit_of=original, now=now,
+            free_of_charge=repeat,
         )
     return new
 

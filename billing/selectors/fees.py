@@ -312,3 +312,9 @@ def low_stock(user) -> QuerySet:
     from django.db.models import F
 
     return stock_visible_to(user).filter(quantity__lte=F("low_threshold"))
+
+
+def nav_flags(user) -> dict:
+    """Which billing sections the navigation offers (no query: roles only)."""
+    staff = bool(user.roles - {Role.PARTNER, Role.TELEPHONY})
+    return {"fees": staff, "stock": user.has_role(*STOCK_ALL_ROLES, Role.TECHNICIAN)}

@@ -5,6 +5,7 @@ def roles(request):
     if user is None or not user.is_authenticated:
         return {"user_roles": [], "nav": {}}
     from calls.console import user_may_see_wallboard, user_may_use_console
+    from billing.selectors.fees import nav_flags as billing_nav_flags
     from servicedesk.deadlines.selectors import user_may_see_dashboard
     from tickets.queue import user_may_see_dispatch_queue
     from tickets.selectors import user_may_read_work_orders
@@ -13,5 +14,6 @@ def roles(request):
         "user_roles": sorted(user.roles),
         "nav": {"work_orders": user_may_read_work_orders(user), "dashboard": user_may_see_dashboard(user),
                 "console": user_may_use_console(user), "wallboard": user_may_see_wallboard(user),
-                "dispatch_queue": user_may_see_dispatch_queue(user)},
+                "dispatch_queue": user_may_see_dispatch_queue(user),
+                **billing_nav_flags(user)},
     }
