@@ -91,10 +91,32 @@ def sweep_batch(*, now, batch_size=500) -> SweepResult | None:
         _save_steps(rows, warned={e.deadline.pk for e in escalations if e.level == 0}, now=now)
         Escalation.objects.bulk_create(escalations)  # unique (deadline, level): a second write fails loudly
         notes, delivery_ids = _notify(escalations)
+        _subject_hooks(escalations, now)
         if delivery_ids:
             enqueue_after_commit(deliver_batch, delivery_ids)
     warnings = sum(1 for e in escalations if e.level == 0)
     return SweepResult(warnings=warnings, escalations=len(escalations) - warnings, notifications=notes, batches=1)
+
+
+def _subject_hooks(escalations, now):
+    """A subject's model may react to its deadlines' steps: a classmethod
+    `on_deadlines_escalated(escalations, *, now)` is called once per batch and
+    model, inside the sweep's transaction, with that model's Escalation rows
+    (level 0 is a warning). Models without it cost nothing. A hook that fails
+    is rolled back to its savepoint and logged, never failing the batch (the
+    levels must still be reached once)."""
+    by_type = {}
+    for e in escalations:
+        by_type.setdefault(e.deadline.content_type_id, []).append(e)
+    for ct_id, group in by_type.items():
+        hook = getattr(ContentType.objects.get_for_id(ct_id).model_class(), "on_deadlines_escalated", None)
+        if hook is None:
+            continue
+        try:
+            with transaction.atomic():
+                hook(group, now=now)
+        except Exception:
+            log.exception("on_deadlines_escalated of content type %s failed", ct_id)
 
 
 def _save_steps(rows, *, warned, now):

@@ -1,0 +1,461 @@
+"""REST API of returns (api-contract.md, Returns) and factory returns
+(docs/returns.md). Thin: validate, call one service, render."""
+
+import django_filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from servicedesk.accounts.models import Unit
+from servicedesk.accounts.roles import Role
+from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
+from servicedesk.core.errors import PermissionDenied
+from servicedesk.customers.models import Customer
+from servicedesk.deadlines.serializers import DeadlineSerializer
+from tickets.serializers import CategoryField, CustomerField, _phone_for
+
+from billing.models import (
+    Decision, FactoryReturn, FactoryReturnEvent, FactoryReturnItem, RequestedBy, ReturnEvent, ReturnRequest,
+    ReturnWindow,
+)
+from billing.selectors import returns as selectors
+from billing.services import returns as services
+
+# --- input ---------------------------------------------------------------------------
+
+
+class ReturnProductInput(serializers.Serializer):
+    category = CategoryField()
+    model = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    serial = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    purchase_date = serializers.DateField(required=False, allow_null=True, default=None)
+    manufactured_on = serializers.DateField(required=False, allow_null=True, default=None)
+    proof_of_purchase = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+    def _not_future(self, value):
+        if value and value > timezone.localdate():
+            raise serializers.ValidationError(_("Must not be in the future."))
+        return value
+
+    validate_purchase_date = _not_future
+    validate_manufactured_on = _not_future
+
+
+class ReturnCreateInput(serializers.Serializer):
+    customer = CustomerField()
+    product = ReturnProductInput()
+    requested_by = serializers.ChoiceField(choices=RequestedBy.choices)
+    reason = serializers.CharField(max_length=4000)
+    requested_at = NotFutureDateTimeField(required=False)
+    batch = serializers.BooleanField(required=False, default=False)
+    batch_code = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "boolean"},
+                      "example": {"lights": False, "base_aged": False, "tube_greyed": False, "bridge_blackened": False}})
+class FindingsField(serializers.DictField):
+    pass
+
+
+class AssessInput(serializers.Serializer):
+    findings = FindingsField()
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class VisitInput(serializers.Serializer):
+    confirmed = serializers.BooleanField()
+    findings = FindingsField(required=False, default=dict)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ReturnNoteInput(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+# --- output --------------------------------------------------------------------------
+
+
+class ReturnSerializer(serializers.ModelSerializer):
+    customer = serializers.SerializerMethodField()
+    product = serializers.SerializerMethodField()
+    decision = serializers.SerializerMethodField()
+    decision_reason = serializers.SerializerMethodField()
+    owner = serializers.CharField(source="owner.username", default=None, read_only=True)
+    requested_at = AwareDateTimeField(read_only=True)
+    assessed_at = AwareDateTimeField(read_only=True)
+    proposed_at = AwareDateTimeField(read_only=True)
+    fulfilled_at = AwareDateTimeField(read_only=True)
+    closed_at = AwareDateTimeField(read_only=True)
+    deadlines = DeadlineSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReturnRequest
+        fields = [
+            "id", "number", "state", "requested_by", "customer", "product", "reason", "requested_at", "batch",
+            "batch_code", "quantity", "findings", "decision", "decision_reason", "assessed_at", "transport_paid_by",
+            "proposed_decision", "proposed_reason", "proposed_at", "fulfil_note", "fulfilled_at", "closed_at", "owner",
+            "deadlines", "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                                                           "phone": {"type": "string"}, "address": {"type": "string"}}})
+    def get_customer(self, obj):
+        return {"id": obj.customer_id, "name": obj.customer.name,
+                "phone": _phone_for(self.context.get("request"), obj.customer),
+                "address": obj.address.text if obj.address_id else ""}
+
+    @extend_schema_field({"type": "object", "properties": {
+        "id": {"type": "integer"}, "category": {"type": "string"}, "model": {"type": "string"},
+        "serial": {"type": "string"}, "purchase_date": {"type": "string", "format": "date", "nullable": True},
+        "manufactured_on": {"type": "string", "format": "date", "nullable": True}}})
+    def get_product(self, obj):
+        p = obj.product
+        return {"id": p.pk, "category": p.category.slug, "model": p.model, "serial": p.serial,
+                "purchase_date": p.purchase_date.isoformat() if p.purchase_date else None,
+                "manufactured_on": p.manufactured_on.isoformat() if p.manufactured_on else None}
+
+    @extend_schema_field({"type": "string", "enum": [*Decision.values], "nullable": True})
+    def get_decision(self, obj):
+        return obj.decision or None
+
+    def get_decision_reason(self, obj) -> str:
+        return obj.reason_told
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        request = self.context.get("request")
+        return selectors.return_actions_for(request.user, obj) if request else []
+
+
+class EventSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    by = serializers.CharField(source="by.username", default=None)
+    at = AwareDateTimeField()
+    note = serializers.CharField()
+    data = serializers.JSONField()
+
+
+class ReturnFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=ReturnRequest.State.choices)
+    requested_by = django_filters.ChoiceFilter(choices=RequestedBy.choices)
+    category = django_filters.CharFilter(field_name="product__category__slug")
+    decision = django_filters.ChoiceFilter(choices=Decision.choices)
+    batch = django_filters.BooleanFilter()
+
+    class Meta:
+        model = ReturnRequest
+        fields = ["state", "requested_by", "category", "decision", "batch"]
+
+
+class MayReadReturns(permissions.IsAuthenticated):
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and selectors.user_may_read_returns(request.user)
+
+
+def _schema(request_serializer, summary, response=None, code=200):
+    return extend_schema(
+        request=request_serializer, summary=summary,
+        responses={code: response or ReturnSerializer, 400: OpenApiResponse(description="Field errors"),
+                   403: OpenApiResponse(description="The role may not take this action"),
+                   404: OpenApiResponse(description="Not found, or not visible to this user"),
+                   409: OpenApiResponse(description="The state does not allow it: detail, state, allowed")},
+    )
+
+
+class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ReturnSerializer
+    filterset_class = ReturnFilter
+    permission_classes = [MayReadReturns]
+    queryset = ReturnRequest.objects.none()
+
+    def get_queryset(self):
+        return selectors.returns_with_relations(selectors.returns_visible_to(self.request.user))
+
+    def _render(self, obj, code=status.HTTP_200_OK):
+        obj = selectors.returns_with_relations(ReturnRequest.objects.filter(pk=obj.pk)).get()
+        return Response(self.get_serializer(obj).data, status=code)
+
+    def _run(self, request, input_class, service):
+        obj = self.get_object()
+        data = input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._render(service(return_id=obj.pk, by=request.user, **data.validated_data))
+
+    @_schema(ReturnCreateInput, "Record a return (consumer or dealer; a dealer's batch dispute)", code=201)
+    def create(self, request):
+        user = request.user
+        if not selectors.user_may_create_returns(user):
+            raise PermissionDenied()
+        customers = Customer.objects.all()
+        if user.roles == {Role.PARTNER}:
+            customers = customers.filter(returns__partner_id=user.partner_id).distinct()
+        data = ReturnCreateInput(data=request.data, context={"customers_queryset": customers})
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        v["product"] = dict(v["product"])
+        return self._render(services.return_create(by=user, **v), status.HTTP_201_CREATED)
+
+    @_schema(AssessInput, "Assess by the category's rules: decision and the reason the customer is told")
+    @action(detail=True, methods=["post"])
+    def assess(self, request, pk=None):
+        return self._run(request, AssessInput, services.return_assess)
+
+    @_schema(VisitInput, "Batch-quality dispute: the technician's finding on site")
+    @action(detail=True, methods=["post"])
+    def visit(self, request, pk=None):
+        return self._run(request, VisitInput, services.return_visit)
+
+    @_schema(ReturnNoteInput, "The customer accepts the exchange proposed for a late depot repair")
+    @action(detail=True, methods=["post"], url_path="accept-exchange")
+    def accept_exchange(self, request, pk=None):
+        return self._run(request, ReturnNoteInput, services.return_accept_exchange)
+
+    @_schema(ReturnNoteInput, "Fulfilled: exchanged, refunded or repaired and handed back")
+    @action(detail=True, methods=["post"])
+    def fulfil(self, request, pk=None):
+        return self._run(request, ReturnNoteInput, services.return_fulfil)
+
+    @_schema(ReturnNoteInput, "Close a fulfilled or rejected return")
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._run(request, ReturnNoteInput, services.return_close)
+
+    @extend_schema(responses=EventSerializer(many=True), summary="History, oldest first")
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def history(self, request, pk=None):
+        return Response(EventSerializer(selectors.return_history(self.get_object()), many=True).data)
+
+
+# --- factory returns -----------------------------------------------------------------
+
+
+class FactoryItemInput(serializers.Serializer):
+    description = serializers.CharField(max_length=200)
+    model = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    reason = serializers.CharField(max_length=300)
+
+
+class FactoryReturnCreateInput(serializers.Serializer):
+    office = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(kind=Unit.Kind.OFFICE, active=True),
+                                                error_messages={"does_not_exist": _("No office with id {pk_value}.")})
+    month = serializers.DateField(required=False, help_text="Any day of the month; stored as its first day. Default: this month.")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    items = FactoryItemInput(many=True, allow_empty=False)
+
+
+class FactoryNoteInput(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class SpecialApprovalInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class ShipInput(FactoryNoteInput):
+    waybill = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+
+class CountInput(serializers.Serializer):
+    id = serializers.IntegerField()
+    counted_quantity = serializers.IntegerField(min_value=0, max_value=1_000_000)
+    condition = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class CheckInput(FactoryNoteInput):
+    items = CountInput(many=True, allow_empty=False)
+
+
+class ItemDecisionInput(serializers.Serializer):
+    id = serializers.IntegerField()
+    decision = serializers.ChoiceField(choices=FactoryReturnItem.Decision.choices)
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class DecideInput(FactoryNoteInput):
+    items = ItemDecisionInput(many=True, allow_empty=False)
+
+
+class FactoryItemSerializer(serializers.ModelSerializer):
+    decided_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = FactoryReturnItem
+        fields = ["id", "line", "description", "model", "quantity", "reason", "counted_quantity", "condition",
+                  "difference", "accepted_quantity", "decision", "decision_reason", "decided_at"]
+        read_only_fields = fields
+
+
+class FactoryReturnSerializer(serializers.ModelSerializer):
+    office = serializers.SerializerMethodField()
+    items = FactoryItemSerializer(many=True, read_only=True)
+    signed_by = serializers.CharField(source="signed_by.username", default=None, read_only=True)
+    approved_by = serializers.CharField(source="approved_by.username", default=None, read_only=True)
+    special_approved_by = serializers.CharField(source="special_approved_by.username", default=None, read_only=True)
+    window = serializers.SerializerMethodField()
+    deadlines = DeadlineSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+    signed_at = AwareDateTimeField(read_only=True)
+    approved_at = AwareDateTimeField(read_only=True)
+    shipped_at = AwareDateTimeField(read_only=True)
+    arrived_at = AwareDateTimeField(read_only=True)
+    checked_at = AwareDateTimeField(read_only=True)
+    decided_at = AwareDateTimeField(read_only=True)
+    closed_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = FactoryReturn
+        fields = ["id", "number", "state", "office", "month", "window", "note", "items", "signed_by", "signed_at",
+                  "approved_by", "approved_at", "special_approval", "special_approved_by", "rolled_over", "waybill",
+                  "shipped_at", "arrived_at", "checked_at", "decided_at", "closed_at", "deadlines", "allowed_actions"]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                                                           "province": {"type": "string"}}})
+    def get_office(self, obj):
+        return {"id": obj.office_id, "name": obj.office.name,
+                "province": obj.office.region.province if obj.office.region_id else ""}
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "week": {"type": "integer"}, "first_day": {"type": "string", "format": "date"},
+        "last_day": {"type": "string", "format": "date"}}})
+    def get_window(self, obj):
+        from billing.models import window_days
+
+        window = obj.window()
+        if window is None:
+            return None
+        first, last = window_days(obj.month, window.week)
+        return {"week": window.week, "first_day": first.isoformat(), "last_day": last.isoformat()}
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        request = self.context.get("request")
+        return selectors.factory_return_actions_for(request.user, obj) if request else []
+
+
+class FactoryReturnFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=FactoryReturn.State.choices)
+    office = django_filters.NumberFilter(field_name="office_id")
+    month = django_filters.DateFilter(method="filter_month")
+
+    class Meta:
+        model = FactoryReturn
+        fields = ["state", "office", "month"]
+
+    def filter_month(self, qs, name, value):
+        return qs.filter(month=value.replace(day=1))
+
+
+class MayReadFactoryReturns(permissions.IsAuthenticated):
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and selectors.user_may_read_factory_returns(request.user)
+
+
+class FactoryReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """不良品返厂申请表: an office's monthly return to the factory."""
+
+    serializer_class = FactoryReturnSerializer
+    filterset_class = FactoryReturnFilter
+    permission_classes = [MayReadFactoryReturns]
+    queryset = FactoryReturn.objects.none()
+
+    def get_queryset(self):
+        return selectors.factory_returns_with_relations(selectors.factory_returns_visible_to(self.request.user))
+
+    def _render(self, obj, code=status.HTTP_200_OK):
+        obj = selectors.factory_returns_with_relations(FactoryReturn.objects.filter(pk=obj.pk)).get()
+        return Response(self.get_serializer(obj).data, status=code)
+
+    def _run(self, request, input_class, service):
+        obj = self.get_object()
+        data = input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        if "items" in v:
+            v["items"] = [dict(i) for i in v["items"]]
+        return self._render(service(factory_return_id=obj.pk, by=request.user, **v))
+
+    @_schema(FactoryReturnCreateInput, "File an office's return application", FactoryReturnSerializer, 201)
+    def create(self, request):
+        data = FactoryReturnCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        v["items"] = [dict(i) for i in v["items"]]
+        return self._render(services.factory_return_create(by=request.user, **v), status.HTTP_201_CREATED)
+
+    @_schema(FactoryNoteInput, "Signed by the office or regional manager", FactoryReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        return self._run(request, FactoryNoteInput, services.factory_return_sign)
+
+    @_schema(FactoryNoteInput, "Approved by customer service", FactoryReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._run(request, FactoryNoteInput, services.factory_return_approve)
+
+    @_schema(SpecialApprovalInput, "Special approval: ships outside the office's week", FactoryReturnSerializer)
+    @action(detail=True, methods=["post"], url_path="special-approve")
+    def special_approve(self, request, pk=None):
+        return self._run(request, SpecialApprovalInput, services.factory_return_special_approve)
+
+    @_schema(ShipInput, "Ship in the office's week (a missed window rolls it to next month: 409 with the new month)",
+             FactoryReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def ship(self, request, pk=None):
+        return self._run(request, ShipInput, services.factory_return_ship)
+
+    @_schema(FactoryNoteInput, "Arrived at the factory: the check and decide deadlines start", FactoryReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def arrive(self, request, pk=None):
+        return self._run(request, FactoryNoteInput, services.factory_return_arrive)
+
+    @_schema(CheckInput, "Logistics' count and condition of every item (its count prevails)", FactoryReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def check(self, request, pk=None):
+        return self._run(request, CheckInput, services.factory_return_check)
+
+    @_schema(DecideInput, "Customer service decides items: exchange, credit or rejected with the reason",
+             FactoryReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        return self._run(request, DecideInput, services.factory_return_decide)
+
+    @_schema(FactoryNoteInput, "Close a decided return", FactoryReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._run(request, FactoryNoteInput, services.factory_return_close)
+
+    @extend_schema(responses=EventSerializer(many=True), summary="History, oldest first")
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def history(self, request, pk=None):
+        return Response(EventSerializer(selectors.factory_return_history(self.get_object()), many=True).data)
+
+
+class ReturnWindowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReturnWindow
+        fields = ["id", "place", "place_en", "week", "note"]
+        read_only_fields = fields
+
+
+class ReturnWindowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The return-to-factory week of each province (edited in the admin)."""
+
+    serializer_class = ReturnWindowSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    queryset = ReturnWindow.objects.all()
+    pagination_class = None
+    filterset_fields = ["week"]
+
+
+def register(router):
+    router.register("returns", ReturnViewSet, basename="return")
+    router.register("factory-returns", FactoryReturnViewSet, basename="factory-return")
+    router.register("return-windows", ReturnWindowViewSet, basename="return-window")
