@@ -272,7 +272,7 @@ def _open_callback(call, *, by):
 def _cap_callback(callback, call):
     """The ring arrived after the hang-up: the 24-hour cap counts from it."""
     cap = _callback_cap(call)
-    for deadline in open_deadlines(callback, ["callback"]).select_for_update().select_related("policy"):
+    for deadline in open_deadlines(callback, ["callback"]).select_for_update(of=("self",)).select_related("policy"):
         if deadline.due_at > cap:
             deadline.due_at = cap
             deadline.due_promised = True
