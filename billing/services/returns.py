@@ -246,6 +246,11 @@ RETURN_SERVICES = {
 # --- factory returns -----------------------------------------------------------------
 
 
+def _now():
+    """The time of a factory-return action (one place, so tests can move the calendar)."""
+    return timezone.now()
+
+
 def _frecord(*, obj, action, from_state, by, at, note="", data=None):
     return FactoryReturnEvent.objects.create(factory_return=obj, action=action, from_state=from_state,
                                              to_state=obj.state, by=by, at=at, note=note or "", data=data or {})
@@ -260,7 +265,7 @@ def factory_return_create(*, by, office, month=None, items, note="") -> FactoryR
         raise PermissionDenied(_("You may not file a return for this office."))
     if not items:
         raise ValidationFailed(_("List at least one item."), field="items")
-    now = timezone.now()
+    now = _now()
     month = first_of_month(month or timezone.localdate(now))
     with transaction.atomic():
         obj = FactoryReturn.objects.create(office=office, month=month, note=(note or "").strip(), created_by=by)
@@ -286,7 +291,7 @@ def _fact(*, factory_return_id, action, by, method=None, note="", data=None, che
         transition = getattr(obj, method or FACTORY_RETURN_ACTIONS[action])
         if not can_proceed(transition):
             raise InvalidTransition(action=action, state=obj.state, allowed=factory_return_actions_allowed(obj))
-        at = timezone.now()
+        at = _now()
         if check:
             check(obj, at)
         from_state = obj.state
@@ -378,7 +383,7 @@ def factory_return_ship(*, factory_return_id, by, waybill="", note="") -> Factor
             raise ShipRefused(state=obj.state, allowed=factory_return_actions_allowed(obj))
         if not can_proceed(obj.ship):
             raise InvalidTransition(action="ship", state=obj.state, allowed=factory_return_actions_allowed(obj))
-        at = timezone.now()
+        at = _now()
         today = timezone.localdate(at)
         status, window, days = window_state(obj, today)
         if status == "none" and not obj.special_approval:
@@ -463,7 +468,7 @@ def factory_return_decide(*, factory_return_id, by, items, note="") -> FactoryRe
             raise InvalidTransition(action="decide", state=obj.state, allowed=factory_return_actions_allowed(obj))
         if not items:
             raise ValidationFailed(_("Decide at least one item."), field="items")
-        at = timezone.now()
+        at = _now()
         all_items, rows = _items_by_id(obj, items)
         decided = {}
         for n, (item, row) in enumerate(rows):
