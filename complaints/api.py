@@ -11,6 +11,7 @@ from servicedesk.accounts.roles import Role
 from servicedesk.core.errors import PermissionDenied
 from servicedesk.customers.models import Customer
 from tickets.selectors import work_orders_visible_to
+from tickets.serializers import HandOverInput
 
 from . import selectors, services
 from .models import Complaint, Finding
@@ -128,6 +129,11 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         return self._run(request, ComplaintNoteInput, services.complaint_acknowledge)
+
+    @_schema(HandOverInput, "Hand the complaint over to another owner, with a note (the state stays)")
+    @action(detail=True, methods=["post"], url_path="hand-over")
+    def hand_over(self, request, pk=None):
+        return self._run(request, HandOverInput, services.complaint_hand_over)
 
     @extend_schema(responses=ComplaintEventSerializer(many=True), summary="History, oldest first")
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)

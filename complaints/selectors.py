@@ -10,6 +10,8 @@ from servicedesk.accounts.models import Unit
 from servicedesk.accounts.roles import Role
 from servicedesk.deadlines.models import Deadline
 
+from tickets.selectors import OWNER_ROLES
+
 from .models import Complaint, ComplaintEvent, actions_allowed_in
 
 SEE_ALL = {Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR}
@@ -27,6 +29,10 @@ ACTION_RULES = {
     "reject": {"roles": {Role.AGENT, Role.SUPERVISOR}},
     "acknowledge": {"roles": {Role.AGENT, Role.SUPERVISOR}},
     "propose-finding": {"roles": {Role.SUPERVISOR}, "handling_unit": True},
+    # First-question responsibility (seeds/000): the owner hands the complaint
+    # over explicitly, with a note; supervisors and managers may reassign it.
+    # Not a state change: the complaint keeps its state.
+    "hand-over": {"owner": True, "roles": {Role.SUPERVISOR, Role.MANAGER}},
 }
 
 
@@ -62,9 +68,18 @@ def user_may_take(user, complaint: Complaint, action: str) -> bool:
     rule = ACTION_RULES[action]
     if user.has_role(*rule.get("roles", ())):
         return True
+    # The owner, if staff (tickets.selectors.OWNER_ROLES): not a partner system.
+    if rule.get("owner") and complaint.owner_id and complaint.owner_id == user.pk and user.has_role(*OWNER_ROLES):
+        return True
     if rule.get("handling_unit") and user.has_role(Role.HANDLER):
         return bool(complaint.handling_unit_id) and complaint.handling_unit_id == user.unit_id
     return False
+
+
+def complaint_owner_actions_for(user, complaint: Complaint) -> list[str]:
+    """hand-over, while the complaint is open and this user may hand it over.
+    Who may own it (the target) is the work orders' rule: tickets.selectors.OWNER_ROLES."""
+    return ["hand-over"] if complaint.is_open and user_may_take(user, complaint, "hand-over") else []
 
 
 def complaint_actions_for(user, complaint: Complaint) -> list[str]:

@@ -15,6 +15,8 @@ from servicedesk.customers.models import Customer
 from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
 from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
+from tickets.selectors import may_own_issues
+from tickets.services import hand_over_note
 
 from .models import ACTIONS, CaseStudy, Complaint, ComplaintEvent, Finding, actions_allowed_in
 from .selectors import repeat_window, user_may_create_complaints, user_may_take
@@ -333,6 +335,45 @@ def finding_decide(*, finding_id, by, decision) -> Finding:
                 "number": complaint.number, "person": finding.person.display_name},
             body=decision)
     return finding
+
+
+def complaint_hand_over(*, complaint_id, by, to, note) -> Complaint:
+    """First-question responsibility (seeds/000): the complaint stays its
+    owner's until answered or formally handed over. The owner (or a
+    supervisor or manager) names the new owner and why; the state stays; the
+    history says who handed it to whom; the new owner is told. A closed or
+    rejected complaint is answered: nothing to hand over (409)."""
+    note = _text(note, "note")
+    if to is None:
+        raise ValidationFailed(_("This field is required."), field="to")
+    if not to.is_active:
+        raise ValidationFailed(_("“%(name)s” is not an active user.") % {"name": to.username}, field="to")
+    if not may_own_issues(to):
+        raise ValidationFailed(
+            _("Hand over only to an agent, dispatcher, supervisor, complaint handler or manager."), field="to")
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update(of=("self",)).select_related("owner").get(pk=complaint_id)
+        if not complaint.is_open:
+            raise InvalidTransition(action="hand-over", state=complaint.state,
+                                    allowed=actions_allowed_in(complaint.state))
+        if not user_may_take(by, complaint, "hand-over"):
+            raise PermissionDenied(_("Only the owner, a supervisor or a manager may hand this complaint over."))
+        if complaint.owner_id == to.pk:
+            raise ValidationFailed(_("“%(name)s” already owns this complaint.") % {"name": to.username}, field="to")
+        previous = complaint.owner
+        complaint.owner = to
+        complaint.save(update_fields=["owner", "updated_at"])
+        at = timezone.now()
+        _record(complaint=complaint, action="hand-over", from_state=complaint.state, by=by, at=at,
+                note=hand_over_note(to, note),
+                data={"from_owner": previous.username if previous else None, "to_owner": to.username})
+        # The inbox row in this transaction; its e-mail is queued after commit.
+        notifications_create(
+            recipients=[to], url=complaint.get_absolute_url(), body=note,
+            title=_("Complaint %(number)s is yours now (handed over by %(name)s)") % {
+                "number": complaint.number, "name": by.display_name},
+        )
+    return complaint
 
 
 ACTION_SERVICES = {

@@ -24,7 +24,8 @@ from servicedesk.customers.selectors import phone_policy_for
 from servicedesk.customers.services import customer_find_by_phone
 from servicedesk.deadlines.labels import kind_label
 from servicedesk.deadlines.models import Deadline
-from tickets.selectors import work_orders_visible_to
+from tickets.selectors import hand_over_targets, work_orders_visible_to
+from tickets.serializers import HandOverInput
 from tickets.views import duration_text
 
 from . import selectors, services
@@ -52,9 +53,10 @@ FINDING_ROLES = {Role.HR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR}
 ACTION_INPUTS = {
     "forward": ForwardInput, "reply": ReplyInput, "return-visit": ReturnVisitInput, "escalate": EscalateInput,
     "close": CloseInput, "reject": ComplaintReasonInput, "acknowledge": ComplaintNoteInput,
-    "propose-finding": FindingInput,
+    "propose-finding": FindingInput, "hand-over": HandOverInput,
 }
-PAGE_SERVICES = {**services.ACTION_SERVICES, "propose-finding": services.finding_propose}
+PAGE_SERVICES = {**services.ACTION_SERVICES, "propose-finding": services.finding_propose,
+                 "hand-over": services.complaint_hand_over}
 ACTION_LABELS = {
     "create": gettext_lazy("Filed"),
     "forward": gettext_lazy("Forward to the handling unit"),
@@ -66,6 +68,7 @@ ACTION_LABELS = {
     "acknowledge": gettext_lazy("Feedback to sales"),
     "propose-finding": gettext_lazy("Propose accountability"),
     "decide-finding": gettext_lazy("HR decision"),
+    "hand-over": gettext_lazy("Hand over"),
 }
 ACTION_STYLES = {"reject": "danger", "escalate": "secondary", "propose-finding": "secondary"}
 
@@ -202,9 +205,24 @@ def _sheet_context(request, complaint):
     }
 
 
+def _hand_over_form(request, complaint, *, failed=None, errors=None, values=None):
+    """The owner card's form (first-question responsibility), for those who may hand the complaint over."""
+    if not selectors.complaint_owner_actions_for(request.user, complaint):
+        return None
+    return {
+        "name": "hand-over", "label": ACTION_LABELS["hand-over"],
+        "url": reverse("complaint-action", args=[complaint.pk, "hand-over"]),
+        "targets": hand_over_targets().exclude(pk=complaint.owner_id),
+        "errors": (errors or {}) if failed == "hand-over" else {},
+        "values": (values or {}) if failed == "hand-over" else {},
+        "open": failed == "hand-over",
+    }
+
+
 def _detail_context(request, complaint, **form_state):
     context = _sheet_context(request, complaint)
     complaint.forms = _action_forms(request, complaint, **form_state)
+    complaint.hand_over_form = _hand_over_form(request, complaint, **form_state)
     context["customer_complaints"] = (
         selectors.complaints_visible_to(request.user).filter(customer_id=complaint.customer_id).count())
     return context
@@ -492,6 +510,9 @@ def complaint_action(request, pk, action):
     if action == "propose-finding":
         messages.success(request, _("Accountability proposed to HR on complaint %(number)s.") % {
             "number": fresh.number})
+    elif action == "hand-over":
+        messages.success(request, _("Complaint %(number)s handed over to %(name)s.") % {
+            "number": fresh.number, "name": fresh.owner.display_name})
     else:
         messages.success(request, _("%(action)s: complaint %(number)s is now “%(state)s”.") % {
             "action": ACTION_LABELS[action], "number": fresh.number, "state": fresh.get_state_display()})
