@@ -121,7 +121,7 @@ def _run(request, order, form, call, success):
     try:
         call()
     except ApplicationError as exc:
-        errors = {exc.field or "__all__": [str(exc.message)]}
+        errors = {exc.field or "general": [str(exc.message)]}
         context = _charges_context(request, order, failed=form, errors=errors, values=request.POST)
         return render(request, "billing/fees/charges.html", context, status=exc.status)
     messages.success(request, success)
@@ -150,7 +150,7 @@ def quote_post(request, pk):
     try:
         services.quote_set(order_id=order.pk, by=request.user, lines=lines)
     except ApplicationError as exc:
-        context = _charges_context(request, order, failed="quote", errors={exc.field or "__all__": [str(exc.message)]},
+        context = _charges_context(request, order, failed="quote", errors={exc.field or "general": [str(exc.message)]},
                                    values=values)
         return render(request, "billing/fees/charges.html", context, status=exc.status)
     messages.success(request, _("Quote saved: show it to the customer."))
@@ -275,7 +275,7 @@ def stock_move(request):
         services.stock_move(unit_id=v["unit"], part_code=v["part_code"], kind=v["kind"], quantity=v["quantity"],
                             by=request.user, order_id=v["work_order"], note=v["note"])
     except ApplicationError as exc:
-        return _stock_page(request, points, errors={exc.field or "__all__": [str(exc.message)]}, values=raw,
+        return _stock_page(request, points, errors={exc.field or "general": [str(exc.message)]}, values=raw,
                            status=exc.status)
     messages.success(request, _("Stock updated."))
     return redirect(reverse("billing-stock") + f"?unit={v['unit']}")
