@@ -3,4 +3,6 @@ urlpatterns = []
 
 from billing.views.fees import urlpatterns as fees_urlpatterns  # noqa: E402
 
-urlpatterns = [*urlpatterns, *fees_urlpatterns]
+from billing.views.returns import urlpatterns as returns_urlpatterns  # noqa: E402
+
+urlpatterns = [*urlpatterns, *fees_urlpatterns, *returns_urlpatterns]

@@ -60,14 +60,14 @@ RULES = [
 # seeds/004: each office returns once a month in its province's week.
 WINDOWS = [
     (1, "黑龙江", "Heilongjiang", ""), (1, "辽宁", "Liaoning", ""), (1, "天津", "Tianjin", ""),
-    (1, "北京", "Beijing", ""), (1, "山西", "Shanxi", ""), (1, "内蒙古", "Inner Mongolia", "with Shanxi"),
+    (1, "北京", "Beijing", ""), (1, "山西", "Shanxi", ""), (1, "内蒙古", "Inner Mongolia", "与山西同"),
     (1, "河北", "Hebei", ""), (1, "四川", "Sichuan", ""), (1, "贵州", "Guizhou", ""), (1, "陕西", "Shaanxi", ""),
-    (1, "甘肃", "Gansu", ""), (1, "青海", "Qinghai", "with Gansu"), (1, "宁夏", "Ningxia", "with Gansu"),
+    (1, "甘肃", "Gansu", ""), (1, "青海", "Qinghai", "与甘肃同"), (1, "宁夏", "Ningxia", "与甘肃同"),
     (1, "新疆", "Xinjiang", ""), (1, "重庆", "Chongqing", ""), (1, "云南", "Yunnan", ""),
     (2, "安徽", "Anhui", ""), (2, "江苏", "Jiangsu", ""), (2, "上海", "Shanghai", ""), (2, "浙江", "Zhejiang", ""),
-    (2, "福州", "Fuzhou", "a city of Fujian, as the document lists it"),
-    (2, "厦门", "Xiamen", "a city of Fujian, as the document lists it"),
-    (2, "泉州", "Quanzhou", "a city of Fujian, as the document lists it"), (2, "江西", "Jiangxi", ""),
+    (2, "福州", "Fuzhou", "福建省，文件按城市列出"),
+    (2, "厦门", "Xiamen", "福建省，文件按城市列出"),
+    (2, "泉州", "Quanzhou", "福建省，文件按城市列出"), (2, "江西", "Jiangxi", ""),
     (3, "湖北", "Hubei", ""), (3, "湖南", "Hunan", ""), (3, "山东", "Shandong", ""), (3, "河南", "Henan", ""),
     (3, "广东", "Guangdong", ""), (3, "广西", "Guangxi", ""), (3, "海南", "Hainan", ""),
 ]

@@ -139,13 +139,18 @@ def factory_returns_visible_to(user) -> QuerySet:
         return qs.none()
     if user.has_role(*FACTORY_SEE_ALL):
         return qs
-    if user.unit_id:
+    if _in_office(user):
         return qs.filter(office_id=user.unit_id)
     return qs.none()
 
 
+def _in_office(user) -> bool:
+    return bool(user.unit_id) and user.unit.kind == Unit.Kind.OFFICE
+
+
 def user_may_read_factory_returns(user) -> bool:
-    return user.is_authenticated and (user.has_role(*FACTORY_SEE_ALL) or bool(user.unit_id))
+    """Staff who handle factory returns, and the people of an office (its own)."""
+    return user.is_authenticated and (user.has_role(*FACTORY_SEE_ALL) or _in_office(user))
 
 
 def offices_for(user) -> QuerySet:
@@ -173,3 +178,8 @@ def factory_returns_with_relations(qs: QuerySet) -> QuerySet:
 
 def factory_return_history(factory_return) -> QuerySet:
     return FactoryReturnEvent.objects.filter(factory_return=factory_return).select_related("by").order_by("at", "id")
+
+
+def nav_flags(user) -> dict:
+    """The navigation's returns entries, from the same rules that guard the pages."""
+    return {"returns": user_may_read_returns(user), "factory_returns": user_may_read_factory_returns(user)}

@@ -1,0 +1,136 @@
+"""The pages of returns and factory returns with the Django test client: a
+month's factory return run end to end from the pages (file, sign, approve,
+ship, arrive, check, decide, close, print), the gate and the roll-over shown
+as messages, the weeks table; a lamp return recorded and assessed from its
+page with the findings checkboxes."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from billing.models import FactoryReturn, ReturnRequest
+from tests.factories import CategoryFactory, UserFactory
+from tests.test_factory_returns_api import at, clock, org  # noqa: F401  (fixtures)
+
+
+def login(user):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(user)
+    return client
+
+
+def post(client, url, data=None):
+    r = client.post(url, data or {}, follow=True)
+    assert r.status_code == 200, r.content[:500]
+    return r.content.decode()
+
+
+def test_a_month_of_factory_return_from_the_pages(org, clock):  # noqa: F811
+    clerk, manager, cs, logistics = (login(org[k]) for k in ("clerk", "office_manager", "cs", "logistics"))
+    page = clerk.get("/factory-returns/").content.decode()
+    assert "新建返厂申请" in page or "/factory-returns/new/" in page
+    r = clerk.post("/factory-returns/new/", {
+        "office": org["bj"].pk, "month": "2026-12", "note": "十二月返厂",
+        "description_0": "节能灯 11W", "model_0": "E27", "quantity_0": "100", "reason_0": "不亮",
+        "description_1": "镇流器", "model_1": "", "quantity_1": "10", "reason_1": "烧毁",
+    })
+    fr = FactoryReturn.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/factory-returns/{fr.pk}/"
+    base = f"/factory-returns/{fr.pk}"
+    page = clerk.get(base + "/").content.decode()
+    assert "节能灯 11W" in page and "2026-12" in page and 'data-form="ship"' in page
+    # The gate: shipping before signature and approval is refused, with the reason.
+    page = post(clerk, base + "/actions/ship/")
+    assert FactoryReturn.objects.get().state == "draft" and "签" in page
+    post(manager, base + "/actions/sign/")
+    post(cs, base + "/actions/approve/")
+    assert FactoryReturn.objects.get().state == "approved"
+    post(clerk, base + "/actions/ship/", {"waybill": "SF100"})
+    assert FactoryReturn.objects.get().state == "shipped"
+    clock.set(at(2026, 12, 4, 9))
+    post(logistics, base + "/actions/arrive/")
+    items = list(fr.items.order_by("line"))
+    page = post(logistics, base + "/actions/check/", {
+        f"counted_{items[0].pk}": "98", f"condition_{items[0].pk}": "2只缺失",
+        f"counted_{items[1].pk}": "10", f"condition_{items[1].pk}": "完好"})
+    assert FactoryReturn.objects.get().state == "checked" and "-2" in page
+    page = post(cs, base + "/actions/decide/", {f"decision_{items[1].pk}": "rejected"})
+    assert "拒" in page or "reason" in page  # the reason is required for a rejection
+    post(cs, base + "/actions/decide/", {
+        f"decision_{items[0].pk}": "credit", f"decision_{items[1].pk}": "rejected",
+        f"reason_{items[1].pk}": "非质量问题"})
+    assert FactoryReturn.objects.get().state == "decided"
+    post(cs, base + "/actions/close/")
+    fr = FactoryReturn.objects.get()
+    assert fr.state == "closed"
+    assert [i.accepted_quantity for i in fr.items.order_by("line")] == [98, 10]
+    printed = clerk.get(base + "/print/").content.decode()
+    assert "不良品返厂申请表" in printed and "非质量问题" in printed and "SF100" not in printed
+    listing = clerk.get("/factory-returns/?month=2026-12").content.decode()
+    assert fr.number in listing
+
+
+def test_roll_over_shown_on_the_page(org, clock):  # noqa: F811
+    clerk, manager, cs = (login(org[k]) for k in ("clerk", "office_manager", "cs"))
+    clerk.post("/factory-returns/new/", {"office": org["bj"].pk, "month": "2026-12", "description_0": "灯",
+                                          "quantity_0": "5", "reason_0": "不亮"})
+    fr = FactoryReturn.objects.get()
+    post(manager, f"/factory-returns/{fr.pk}/actions/sign/")
+    post(cs, f"/factory-returns/{fr.pk}/actions/approve/")
+    clock.set(at(2026, 12, 12))
+    page = post(clerk, f"/factory-returns/{fr.pk}/actions/ship/")
+    assert "2027-01" in page
+    fr.refresh_from_db()
+    assert fr.month == datetime.date(2027, 1, 1) and fr.state == "approved"
+
+
+def test_windows_page(org):  # noqa: F811
+    page = login(org["clerk"]).get("/factory-returns/windows/").content.decode()
+    assert "黑龙江" in page and "福州" in page and "广东" in page
+
+
+def test_nav_and_who_sees_factory_returns(org, db):  # noqa: F811
+    page = login(org["clerk"]).get("/factory-returns/").content.decode()
+    assert 'href="/factory-returns/"' in page
+    tech = UserFactory(username="t9", roles=["technician"], unit=org["hq"])
+    assert login(tech).get("/factory-returns/").status_code == 403
+
+
+def test_lamp_return_from_the_pages(db):
+    CategoryFactory(slug="energy_saving_lamp", name="节能灯")
+    agent = UserFactory(username="agent", roles=["agent"])
+    client = login(agent)
+    assert 'href="/returns/"' in client.get("/returns/").content.decode()
+    r = client.post("/returns/new/", {"name": "李娜", "phone": "13912345678", "address": "北京", "category": "energy_saving_lamp",
+                                      "model": "E27", "purchase_date": (timezone.localdate() - datetime.timedelta(days=40)).isoformat(),
+                                      "requested_by": "consumer", "reason": "不亮", "quantity": "1"})
+    obj = ReturnRequest.objects.get()
+    assert r.status_code == 302
+    page = client.get(f"/returns/{obj.pk}/").content.decode()
+    assert 'name="finding_lights"' in page and 'name="finding_base_aged"' in page
+    page = post(client, f"/returns/{obj.pk}/actions/assess/", {"finding_tube_greyed": "on"})
+    obj.refresh_from_db()
+    assert obj.state == "rejected" and "灯管发灰，不予更换。" in page
+    r = client.post("/returns/new/", {"name": "李娜", "phone": "13912345678", "category": "energy_saving_lamp",
+                                      "purchase_date": "2099-01-01", "requested_by": "consumer", "reason": "x"})
+    assert r.status_code == 400 and ReturnRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize("username,roles", [("partner", ["partner"])])
+def test_partner_pages_show_only_own(db, username, roles):
+    from tests.factories import PartnerFactory
+
+    CategoryFactory(slug="energy_saving_lamp")
+    p1 = UserFactory(username="p1", roles=roles, partner=PartnerFactory(code="p1"))
+    p2 = UserFactory(username="p2", roles=roles, partner=PartnerFactory(code="p2"))
+    for user, phone in ((p1, "13911110001"), (p2, "13911110002")):
+        login(user).post("/returns/new/", {"name": "X", "phone": phone, "category": "energy_saving_lamp",
+                                            "requested_by": "dealer", "reason": "坏", "manufactured_on": "2026-01-01"})
+    mine, other = ReturnRequest.objects.get(partner=p1.partner), ReturnRequest.objects.get(partner=p2.partner)
+    client = login(p1)
+    page = client.get("/returns/").content.decode()
+    assert mine.number in page and other.number not in page
+    assert client.get(f"/returns/{other.pk}/").status_code == 404
+    assert 'data-form="assess"' not in client.get(f"/returns/{mine.pk}/").content.decode()
