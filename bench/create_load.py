@@ -294,6 +294,8 @@ def run_config(args, workers, password, payloads):
         latencies, statuses, errors, elapsed = drive(
             args.port, tokens, payloads, args.clients, args.requests, args.seconds, args.timeout)
         machine1 = machine_cpu()
+        with open("/proc/loadavg") as f:
+            load_after = f.read().split()[0]
         self_cpu = time.process_time() - self0
         db_pids_after = backend_pids(args.database_url)
         cpu1 = {p: proc_cpu(p) for p in set(server_pids) | set(db_pids) | set(db_pids_after)}
@@ -316,7 +318,7 @@ def run_config(args, workers, password, payloads):
             "cpu_loadgen_s": round(self_cpu, 1), "machine_busy_pct": round(100 * busy_share, 1),
             "cpu_ms_per_create_gunicorn": round(1000 * server_cpu / ok, 1) if ok else None,
             "cpu_ms_per_create_postgres": round(1000 * db_cpu / ok, 1) if ok else None,
-            "load_before": load_before, "sample_errors": errors[:5],
+            "load_before": load_before, "load_after": load_after, "sample_errors": errors[:5],
         }
         print(json.dumps(result, ensure_ascii=False, indent=2), flush=True)
         return result
@@ -365,12 +367,12 @@ def main():
         results["runs"].append(run_config(args, workers, password, payloads))
 
     print("\nworkers  clients  requests  created  errors  seconds  req/s   p50 ms  p90 ms  p99 ms  max ms  "
-          "cpu ms/create (gunicorn, postgres)  machine busy")
+          "cpu ms/create (gunicorn, postgres)  machine busy  load before, after")
     for r in results["runs"]:
         print(f"{r['workers']:>7}  {r['clients']:>7}  {r['requests']:>8}  {r['created']:>7}  {r['errors']:>6}  "
               f"{r['seconds']:>7}  {r['throughput_rps']:>5}  {r['p50_ms']:>7}  {r['p90_ms']:>6}  {r['p99_ms']:>6}  "
               f"{r['max_ms']:>6}  {r['cpu_ms_per_create_gunicorn']:>10}, {r['cpu_ms_per_create_postgres']:>8}"
-              f"{'':17}{r['machine_busy_pct']:>5}%")
+              f"{'':17}{r['machine_busy_pct']:>5}%  {r['load_before']}, {r['load_after']}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
 

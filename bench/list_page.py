@@ -113,7 +113,10 @@ def main():
     if args.only:
         cases = [c for c in cases if args.only in c[0]]
 
-    print(f"{total:,} work orders; user {args.user}; {args.runs} runs after {args.warmup} warm-up requests each\n")
+    # The machine may be shared: say how busy it was (1-minute load average).
+    load_before = os.getloadavg()[0]
+    print(f"{total:,} work orders; user {args.user}; {args.runs} runs after {args.warmup} warm-up requests each; "
+          f"load {load_before:.2f}\n")
     header = f"{'case':48} {'status':>6} {'count':>9} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'slowest q ms':>13}"
     print(header)
     print("-" * len(header))
@@ -145,6 +148,10 @@ def main():
         print(f"{name:48} {row['status']:>6} {count if count is not None else '-':>9} {row['median_ms']:>10} "
               f"{row['p95_ms']:>8} {row['queries']:>8} {row['slowest_query_ms']:>13}")
 
+    load_after = os.getloadavg()[0]
+    print(f"\n1-minute load average: {load_before:.2f} at the start, {load_after:.2f} at the end")
+    for row in results:
+        row["load_before"], row["load_after"] = round(load_before, 2), round(load_after, 2)
     print("\nper-query times of one request (ms):")
     for row in results:
         print(f"  {row['case']}: {row['query_ms']}")

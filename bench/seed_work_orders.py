@@ -392,10 +392,12 @@ def seed(conn, args):
     # 24 h, emergency 30 min, met by check-in). Cancelled orders close theirs.
     run(conn, cur, "deadlines", f"""
         INSERT INTO deadlines_deadline (content_type_id, object_id, kind, policy_id, started_at, due_at, met_at,
-                                        cancelled_at, paused_seconds, escalation_level, next_escalation_at)
+                                        cancelled_at, paused_seconds, escalation_level, next_escalation_at,
+                                        due_promised)
         SELECT {ct_order}, {o0} + g, d.kind, d.policy, reported_at, d.due, d.met, d.cancelled, 0,
                CASE WHEN d.met IS NULL AND d.cancelled IS NULL AND d.due < now() THEN 1 ELSE 0 END,
-               CASE WHEN d.met IS NULL AND d.cancelled IS NULL AND d.due >= now() THEN d.due END
+               CASE WHEN d.met IS NULL AND d.cancelled IS NULL AND d.due >= now() THEN d.due END,
+               false
         FROM timeline
         CROSS JOIN LATERAL (VALUES
             ('respond', {policy['work-order-respond']}, reported_at + interval '24 hours',
@@ -407,6 +409,16 @@ def seed(conn, args):
              CASE WHEN state = 'cancelled' THEN cancelled_at END)
         ) AS d(kind, policy, due, met, cancelled)
         ORDER BY g""")
+    # The orders' cache of their earliest open due time (tickets migration
+    # 0004, WorkOrder.deadlines_changed), when the schema has it.
+    if one(cur, """SELECT count(*) FROM information_schema.columns
+                   WHERE table_name = 'tickets_workorder' AND column_name = 'next_due_at'"""):
+        run(conn, cur, "work orders' next_due_at", f"""
+            UPDATE tickets_workorder o SET next_due_at = d.m
+            FROM (SELECT object_id, min(due_at) AS m FROM deadlines_deadline
+                  WHERE content_type_id = {ct_order} AND met_at IS NULL AND cancelled_at IS NULL
+                  GROUP BY object_id) d
+            WHERE o.id = d.object_id""")
     run(conn, cur, "history (create rows)", f"""
         INSERT INTO tickets_workorderevent (action, from_state, to_state, by_id, at, note, data, order_id)
         SELECT 'create', '', 'received',

@@ -120,6 +120,27 @@ def test_a_page_of_many_orders_costs_no_more_queries_than_a_page_of_two(
         assert len(client.get(LIST + "?page_size=25").json()["results"]) == 22
 
 
+def test_the_overdue_page_costs_a_fixed_number_of_queries(agent, dispatcher, tech1, django_assert_max_num_queries):
+    """overdue=true reads the orders' cached earliest open due time
+    (next_due_at, tests/test_work_order_next_due.py): no deadline join, and
+    no more queries for 22 overdue orders than for two."""
+    client = api_for(dispatcher)
+    for n in range(2):
+        create(agent, f"1392000000{n}", days_ago=2)
+    create(agent, "13920000009")  # not due yet
+    with CaptureQueriesContext(connection) as two:
+        assert client.get(LIST + "?overdue=true").json()["count"] == 2
+    queries_for_two = len(two.captured_queries)  # now: each request clears the query log
+    assert not any("deadlines_deadline" in q["sql"] and "COUNT" in q["sql"].upper() for q in two.captured_queries)
+    for n in range(20):
+        order_id = create(agent, f"1392100{n:04d}", days_ago=2, product=n % 2 == 0)
+        if n % 4 == 0:
+            act(dispatcher, order_id, "dispatch", {"technician": tech1.pk})
+    with django_assert_max_num_queries(queries_for_two):
+        data = client.get(LIST + "?overdue=true&page_size=25").json()
+    assert data["count"] == 22 and len(data["results"]) == 22
+
+
 def test_on_postgresql_the_planner_knows_how_few_deadlines_are_open(postgres):
     """Statistics on met_at and cancelled_at together (migration
     deadlines 0006): without them the overdue count scans every order."""

@@ -99,15 +99,20 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
         description=description, reported_at=reported_at, created_by=by, owner=by,
         partner=partner, external_ref=external_ref, revisit_of=revisit_of, free_of_charge=free_of_charge,
     )
-    order.number = f"WO{timezone.localtime(reported_at):%Y%m%d}{order.pk:06d}"
-    order.save(update_fields=["number"])
     _record(order=order, action="create", from_state="", by=by, at=now,
             data={"revisit_of": revisit_of.pk} if revisit_of else None)
     entitlement_decide(order=order)  # issue 6: in warranty, out of warranty or no proof (billing)
     # contract: respond and arrive run from reported_at (seeds/001: 24 h; emergency 30 min).
     attributes = _deadline_attributes(order)
-    for kind_ in ("respond", "arrive"):
-        deadline_start(subject=order, kind=kind_, start=reported_at, attributes=attributes)
+    started = [
+        deadline_start(subject=order, kind=kind_, start=reported_at, attributes=attributes, refresh_subject=False)
+        for kind_ in ("respond", "arrive")
+    ]
+    # The number needs the id, next_due_at (the cache of the earliest open
+    # due time, WorkOrder.deadlines_changed) the deadlines: one UPDATE for both.
+    order.number = f"WO{timezone.localtime(reported_at):%Y%m%d}{order.pk:06d}"
+    order.next_due_at = min(d.due_at for d in started)
+    order.save(update_fields=["number", "next_due_at"])
     return order
 
 
@@ -140,6 +145,9 @@ def _act(*, order_id, action, by, note="", data=None, check=None, effects=None, 
         _record(order=order, action=action, from_state=from_state, by=by, at=at, note=note, data=data)
         if effects:
             effects(order, at)
+            # The deadline services refreshed next_due_at in the table; keep
+            # this instance in step so a later save cannot write it back stale.
+            order.refresh_from_db(fields=["next_due_at"])
     return order
 
 
@@ -276,6 +284,7 @@ def _deadline_change(*, order_id, by, action, change, note=""):
             raise PermissionDenied()
         at = timezone.now()
         rows = change(order, at)
+        order.refresh_from_db(fields=["next_due_at"])  # a resume moved the due times
         _record(order=order, action=action, from_state=order.state, by=by, at=at, note=note,
                 data={"deadlines": sorted(d.kind for d in rows)})
     return order

@@ -14,6 +14,17 @@ from servicedesk.core.errors import ValidationFailed
 from .models import Deadline, DeadlinePause, SlaPolicy, default_ladder
 
 
+def _subjects_changed(model, ids) -> None:
+    """Tell the subject's model that its open deadlines changed (opened,
+    closed or moved), if it keeps something derived from them: the work
+    order caches its earliest open due time (tickets.models.WorkOrder.
+    deadlines_changed). The deadline table stays the truth. Pausing changes
+    neither a due time nor what is open, so it does not call this."""
+    hook = getattr(model, "deadlines_changed", None)
+    if hook is not None and ids:
+        hook(ids)
+
+
 def policy_for(*, subject, kind: str, attributes: dict) -> SlaPolicy | None:
     label = subject._meta.label_lower
     for policy in SlaPolicy.objects.filter(subject=label, deadline_kind=kind, active=True).order_by("-priority", "id"):
@@ -26,24 +37,30 @@ def ladder_for(policy: SlaPolicy | None) -> dict:
     return policy.ladder() if policy is not None else {s.level: s for s in default_ladder()}
 
 
-def next_step_at(deadline: Deadline, ladder: dict) -> datetime.datetime | None:
+def next_step_at(deadline: Deadline, ladder) -> datetime.datetime | None:
     """When the sweep must next look at this deadline: the warning point if
-    not yet warned and not yet due, else the due time of the next level."""
+    not yet warned and not yet due, else the due time of the next level.
+    `ladder` may be a function that returns it, called only when needed (a
+    new deadline waits for its warning first: no query for the ladder)."""
     if deadline.escalation_level == 0 and deadline.warned_at is None and deadline.warn_at is not None:
         return deadline.warn_at
+    if callable(ladder):
+        ladder = ladder()
     step = ladder.get(deadline.escalation_level + 1)
     return deadline.due_at + step.after if step is not None else None
 
 
 def deadline_start(
     *, subject, kind: str, start: datetime.datetime, attributes: dict | None = None,
-    due_at: datetime.datetime | None = None,
+    due_at: datetime.datetime | None = None, refresh_subject: bool = True,
 ) -> Deadline:
     """Open a deadline of `kind` on `subject`. The matching SLA policy decides
     the due time unless an explicit due_at is given (a promise, e.g. the
     take-back's promised_by); the policy's warning point and ladder apply
     either way. A missing policy for a policy-timed deadline is a
-    configuration error."""
+    configuration error. refresh_subject=False: the caller refreshes what the
+    subject derives from its deadlines itself (a new work order writes its
+    next_due_at with its number, in one UPDATE)."""
     policy = policy_for(subject=subject, kind=kind, attributes=attributes or {})
     promised = due_at is not None
     if due_at is None:
@@ -56,8 +73,10 @@ def deadline_start(
         content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk, kind=kind, policy=policy,
         started_at=start, due_at=due_at, warn_at=warn_at, due_promised=promised,
     )
-    deadline.next_escalation_at = next_step_at(deadline, ladder_for(policy))
+    deadline.next_escalation_at = next_step_at(deadline, lambda: ladder_for(policy))
     deadline.save()
+    if refresh_subject:
+        _subjects_changed(type(subject), [subject.pk])
     return deadline
 
 
@@ -74,13 +93,19 @@ def deadline_meet(*, subject, kinds, at: datetime.datetime) -> int:
     is ended with them)."""
     qs = open_deadlines(subject, kinds)
     DeadlinePause.objects.filter(deadline__in=qs, ended_at__isnull=True).update(ended_at=at)
-    return qs.update(met_at=at, next_escalation_at=None, paused_at=None)
+    n = qs.update(met_at=at, next_escalation_at=None, paused_at=None)
+    if n:
+        _subjects_changed(type(subject), [subject.pk])
+    return n
 
 
 def deadline_cancel_open(*, subject, at: datetime.datetime, kinds=None) -> int:
     qs = open_deadlines(subject, kinds)
     DeadlinePause.objects.filter(deadline__in=qs, ended_at__isnull=True).update(ended_at=at)
-    return qs.update(cancelled_at=at, next_escalation_at=None, paused_at=None)
+    n = qs.update(cancelled_at=at, next_escalation_at=None, paused_at=None)
+    if n:
+        _subjects_changed(type(subject), [subject.pk])
+    return n
 
 
 def deadlines_pause(*, subject, by, reason: str, at: datetime.datetime | None = None, kinds=None) -> list[Deadline]:
@@ -121,8 +146,9 @@ def deadlines_resume(*, subject, by, at: datetime.datetime | None = None) -> lis
             if d.warn_at is not None and d.warned_at is None:
                 d.warn_at += paused
             d.paused_at = None
-            d.next_escalation_at = next_step_at(d, ladder_for(d.policy))
+            d.next_escalation_at = next_step_at(d, lambda: ladder_for(d.policy))  # noqa: B023 - called at once
         Deadline.objects.bulk_update(rows, ["paused_seconds", "due_at", "warn_at", "paused_at", "next_escalation_at"])
+        _subjects_changed(type(subject), [subject.pk])
     return rows
 
 
@@ -130,19 +156,37 @@ def policy_recompute_open(*, policy: SlaPolicy, batch_size: int = 1000) -> int:
     """After a policy changed: recompute the due time of its open deadlines,
     in batches (each its own transaction). Levels already reached stay. A row
     locked by a sweep or a state change is waited for, not skipped: a skipped
-    row would keep the old due time for good."""
+    row would keep the old due time for good.
+
+    Subjects that derive something from their deadlines (a work order's
+    next_due_at) are locked before their deadlines, the order their state
+    changes take (subject, then its deadlines), so the two never deadlock,
+    and refreshed in the same transaction."""
     ladder = ladder_for(policy)
     done = 0
     last_id = 0
     while True:
         with transaction.atomic():
-            rows = list(
-                Deadline.objects.select_for_update()
-                .filter(policy=policy, met_at__isnull=True, cancelled_at__isnull=True, due_promised=False, id__gt=last_id)
-                .order_by("id")[:batch_size]
+            open_ = Deadline.objects.filter(
+                policy=policy, met_at__isnull=True, cancelled_at__isnull=True, due_promised=False
             )
-            if not rows:
+            candidates = list(
+                open_.filter(id__gt=last_id).order_by("id").values_list("id", "content_type_id", "object_id")[:batch_size]
+            )
+            if not candidates:
                 return done
+            subjects = {}
+            for _, ct_id, object_id in candidates:
+                subjects.setdefault(ct_id, set()).add(object_id)
+            refresh = []
+            for ct_id, ids in subjects.items():
+                model = ContentType.objects.get_for_id(ct_id).model_class()
+                if model is not None and getattr(model, "deadlines_changed", None) is not None:
+                    refresh.append((model, list(
+                        model.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
+                    )))
+            # Locked now; one may have been met or cancelled meanwhile.
+            rows = list(open_.select_for_update().filter(id__in=[c[0] for c in candidates]).order_by("id"))
             for d in rows:
                 # Pauses move the warning point as far as the due time (as deadlines_resume does).
                 paused = datetime.timedelta(seconds=d.paused_seconds)
@@ -153,5 +197,7 @@ def policy_recompute_open(*, policy: SlaPolicy, batch_size: int = 1000) -> int:
                 if d.paused_at is None:
                     d.next_escalation_at = next_step_at(d, ladder)
             Deadline.objects.bulk_update(rows, ["due_at", "warn_at", "next_escalation_at"])
+            for model, ids in refresh:
+                _subjects_changed(model, ids)
             done += len(rows)
-            last_id = rows[-1].id
+            last_id = candidates[-1][0]
