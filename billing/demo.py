@@ -5,4 +5,118 @@ supervisor, handler, manager, hr, partner, partner2, telephony, admin)."""
 
 
 def seed(*, people, rng, stdout):
-    """Nothing to seed yet."""
+    """Fees (seed_fees below)."""
+    seed_fees(people=people, rng=rng, stdout=stdout)
+
+
+# --- fees (issue 6, items 1-5): billing.demo.seed calls seed_fees ------------------
+
+DEMO_SCHEDULE = "2026-v1"
+# (code, name, category, component, price): parts of every demo product line.
+DEMO_PARTS = [
+    ("P-GWH-IGN", "点火针 Ignition needle", "gas_water_heater", "", "45.00"),
+    ("P-GWH-VALVE", "水气联动阀 Water-gas valve", "gas_water_heater", "", "120.00"),
+    ("P-GWH-BOARD", "控制板 Control board", "gas_water_heater", "", "260.00"),
+    ("P-WP-FILTER", "PP棉滤芯 PP filter", "water_purifier", "", "38.00"),
+    ("P-WP-RO", "RO膜 RO membrane", "water_purifier", "", "320.00"),
+    ("P-AC-CAP", "压缩机电容 Compressor capacitor", "air_conditioner", "", "65.00"),
+    ("P-AC-GAS", "制冷剂R32 (每公斤) Refrigerant R32 (per kg)", "air_conditioner", "", "150.00"),
+    ("P-WM-BELT", "皮带 Drive belt", "washing_machine", "", "35.00"),
+    ("P-WM-PUMP", "排水泵 Drain pump", "washing_machine", "", "90.00"),
+    ("P-ESL-LAMP", "节能灯 Energy-saving lamp", "energy_saving_lamp", "", "18.00"),
+    ("P-CL-BALLAST", "镇流器 Ballast", "ceiling_lamp", "ballast", "60.00"),
+    ("P-CL-TUBE", "灯管 Tube", "ceiling_lamp", "tube", "25.00"),
+    ("P-CL-COVER", "灯罩 Plastic cover", "ceiling_lamp", "plastic", "30.00"),
+]
+DEMO_LABOUR = [
+    ("L-CALL", "上门费 Call-out fee", None, "30.00"),
+    ("L-GWH-REPAIR", "热水器维修 Water heater repair", "gas_water_heater", "80.00"),
+    ("L-WP-SERVICE", "净水器维护 Purifier service", "water_purifier", "50.00"),
+    ("L-AC-REPAIR", "空调维修 Air conditioner repair", "air_conditioner", "100.00"),
+    ("L-AC-GAS", "空调加氟 Refrigerant refill", "air_conditioner", "80.00"),
+    ("L-WM-REPAIR", "洗衣机维修 Washing machine repair", "washing_machine", "70.00"),
+]
+# No document gives these lines a term: a demo assumption of one year on the whole product.
+DEMO_TERMS = ["gas_water_heater", "water_purifier", "air_conditioner", "washing_machine"]
+
+
+def seed_fees(*, people, rng, stdout):
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from billing.models import (
+        FeeItem, FeeSchedule, PartPrice, Payment, ServicePointDeposit, StockItem, WarrantyTerm, WorkOrderEntitlement,
+    )
+    from billing.selectors.fees import decide_for_order
+    from billing.services import fees as fee_services
+    from servicedesk.accounts.models import Unit
+    from tickets import services as order_services
+    from tickets.models import WorkOrder
+
+    cats = people["categories"]
+    schedule, _ = FeeSchedule.objects.get_or_create(version=DEMO_SCHEDULE, defaults={
+        "title": "2026年公开收费标准 Public fee schedule 2026",
+        "effective_from": datetime.date(timezone.localdate().year, 1, 1), "published": True})
+    for code, name, slug, component, price in DEMO_PARTS:
+        PartPrice.objects.get_or_create(schedule=schedule, code=code, defaults={
+            "name": name, "category": cats[slug], "component": component, "price": Decimal(price)})
+    for code, name, slug, price in DEMO_LABOUR:
+        FeeItem.objects.get_or_create(schedule=schedule, code=code, defaults={
+            "name": name, "category": cats[slug] if slug else None, "price": Decimal(price)})
+    for slug in DEMO_TERMS:
+        WarrantyTerm.objects.get_or_create(category=cats[slug], component="", applies_to="consumer", defaults={
+            "months": 12, "note": "demo: one year on the whole product (no document gives this line a term)"})
+
+    # Most demo customers kept their receipt; one in five has no proof of purchase (seeds/004).
+    changed = 0
+    orders = WorkOrder.objects.select_related("product", "revisit_of", "category").prefetch_related("entitlement")
+    for order in orders:
+        product = order.product
+        if product is not None and not product.proof_of_purchase and product.pk % 5:
+            product.proof_of_purchase = f"FP{product.pk:07d}"
+            product.save(update_fields=["proof_of_purchase"])
+        decision = decide_for_order(order)
+        current = WorkOrderEntitlement.objects.filter(order=order).values_list("status", "basis", "expires_on").first()
+        if current != (decision.status, decision.basis, decision.expires_on):
+            fee_services.entitlement_decide(order=order, replace=True)
+            changed += 1
+
+    # Parts stock at the demo stations, against a deposit (seeds/004).
+    admin = people["admin"]
+    for station, deposit in zip(Unit.objects.filter(kind=Unit.Kind.STATION).order_by("id")[:2], ("5000.00", "3000.00")):
+        ServicePointDeposit.objects.get_or_create(unit=station, defaults={"amount": Decimal(deposit)})
+        for n, (code, name, _slug, _c, _p) in enumerate(DEMO_PARTS):
+            if not StockItem.objects.filter(unit=station, part_code=code).exists():
+                fee_services.stock_move(unit_id=station.pk, part_code=code, kind="receipt", quantity=1 + (n * 3) % 8,
+                                        by=admin, name=name, note="demo")
+
+    # A few paid out-of-warranty repairs, each quoted, accepted, charged and paid.
+    paid = 0
+    techs = [t for t in people["techs"] if t.active and t.certifications.filter(category=cats["gas_water_heater"]).exists()]
+    for n in range(3):
+        receipt = f"DEMO-SJ-{n + 1:04d}"
+        if Payment.objects.filter(receipt_number=receipt).exists() or not techs:
+            continue
+        tech = techs[n % len(techs)]
+        order, _ = order_services.work_order_create(
+            by=people["agent"], kind="repair", description="热水器点不着火 (已过保)",
+            customer={"name": ["赵强", "钱芳", "孙磊"][n], "phone": f"1390000100{n}", "address": "北京市朝阳区建国路88号"},
+            product={"category": cats["gas_water_heater"], "model": "JSQ-20", "serial": f"DEMO-PAID-{n}",
+                     "purchase_date": timezone.localdate() - datetime.timedelta(days=700 + n),
+                     "proof_of_purchase": f"FP-DEMO-{n}"},
+        )
+        order_services.work_order_dispatch(order_id=order.pk, technician=tech, by=people["dispatcher"])
+        order_services.work_order_accept(order_id=order.pk, by=tech.user)
+        order_services.work_order_check_in(order_id=order.pk, by=tech.user)
+        fee_services.quote_set(order_id=order.pk, by=tech.user,
+                               lines=[{"code": "P-GWH-IGN", "quantity": 1}, {"code": "L-GWH-REPAIR", "quantity": 1}])
+        fee_services.quote_accept(order_id=order.pk, by=tech.user, accepted_by=order.customer.name)
+        order_services.work_order_resolve(order_id=order.pk, by=tech.user, resolution="更换点火针 Ignition needle replaced")
+        quote = fee_services.quote_charge(order_id=order.pk, by=tech.user)
+        fee_services.payment_record(order_id=order.pk, by=tech.user, method="cash" if n % 2 == 0 else "online",
+                                    amount=quote.total, receipt_number=receipt,
+                                    reference="" if n % 2 == 0 else f"WX{4200000000 + n}")
+        paid += 1
+    stdout.write(f"Billing: fee schedule {DEMO_SCHEDULE}, {changed} entitlements decided again, {paid} paid repairs.")
