@@ -131,6 +131,9 @@ def test_answer_swaps_only_the_banner(agent_client, agent, telephony, known_call
     html = poll(agent_client, f"{call.pk}:ringing").content.decode()
     assert 'data-testid="call-state">Answered<' in html
     assert 'id="workspace"' not in html  # the forms being typed stay
+    # The banner comes along: the agent owns the call now and may hand it over.
+    assert 'id="call-banner"' in html and 'hx-swap-oob="true"' in html
+    assert agent.display_name in html and "Hand over" in html
 
 
 # --- filing: read back, then confirm ------------------------------------------------

@@ -36,6 +36,9 @@
       items = (lists.emergency_gas || []).concat(items);
     }
     var ol = box.querySelector("ol");
+    // Re-render only on a change: a list that moves the buttons under a click swallows the click.
+    if (ol.dataset.items === JSON.stringify(items)) return;
+    ol.dataset.items = JSON.stringify(items);
     ol.innerHTML = "";
     items.forEach(function (item) {
       var li = document.createElement("li");
@@ -53,9 +56,12 @@
     var tab = event.target.closest("#workspace .tab");
     if (tab) showTab(tab.dataset.tab);
   });
-  document.addEventListener("change", function (event) {
-    var form = event.target.closest(".filing-form");
-    if (form) renderChecklist(form);
+  // While typing, not on leaving the field (see renderChecklist).
+  ["input", "change"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var form = event.target.closest && event.target.closest(".filing-form");
+      if (form) renderChecklist(form);
+    });
   });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.tagName === "TEXTAREA") {

@@ -1,0 +1,196 @@
+"""The agent console end to end in a real browser (Debian's Chromium driven
+by Playwright): the telephone switch posts a ring through the API, the
+console of the agent it rings at pops with the caller within a second or two,
+the agent files an emergency work order through the read-back, and the
+dispatcher finds it at the top of the dispatch queue with its 30-minute
+clock. A second run does the whole call in Chinese. Screenshots for the
+README go to docs/screenshots/ (console.png, zh-console.png, wallboard.png)."""
+
+import datetime
+import json
+import re
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+
+from calls.models import CallLink
+from tests.factories import AddressFactory, CustomerFactory, CustomerProductFactory, UserFactory
+from tickets.models import WorkOrder
+
+from .test_browser_work_orders import CHROMIUM_ARGS, log_in, log_out
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+# The console polls every CONSOLE_POLL_MS (500 ms): a pop is due within a
+# second. The bound here leaves room for a loaded CI machine; the precise
+# figure is bench/ring_to_pop.py's (docs/benchmarks.md).
+POP_BOUND_SECONDS = 2.5
+
+
+@pytest.fixture(autouse=True)
+def allow_orm_beside_playwright(monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+        connections.close_all()
+
+
+@pytest.fixture
+def people(db, agent, dispatcher, supervisor, category):
+    telephony = UserFactory(username="telephony", roles=["telephony"])
+    customer = CustomerFactory(name="王伟", phone__number="13800138000")
+    AddressFactory(customer=customer, text="北京市朝阳区建国路88号")
+    product = CustomerProductFactory(customer=customer, category=category, model="JSQ-20", serial="SN-88",
+                                     purchase_date=timezone.localdate() - datetime.timedelta(days=200),
+                                     proof_of_purchase="INV-88")
+    return {"telephony": telephony, "customer": customer, "product": product}
+
+
+def api_post(base, path, body, *, token=None):
+    request = urllib.request.Request(f"{base}{path}", data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": f"Token {token}"} if token else {})})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, json.loads(response.read() or b"{}")
+
+
+def switch_token(base, password):
+    _status, body = api_post(base, "/api/v1/auth/token/", {"username": "telephony", "password": password})
+    return body["token"]
+
+
+def ring_and_time_the_pop(page, base, token, *, call_id, caller="13800138000", agent="agent"):
+    """Post the ring as the switch does; seconds until the console shows the caller."""
+    started = time.monotonic()
+    status, body = api_post(base, "/api/v1/calls/events/", {
+        "call_id": call_id, "event": "ring", "at": timezone.now().isoformat(), "caller": caller, "agent": agent,
+    }, token=token)
+    assert status == 201 and body["state"] == "ringing"
+    page.wait_for_selector("[data-testid=caller-file]", timeout=10000)
+    return time.monotonic() - started
+
+
+def answer(base, token, *, call_id, agent="agent"):
+    status, _body = api_post(base, "/api/v1/calls/events/", {
+        "call_id": call_id, "event": "answer", "at": timezone.now().isoformat(), "agent": agent}, token=token)
+    assert status == 201
+
+
+def file_emergency(page, description):
+    page.keyboard.press("Alt+w")
+    panel = page.locator("[data-panel=work-order]")
+    panel.locator("select[name=wo-kind]").select_option("emergency")
+    panel.locator("textarea[name=wo-description]").fill(description)
+    panel.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-testid=readback]")
+
+
+def test_ring_pops_the_console_and_the_emergency_reaches_the_dispatch_queue(
+        browser, live_server, people, agent, password):
+    base = live_server.url
+    token = switch_token(base, password)
+    context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="en-US",
+                                  timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+
+    log_in(page, base, "agent", password)
+    page.click("nav.mainnav a[href='/console/']")
+    page.wait_for_selector("[data-testid=no-call]")
+    page.evaluate("window.notReloaded = true")
+
+    seconds = ring_and_time_the_pop(page, base, token, call_id="browser-1")
+    print(f"ring -> console pop: {seconds * 1000:.0f} ms")
+    assert seconds < POP_BOUND_SECONDS
+    assert page.evaluate("window.notReloaded") is True  # pushed into the page, no reload
+    assert page.text_content("[data-testid=caller]").strip() == "王伟"
+    assert page.text_content("[data-testid=call-state]").strip() == "Ringing"
+    assert "JSQ-20" in page.text_content("[data-testid=product]")
+
+    answer(base, token, call_id="browser-1")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=call-state]').textContent.trim() === 'Answered'")
+    # First-question responsibility: the agent who answered owns the call.
+    assert agent.display_name in page.text_content("[data-testid=call-owner]")
+
+    # Keyboard-first: Alt+W opens the work-order form, Enter confirms the read-back.
+    file_emergency(page, "燃气热水器漏气，屋里有煤气味")
+    readback = page.text_content("[data-testid=readback]")
+    assert "Close the gas valve in front of the meter." in readback
+    assert re.search(r"Arrive on site: within (29|30) min", readback)
+    assert WorkOrder.objects.count() == 0
+    page.screenshot(path=str(SCREENSHOTS / "console.png"), full_page=True)
+    page.keyboard.press("Enter")  # the Confirm button has the focus
+    page.wait_for_selector("[data-testid=filed]")
+
+    order = WorkOrder.objects.get()
+    assert (order.kind, order.state, order.owner.username) == ("emergency", "received", "agent")
+    assert order.deadlines.get(kind="arrive").due_at - order.reported_at == datetime.timedelta(minutes=30)
+    assert CallLink.objects.filter(call__call_id="browser-1", object_id=order.pk).exists()
+    assert order.number in page.text_content("[data-testid=linked]")
+    log_out(page)
+
+    # The dispatcher's queue: the emergency on top, its 30-minute clock running.
+    log_in(page, base, "dispatcher", password)
+    page.click("nav.mainnav a[href='/dispatch-queue/']")
+    first = page.locator("[data-testid=dispatch-queue] tbody tr").first
+    assert first.get_attribute("data-order") == str(order.pk)
+    assert first.get_attribute("data-kind") == "emergency"
+    assert "Arrive on site" in first.text_content()
+    assert re.search(r"(29|30) min left", first.locator(".countdown").text_content())
+    log_out(page)
+
+    # The supervisor's wallboard shows the day.
+    log_in(page, base, "supervisor", password)
+    page.click("nav.mainnav a[href='/wallboard/']")
+    assert page.text_content("[data-kpi=within] .value").strip() == "100.0%"
+    page.screenshot(path=str(SCREENSHOTS / "wallboard.png"), full_page=True)
+    context.close()
+
+
+def test_the_whole_call_in_chinese(browser, live_server, people, password):
+    base = live_server.url
+    token = switch_token(base, password)
+    context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", extra_http_headers={"Accept-Language": "zh-hans"})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    log_in(page, base, "agent", password)
+    page.click("nav.mainnav a[href='/console/']")
+    assert page.text_content("h1").strip() == "坐席工作台"
+    assert "等待来电" in page.text_content("#call-watch")
+
+    # A number the company does not know: "new caller", the phone prefilled.
+    ring_and_time_the_pop(page, base, token, call_id="browser-zh", caller="13911112222")
+    assert page.text_content("[data-testid=caller]").strip() == "新来电人"
+    assert page.input_value("input[name=wo-customer_phone]") == "13911112222"
+    answer(base, token, call_id="browser-zh")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=call-state]').textContent.trim() === '已接听'")
+    page.fill("input[name=wo-customer_name]", "张敏")
+    page.fill("input[name=wo-customer_address]", "上海市浦东新区世纪大道100号")
+    file_emergency(page, "燃气灶漏气")
+    readback = page.text_content("[data-testid=readback]")
+    assert "向来电人复述" in readback and "关闭燃气表前的阀门。" in readback
+    assert "一次性告知来电人" in readback
+    page.screenshot(path=str(SCREENSHOTS / "zh-console.png"), full_page=True)
+    page.click("[data-testid=confirm]")
+    page.wait_for_selector("[data-testid=filed]")
+    assert "已登记" in page.text_content("[data-testid=filed]")
+    order = WorkOrder.objects.get()
+    assert (order.customer.name, order.kind) == ("张敏", "emergency")
+    context.close()
