@@ -172,6 +172,9 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "servicedesk.accounts.models.Unit.Kind",
         "CallStateEnum": "calls.models.Call.State",
         "CallbackStateEnum": "calls.models.Callback.State",
+        "EntitlementStatusEnum": "billing.models.fees.WorkOrderEntitlement.Status",
+        "QuoteLineKindEnum": "billing.models.fees.QuoteLine.Kind",
+        "StockMovementKindEnum": "billing.models.fees.StockMovement.Kind",
     },
 }
 
