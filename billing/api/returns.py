@@ -285,6 +285,7 @@ class DecideInput(FactoryNoteInput):
 
 class FactoryItemSerializer(serializers.ModelSerializer):
     decided_at = AwareDateTimeField(read_only=True)
+    accepted_quantity = serializers.IntegerField(read_only=True, help_text="Logistics' count once checked, else the declared quantity")
 
     class Meta:
         model = FactoryReturnItem
