@@ -53,7 +53,6 @@ def seed_fees(*, people, rng, stdout):
     from billing.selectors.fees import decide_for_order
     from billing.services import fees as fee_services
     from servicedesk.accounts.models import Unit
-    from tickets import services as order_services
     from tickets.models import WorkOrder
 
     cats = people["categories"]
@@ -93,34 +92,72 @@ def seed_fees(*, people, rng, stdout):
                 fee_services.stock_move(unit_id=station.pk, part_code=code, kind="receipt", quantity=1 + (n * 3) % 8,
                                         by=admin, name=name, note="demo")
 
-    # A few paid out-of-warranty repairs, each quoted, accepted, charged and paid.
+    # A few paid out-of-warranty repairs among the demo orders already done
+    # (seed_demo's --orders stays the number of orders): their quote, the
+    # customer's acceptance, the charge and the payment with its receipt.
     paid = 0
-    techs = [t for t in people["techs"] if t.active and t.certifications.filter(category=cats["gas_water_heater"]).exists()]
-    for n in range(3):
-        receipt = f"DEMO-SJ-{n + 1:04d}"
-        if Payment.objects.filter(receipt_number=receipt).exists() or not techs:
-            continue
-        tech = techs[n % len(techs)]
-        order, _ = order_services.work_order_create(
-            by=people["agent"], kind="repair", description="热水器点不着火 (已过保)",
-            customer={"name": ["赵强", "钱芳", "孙磊"][n], "phone": f"1390000100{n}", "address": "北京市朝阳区建国路88号"},
-            product={"category": cats["gas_water_heater"], "model": "JSQ-20", "serial": f"DEMO-PAID-{n}",
-                     "purchase_date": timezone.localdate() - datetime.timedelta(days=700 + n),
-                     "proof_of_purchase": f"FP-DEMO-{n}"},
-        )
-        order_services.work_order_dispatch(order_id=order.pk, technician=tech, by=people["dispatcher"])
-        order_services.work_order_accept(order_id=order.pk, by=tech.user)
-        order_services.work_order_check_in(order_id=order.pk, by=tech.user)
-        fee_services.quote_set(order_id=order.pk, by=tech.user,
-                               lines=[{"code": "P-GWH-IGN", "quantity": 1}, {"code": "L-GWH-REPAIR", "quantity": 1}])
-        fee_services.quote_accept(order_id=order.pk, by=tech.user, accepted_by=order.customer.name)
-        order_services.work_order_resolve(order_id=order.pk, by=tech.user, resolution="更换点火针 Ignition needle replaced")
-        quote = fee_services.quote_charge(order_id=order.pk, by=tech.user)
-        fee_services.payment_record(order_id=order.pk, by=tech.user, method="cash" if n % 2 == 0 else "online",
-                                    amount=quote.total, receipt_number=receipt,
-                                    reference="" if n % 2 == 0 else f"WX{4200000000 + n}")
-        paid += 1
+    done = WorkOrder.objects.filter(
+        state__in=["resolved", "signed_off", "closed"], technician__isnull=False, quote__isnull=True,
+        entitlement__status__in=["out_of_warranty", "no_proof"], category__slug__in=list(DEMO_QUOTE),
+    ).select_related("technician__user", "customer", "category", "product", "revisit_of").order_by("id")
+    have = Payment.objects.filter(receipt_number__startswith="DEMO-SJ-").count()
+    for order in done[:max(0, 3 - have)]:
+        paid += _demo_paid_quote(order, schedule, n=paid)
     stdout.write(f"Billing: fee schedule {DEMO_SCHEDULE}, {changed} entitlements decided again, {paid} paid repairs.")
+
+
+DEMO_QUOTE = {
+    "gas_water_heater": [("P-GWH-IGN", 1), ("L-GWH-REPAIR", 1)],
+    "water_purifier": [("P-WP-FILTER", 1), ("L-WP-SERVICE", 1)],
+    "air_conditioner": [("P-AC-CAP", 1), ("L-AC-REPAIR", 1)],
+    "washing_machine": [("P-WM-BELT", 1), ("L-WM-REPAIR", 1)],
+    "ceiling_lamp": [("P-CL-TUBE", 2)],
+    "energy_saving_lamp": [("P-ESL-LAMP", 1)],
+}
+
+
+def _demo_paid_quote(order, schedule, *, n):
+    """The history of a finished paid repair, priced by the same rules as
+    billing.services.fees.quote_set (which only quotes before the work)."""
+    from decimal import Decimal
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from billing.models import CategoryBillingPolicy, Quote, QuoteLine
+    from billing.services import fees as fee_services
+
+    tech_user = order.technician.user
+    entitlement = fee_services._entitlement_for(order)
+    policy = CategoryBillingPolicy.objects.filter(category_id=order.category_id).first()
+    lines = [{"code": code, "quantity": qty} for code, qty in DEMO_QUOTE[order.category.slug]]
+    priced, rule = fee_services._price_lines(order=order, schedule=schedule, entitlement=entitlement,
+                                             policy=policy, lines=lines)
+    total = sum((line.amount for line in priced), Decimal("0"))
+    if total <= 0:
+        return 0
+    at = order.resolved_at or timezone.now()
+    with transaction.atomic():
+        quote = Quote.objects.create(
+            order=order, schedule=schedule, created_by=tech_user, rule=rule, state=Quote.State.CHARGED,
+            repair_fee_percent=policy.repair_fee_percent if policy else Decimal("0"),
+            entitlement_status=entitlement.status, total=total,
+            parts_total=sum((p.amount for p in priced if p.kind == QuoteLine.Kind.PART), Decimal("0")),
+            labour_total=sum((p.amount for p in priced if p.kind == QuoteLine.Kind.LABOUR), Decimal("0")),
+            repair_fee=sum((p.amount for p in priced if p.kind == QuoteLine.Kind.REPAIR_FEE), Decimal("0")),
+            accepted_by_name=order.customer.name, accepted_at=at, charged_at=at,
+        )
+        for line in priced:
+            line.quote = quote
+        QuoteLine.objects.bulk_create(priced)
+        for action, from_state, to_state in (("quote", "", "draft"), ("accept", "draft", "accepted"),
+                                              ("charge", "accepted", "charged")):
+            quote.events.create(action=action, from_state=from_state, to_state=to_state, by=tech_user, at=at,
+                                note="demo")
+    fee_services.payment_record(order_id=order.pk, by=tech_user, method="cash" if n % 2 == 0 else "online",
+                                amount=total, receipt_number=f"DEMO-SJ-{order.pk:06d}",
+                                reference="" if n % 2 == 0 else f"WX{4200000000 + order.pk}")
+    return 1
 
 
 # --- returns and factory returns (issue 6, items 6-7): billing.demo.seed calls seed_returns ---

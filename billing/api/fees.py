@@ -2,9 +2,7 @@
 refunds and parts stock (docs/billing.md, docs/api.md). Thin: validate the
 input, call one service in billing.services.fees, render."""
 
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from servicedesk.core.errors import ApplicationError
 
 from ..api.fees import AcceptInput, EntitlementPreviewInput, PaymentInput, RefundInput, StockMovementInput
-from ..models import FeeSchedule, Payment, Quote, ServicePointDeposit, StockMovement
+from ..models import Payment, Quote, ServicePointDeposit, StockMovement
 from ..selectors import fees as sel
 from ..services import fees as services
 
