@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from servicedesk.core.errors import NotFound
 
 from . import selectors, services
-from .models import Call, Callback
+from .models import Call, Callback, CallLink
 from .serializers import (
     CallbackCompleteInput, CallbackSerializer, CallEventInput, CallLinkSerializer, CallOpenInput, CallSerializer,
     CallTransitionSerializer, CallHandOverInput, InquiryInput, InquirySerializer, LinkInput, CallNoteInput,
@@ -126,6 +126,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(CallTransitionSerializer(selectors.call_history(self.get_object()), many=True).data)
 
     @extend_schema(request=LinkInput, responses={200: CallLinkSerializer(many=True), 201: CallLinkSerializer, **ERRORS},
+                   description="Linking the same object again changes nothing and answers 200.",
                    summary="What was filed from the call: list, or link a work order, complaint or inquiry")
     @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
     def links(self, request, call_id=None):
@@ -139,8 +140,10 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         subject = model_class.objects.filter(pk=data.validated_data["id"]).first()
         if subject is None:
             raise NotFound(_("No such %(type)s.") % {"type": data.validated_data["type"]})
+        existed = CallLink.objects.filter(call=call, content_type=ContentType.objects.get_for_model(subject),
+                                          object_id=subject.pk).exists()
         link = services.call_link(call=call, subject=subject, by=request.user)
-        return Response(CallLinkSerializer(link).data, status=status.HTTP_201_CREATED)
+        return Response(CallLinkSerializer(link).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
     @extend_schema(request=InquiryInput, responses={201: InquirySerializer, **ERRORS},
                    summary="Record an inquiry answered on this call")

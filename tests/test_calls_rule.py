@@ -7,7 +7,6 @@ import datetime
 
 import pytest
 from django.core.management import call_command
-from django.test import override_settings
 from django.utils import timezone
 
 from calls.models import Call, CallEvent, Callback, CallTransition
@@ -76,8 +75,8 @@ def test_answered_at_14_15_16_seconds(switch, supervisor, agent, t0, seconds, wi
     assert body["callback"] is None
 
 
-@override_settings(SERVICEDESK={**__import__("django.conf").conf.settings.SERVICEDESK, "CALL_RING_SECONDS": 4})
-def test_ring_length_is_configurable(switch, supervisor, agent, t0):
+def test_ring_length_is_configurable(switch, supervisor, agent, t0, settings):
+    settings.SERVICEDESK = {**settings.SERVICEDESK, "CALL_RING_SECONDS": 4}
     switch("c1", "ring", t0)
     switch("c1", "answer", t0 + 13 * S, agent="agent")
     body = get_call(supervisor, "c1")
