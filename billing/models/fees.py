@@ -40,6 +40,7 @@ class CategoryBillingPolicy(models.Model):
     rule = models.CharField(_("billing rule"), max_length=30, choices=BillingRule.choices,
                             default=BillingRule.PARTS_PLUS_LABOUR)
     repair_fee_percent = models.DecimalField(
+        # xgettext:no-python-format
         _("repair fee (% of parts)"), max_digits=5, decimal_places=2, default=Decimal("0"),
         help_text=_("Only for the rule “parts plus a percentage”."),
     )
@@ -236,6 +237,7 @@ class Quote(FSMModelMixin, models.Model):
                                  verbose_name=_("fee schedule"))
     state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
     rule = models.CharField(_("billing rule"), max_length=30, choices=BillingRule.choices)
+    # xgettext:no-python-format
     repair_fee_percent = models.DecimalField(_("repair fee (% of parts)"), max_digits=5, decimal_places=2,
                                              default=Decimal("0"))
     entitlement_status = models.CharField(_("entitlement"), max_length=20,
