@@ -50,7 +50,8 @@ def test_a_month_of_factory_return_from_the_pages(org, clock):  # noqa: F811
     post(clerk, base + "/actions/ship/", {"waybill": "SF100"})
     assert FactoryReturn.objects.get().state == "shipped"
     clock.set(at(2026, 12, 4, 9))
-    post(logistics, base + "/actions/arrive/")
+    page = post(logistics, base + "/actions/arrive/")
+    assert "物流清点（1个工作日）" in page and "处理完毕（3个工作日）" in page and "已到厂" in page
     items = list(fr.items.order_by("line"))
     page = post(logistics, base + "/actions/check/", {
         f"counted_{items[0].pk}": "98", f"condition_{items[0].pk}": "2只缺失",

@@ -39,6 +39,26 @@ RETURN_LABELS = {
     "fulfil": gettext_lazy("Fulfil"),
     "close": gettext_lazy("Close"),
 }
+DEADLINE_LABELS = {
+    "repair": gettext_lazy("Depot repair (3 days)"),
+    "batch_visit": gettext_lazy("Technician on site (2 days)"),
+    "check": gettext_lazy("Logistics check (1 working day)"),
+    "decide": gettext_lazy("Decisions (3 working days)"),
+}
+
+
+def _decorate(obj, history, states):
+    """Label the prefetched deadlines and the history's states for the page."""
+    from tickets.views import duration_text
+
+    for d in obj.deadlines.all():
+        d.label = DEADLINE_LABELS.get(d.kind, d.kind)
+        d.countdown = duration_text(d.seconds_left)
+    for h in history:
+        h.from_state = states.get(h.from_state, h.from_state)
+        h.to_state = states.get(h.to_state, h.to_state)
+
+
 FACTORY_LABELS = {
     "create": gettext_lazy("Filed"),
     "sign": gettext_lazy("Sign (office or regional manager)"),
@@ -146,6 +166,7 @@ def return_detail(request, pk):
     history = list(sel.return_history(obj))
     for h in history:
         h.label = RETURN_LABELS.get(h.action, h.action)
+    _decorate(obj, history, dict(ReturnRequest.State.choices))
     return render(request, "billing/returns/detail.html", {
         "obj": obj, "actions": sel.return_actions_for(request.user, obj), "history": history,
         "finding_rules": sel.finding_rules(obj.product.category.slug),
@@ -268,6 +289,7 @@ def _factory_context(request, pk):
     history = list(sel.factory_return_history(obj))
     for h in history:
         h.label = FACTORY_LABELS.get(h.action, h.action)
+    _decorate(obj, history, dict(FactoryReturn.State.choices))
     items = list(obj.items.all())
     return {"obj": obj, "window": window, "days": days, "history": history, "items": items,
             "actions": sel.factory_return_actions_for(request.user, obj),
