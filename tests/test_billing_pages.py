@@ -97,3 +97,21 @@ def test_the_navigation_offers_fees_and_stock(client, tech1, agent):
     client.force_login(agent)
     page = client.get("/work-orders/").content.decode()
     assert 'href="/fees/"' in page and 'href="/stock/"' not in page
+
+
+def test_the_admin_edits_terms_and_schedules_and_shows_money_read_only(client, agent, dispatcher, tech1):
+    from tests.factories import UserFactory
+
+    fee_schedule()
+    order = on_site(make_order(agent, purchase_date=ago(900)), dispatcher=dispatcher, tech=tech1)
+    from billing.services import fees as fee_services
+
+    fee_services.quote_set(order_id=order.pk, by=tech1.user, lines=[{"code": "P-GWH-IGN", "quantity": 1}])
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    for name in ("warrantyterm", "categorybillingpolicy", "feeschedule", "workorderentitlement", "quote", "payment",
+                 "refund", "servicepointdeposit", "stockitem", "stockmovement", "quoteevent"):
+        assert client.get(f"/admin/billing/{name}/").status_code == 200, name
+    assert client.get("/admin/billing/warrantyterm/add/").status_code == 200
+    assert client.get(f"/admin/billing/quote/{Quote.objects.get().pk}/change/").status_code == 200
+    assert client.get("/admin/billing/quote/add/").status_code == 403
