@@ -8,7 +8,8 @@ switch's events (so deadlines and history are real): answered within 3
 rings, answered late, abandoned with their callbacks waiting, overdue, taken
 or done, two ringing now and one in progress; two more agents so the
 wallboard has people to compare. Call ids are per day (demo-YYYYMMDD-NNN):
-a second run on the same day only repeats events, which change nothing."""
+a second run on the same day leaves the calls it finds alone (their times
+were drawn from the first run's clock)."""
 
 import datetime
 import os
@@ -48,10 +49,11 @@ def seed(*, people, rng, stdout):
     span = max(min(now - midnight, datetime.timedelta(hours=8)), datetime.timedelta(minutes=15))
     numbers = list(CustomerPhone.objects.order_by("id").values_list("number", flat=True)[:40]) or ["13800138000"]
     prefix = f"demo-{today:%Y%m%d}-"
-    before = Call.objects.filter(call_id__startswith=prefix).count()
+    existing = set(Call.objects.filter(call_id__startswith=prefix).values_list("call_id", flat=True))
+    before = len(existing)
 
     def report(call_id, event, at, **kwargs):
-        if at <= now:
+        if at <= now and call_id not in existing:
             services.call_event_record(call_id=call_id, event=event, at=at, by=switch, **kwargs)
 
     for n in range(CALLS):
