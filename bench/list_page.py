@@ -52,6 +52,15 @@ def setup(url):
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu(pid):
+    """CPU seconds used so far by the PostgreSQL backend `pid` (same machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
 def percentile(values, p):
     ordered = sorted(values)
     k = (len(ordered) - 1) * p
@@ -117,7 +126,15 @@ def main():
     load_before = os.getloadavg()[0]
     print(f"{total:,} work orders; user {args.user}; {args.runs} runs after {args.warmup} warm-up requests each; "
           f"load {load_before:.2f}\n")
-    header = f"{'case':48} {'status':>6} {'count':>9} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'slowest q ms':>13}"
+    # Wall times suffer from whatever else runs on the machine; CPU time per
+    # request does much less: this process (Django, DRF) plus its PostgreSQL
+    # backend (not counting parallel query workers), from /proc. On an idle
+    # machine a request takes about that long.
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = cur.fetchone()[0]
+    header = (f"{'case':48} {'status':>6} {'count':>9} {'median ms':>10} {'p95 ms':>8} {'min ms':>7} "
+              f"{'cpu py+pg ms':>13} {'queries':>8} {'slowest q ms':>13}")
     print(header)
     print("-" * len(header))
     results = []
@@ -126,10 +143,13 @@ def main():
         for _ in range(args.warmup):
             response = client.get(url)
         timings = []
+        py0, pg0 = time.process_time(), backend_cpu(backend)
         for _ in range(args.runs):
             t = time.perf_counter()
             response = client.get(url)
             timings.append((time.perf_counter() - t) * 1000)
+        cpu_py = (time.process_time() - py0) * 1000 / args.runs
+        cpu_pg = (backend_cpu(backend) - pg0) * 1000 / args.runs
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(url)
         queries = [(float(q["time"]) * 1000, q["sql"]) for q in ctx.captured_queries]
@@ -140,13 +160,15 @@ def main():
         row = {
             "case": name, "url": url, "status": response.status_code, "count": count,
             "median_ms": round(statistics.median(timings), 1), "p95_ms": round(percentile(timings, 0.95), 1),
-            "min_ms": round(min(timings), 1), "queries": len(queries),
+            "min_ms": round(min(timings), 1), "cpu_py_ms": round(cpu_py, 1), "cpu_pg_ms": round(cpu_pg, 1),
+            "queries": len(queries),
             "slowest_query_ms": round(slowest[0], 1), "slowest_query": slowest[1],
             "query_ms": [round(q[0], 1) for q in queries],
         }
         results.append(row)
         print(f"{name:48} {row['status']:>6} {count if count is not None else '-':>9} {row['median_ms']:>10} "
-              f"{row['p95_ms']:>8} {row['queries']:>8} {row['slowest_query_ms']:>13}")
+              f"{row['p95_ms']:>8} {row['min_ms']:>7} {row['cpu_py_ms']:>6}+{row['cpu_pg_ms']:<6} "
+              f"{row['queries']:>8} {row['slowest_query_ms']:>13}")
 
     load_after = os.getloadavg()[0]
     print(f"\n1-minute load average: {load_before:.2f} at the start, {load_after:.2f} at the end")

@@ -119,6 +119,11 @@ class WorkOrder(FSMModelMixin, models.Model):
             # The overdue filter: next_due_at < now. Only orders with an open
             # deadline are in it (a few percent of them).
             models.Index(fields=["next_due_at"], name="wo_next_due", condition=Q(next_due_at__isnull=False)),
+            # The first page of overdue orders in the list's order: walks the
+            # orders with an open deadline newest first and stops at 25 (without
+            # it PostgreSQL may walk wo_reported through the whole table when
+            # the overdue orders are old ones).
+            models.Index(fields=["-reported_at", "-id"], name="wo_open_reported", condition=Q(next_due_at__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(
