@@ -133,6 +133,7 @@ def test_two_consumptions_of_the_last_part_one_wins(server, agent, dispatcher, s
     orders = [on_site(make_order(agent, phone=f"1380013800{n}"), dispatcher=dispatcher, tech=t)
               for n, t in enumerate(techs)]
     url = urlparse(server.url)
+    keys = [Token.objects.get_or_create(user=t.user)[0].key for t in techs]  # no query in the threads
     for round_ in range(3):
         code = f"P-LAST-{round_}"
         move(dispatcher, unit=station.pk, part_code=code, kind="receipt", quantity=1)
@@ -140,7 +141,7 @@ def test_two_consumptions_of_the_last_part_one_wins(server, agent, dispatcher, s
         results = [None, None]
 
         def send(i):
-            key = Token.objects.get_or_create(user=techs[i].user)[0].key
+            key = keys[i]
             conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
             conn.connect()
             barrier.wait(timeout=30)
