@@ -16,7 +16,7 @@ from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
 from servicedesk.accounts.roles import Role
 from servicedesk.core.phone import normalize_phone
-from servicedesk.customers.models import Customer, CustomerPhone, CustomerProduct
+from servicedesk.customers.models import Customer, CustomerProduct
 from servicedesk.deadlines.labels import kind_label
 from servicedesk.deadlines.models import Deadline
 from servicedesk.deadlines.services import policy_for
@@ -123,8 +123,8 @@ def customer_by_phone(raw_phone: str) -> Customer | None:
     number = normalize_phone(raw_phone)
     if not number:
         return None
-    phone = CustomerPhone.objects.select_related("customer").filter(number=number).first()
-    return phone.customer if phone else None
+    # One row through the unique index; no ORDER BY (Meta.ordering) on a unique key.
+    return next(iter(Customer.objects.filter(phones__number=number).order_by()[:1]), None)
 
 
 def _open_deadlines():
@@ -150,10 +150,11 @@ def _label_deadlines(item):
     return item
 
 
-def caller_file(raw_phone: str, *, user, customer: Customer | None = None) -> CallerFile:
+def caller_file(raw_phone: str, *, user, customer: Customer | None = None, call=None) -> CallerFile:
     """The caller matched by phone number (or `customer` when the call already
     names one), with products and warranty, open work orders and complaints
-    with their deadlines, and the last contacts; what this user may see only."""
+    with their deadlines, and the last contacts (but `call`, the one on now);
+    what this user may see only."""
     number = normalize_phone(raw_phone)
     if customer is None:
         customer = customer_by_phone(number)
@@ -161,7 +162,9 @@ def caller_file(raw_phone: str, *, user, customer: Customer | None = None) -> Ca
     if customer is None:
         return result
     result.phones = [p.number for p in customer.phones.all()]
-    result.addresses = list(customer.addresses.select_related("region").order_by("-id")[:5])
+    # Only the columns the pop shows: on a busy machine the ORM's compiling of
+    # wide selects costs more than PostgreSQL's answer (bench/caller_lookup.py).
+    result.addresses = list(customer.addresses.only("text").order_by("-id")[:5])
     today = timezone.localdate()
     products = customer.products.select_related("category").order_by("-purchase_date", "-id")[:PRODUCTS_SHOWN]
     for product in products:
@@ -169,17 +172,17 @@ def caller_file(raw_phone: str, *, user, customer: Customer | None = None) -> Ca
         result.products.append(product)
     orders = (
         work_orders_visible_to(user).filter(customer=customer, state__in=WorkOrder.OPEN_STATES)
-        .select_related("product__category", "owner").prefetch_related(_open_deadlines())
+        .only("number", "kind", "state", "description", "reported_at").prefetch_related(_open_deadlines())
         .order_by("-reported_at", "-id")[:OPEN_ITEMS_SHOWN]
     )
     result.work_orders = [_label_deadlines(o) for o in orders]
     complaints = (
         complaints_visible_to(user).filter(customer=customer, state__in=Complaint.OPEN_STATES)
-        .select_related("owner").prefetch_related(_open_deadlines())
+        .only("number", "state", "complaint_class", "description", "received_at").prefetch_related(_open_deadlines())
         .order_by("-received_at", "-id")[:OPEN_ITEMS_SHOWN]
     )
     result.complaints = [_label_deadlines(c) for c in complaints]
-    result.contacts = last_contacts(customer=customer, user=user)
+    result.contacts = last_contacts(customer=customer, user=user, exclude_call=call)
     return result
 
 
@@ -187,11 +190,13 @@ def last_contacts(*, customer, user, exclude_call=None, limit=CONTACTS_SHOWN) ->
     """Earlier calls and inquiry notes of this customer, newest first."""
     from .models import Call, Inquiry
 
-    calls = Call.objects.filter(customer=customer).select_related("agent").order_by("-rang_at", "-id")
+    calls = (Call.objects.filter(customer=customer).select_related("agent")
+             .only("rang_at", "channel", "state", "agent__first_name", "agent__last_name", "agent__username")
+             .order_by("-rang_at", "-id"))
     if exclude_call is not None:
         calls = calls.exclude(pk=exclude_call.pk)
     rows = [{"at": c.rang_at, "what": "call", "call": c} for c in calls[:limit]]
-    inquiries = Inquiry.objects.filter(customer=customer).select_related("by").order_by("-created_at", "-id")
+    inquiries = Inquiry.objects.filter(customer=customer).only("text", "answer", "created_at").order_by("-created_at", "-id")
     rows += [{"at": i.created_at, "what": "inquiry", "inquiry": i} for i in inquiries[:limit]]
     rows.sort(key=lambda r: r["at"] or timezone.now(), reverse=True)
     return rows[:limit]

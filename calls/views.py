@@ -75,9 +75,7 @@ def _forms(call, file_, *, bound=None):
 
 
 def _call_context(request, call, *, bound=None, active=None, readback=None, filed=None):
-    file_ = console.caller_file(call.caller, user=request.user, customer=call.customer)
-    file_.contacts = console.last_contacts(customer=file_.customer, user=request.user, exclude_call=call) \
-        if file_.customer else []
+    file_ = console.caller_file(call.caller, user=request.user, customer=call.customer, call=call)
     return {
         "call": call,
         "file": file_,
