@@ -167,9 +167,12 @@ def return_detail(request, pk):
     for h in history:
         h.label = RETURN_LABELS.get(h.action, h.action)
     _decorate(obj, history, dict(ReturnRequest.State.choices))
+    rules = sel.finding_rules(obj.product.category.slug)
+    labels = {r.finding: r.label for r in rules}
     return render(request, "billing/returns/detail.html", {
         "obj": obj, "actions": sel.return_actions_for(request.user, obj), "history": history,
-        "finding_rules": sel.finding_rules(obj.product.category.slug),
+        "finding_rules": rules,
+        "findings": [(labels.get(name, name), value) for name, value in (obj.findings or {}).items()],
     })
 
 
