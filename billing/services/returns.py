@@ -153,6 +153,8 @@ def decide(obj: ReturnRequest, findings: dict) -> tuple[ReturnRule | None, str, 
 def return_assess(*, return_id, by, findings, note="") -> ReturnRequest:
     with transaction.atomic():
         obj = ReturnRequest.objects.select_for_update(of=("self",)).select_related("product__category").get(pk=return_id)
+        if not user_may_take_return(by, obj, "assess"):
+            raise PermissionDenied()
         clean = validate_findings(obj.product.category.slug, findings) if can_proceed(obj.assess) else findings
         rule, decision, reason, reason_zh = decide(obj, clean) if can_proceed(obj.assess) else (None, "", "", "")
         method = "assess_reject" if decision == Decision.REJECTED else "assess"
