@@ -141,6 +141,43 @@ def test_the_overdue_page_costs_a_fixed_number_of_queries(agent, dispatcher, tec
     assert data["count"] == 22 and len(data["results"]) == 22
 
 
+def test_the_created_order_is_answered_as_it_reads_back(agent, partner_user, dispatcher, category):
+    """The 201 of a create is rendered from the order in memory (not read
+    back with its relations): it must say exactly what a GET says after it,
+    for every kind of caller and input, including masked phones."""
+    RegionFactory(code="bj-chaoyang", name="朝阳区", province="北京市")
+    agent_api, partner_api = api_for(agent), api_for(partner_user)
+    bodies = [
+        (agent_api, {"kind": "repair", "description": "  热水器点不着火 ",
+                     "customer": {"name": "王伟", "phone": "138 0000 0051", "address": "北京市朝阳区建国路88号"},
+                     "product": {"category": category.slug, "model": "JSQ25", "serial": "SN51",
+                                 "purchase_date": "2025-01-10"},
+                     "reported_at": "2026-01-05T09:30:00+08:00"}),
+        (agent_api, {"kind": "emergency", "description": "有燃气味",  # the same customer by phone, new address
+                     "customer": {"name": "王伟", "phone": "13800000051", "address": "上海市浦东新区世纪大道1号"}}),
+        (partner_api, {"kind": "install", "description": "新机安装", "external_ref": "P-51",
+                       "customer": {"name": "李娜", "phone": "13900000052", "address": "北京市朝阳区望京西路1号"},
+                       "product": {"category": category.slug, "serial": "SN52"}}),
+    ]
+    created = []
+    for client, body in bodies:
+        r = client.post(LIST, body, format="json")
+        assert r.status_code == 201, r.content
+        created.append((client, r.json()))
+    customer_id = created[0][1]["customer"]["id"]
+    r = agent_api.post(LIST, {"kind": "maintenance", "description": "更换滤芯", "customer": customer_id}, format="json")
+    assert r.status_code == 201, r.content
+    created.append((agent_api, r.json()))
+    for client, answer in created:
+        assert answer == client.get(f"{LIST}{answer['id']}/").json()
+    assert created[0][1]["product"]["serial"] == "SN51" and created[0][1]["region"] == "朝阳区"
+    assert "*" in created[2][1]["customer"]["phone"]  # a partner sees it masked, in both
+    assert len(created[1][1]["deadlines"]) == 2
+    # Repeating a partner's external_ref answers 200 with the existing order.
+    r = partner_api.post(LIST, bodies[2][1], format="json")
+    assert r.status_code == 200 and r.json() == created[2][1]
+
+
 def test_on_postgresql_the_planner_knows_how_few_deadlines_are_open(postgres):
     """Statistics on met_at and cancelled_at together (migration
     deadlines 0006): without them the overdue count scans every order."""
