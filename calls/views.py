@@ -128,10 +128,14 @@ def console_poll(request):
     the call's banner, so a form being typed is never lost."""
     _require_console(request.user)
     seen = request.GET.get("seen", "")
+    seen_pk = seen.split(":")[0]
     call = selectors.console_call_for(request.user)
+    if call is None and seen_pk.isdigit():
+        # The call on screen is over (hung up, ended): its banner says so.
+        call = selectors.calls_visible_to(request.user).select_related("customer", "owner", "agent") \
+            .filter(pk=seen_pk).first()
     if call is None or _watch_key(call) == seen:
         return HttpResponse(status=204)
-    seen_pk = seen.split(":")[0]
     context = {"watch_key": _watch_key(call), "poll_ms": poll_interval_ms(), "call": call}
     if seen_pk == str(call.pk):
         # The same call in a new state: the banner (owner, what may be done now) only.

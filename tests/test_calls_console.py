@@ -136,6 +136,18 @@ def test_answer_swaps_only_the_banner(agent_client, agent, telephony, known_call
     assert agent.display_name in html and "Hand over" in html
 
 
+def test_hang_up_shows_on_the_banner_and_then_nothing_more(agent_client, agent, telephony,
+                                                            django_assert_max_num_queries):
+    call = ring(telephony, agent=agent)
+    answer(telephony, agent)
+    call_event_record(call_id="c-1", event="hangup", at=timezone.now(), by=telephony)
+    html = poll(agent_client, f"{call.pk}:answered").content.decode()
+    assert 'data-testid="call-state">Ended<' in html and 'id="call-banner"' in html
+    assert "End the call" not in html  # ended already; the question can still be handed over
+    with django_assert_max_num_queries(5):
+        assert poll(agent_client, f"{call.pk}:ended").status_code == 204
+
+
 # --- filing: read back, then confirm ------------------------------------------------
 
 def emergency_post(product=None, **extra):
