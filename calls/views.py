@@ -58,31 +58,26 @@ def _prefill(call, file_):
     }
 
 
-def _forms(call, file_, *, bound=None):
-    """One unbound form per filing, prefilled from the call; `bound` replaces one."""
+def _forms(call, file_):
+    """One unbound form per filing, prefilled from the call."""
     initial = _prefill(call, file_)
     source = {Call.Channel.PHONE: Complaint.Source.PHONE, Call.Channel.WALK_IN: Complaint.Source.WALK_IN,
               Call.Channel.WECHAT: Complaint.Source.WECHAT, Call.Channel.EMAIL: Complaint.Source.EMAIL}
-    forms = {
+    return {
         "work-order": ConsoleWorkOrderForm(initial=initial, products=file_.products, prefix="wo"),
         "complaint": ConsoleComplaintForm(initial={**initial, "source": source.get(call.channel, "phone")},
                                           work_orders=WorkOrder.objects.none(), prefix="cp"),
         "inquiry": InquiryForm(prefix="iq"),
     }
-    if bound:
-        forms.update(bound)
-    return forms
 
 
-def _call_context(request, call, *, bound=None, active=None, readback=None, filed=None):
+def _call_context(request, call):
     file_ = console.caller_file(call.caller, user=request.user, customer=call.customer, call=call)
     return {
         "call": call,
         "file": file_,
-        "forms": _forms(call, file_, bound=bound),
-        "active": active or "work-order",
-        "readback": readback,
-        "filed": filed,
+        "forms": _forms(call, file_),
+        "active": "work-order",
         "linked": console.filed_from(call, user=request.user),
         "hand_over_form": HandOverForm(exclude=call.owner, prefix="ho"),
         "checklists": console.checklist_table(),
