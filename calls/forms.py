@@ -66,7 +66,8 @@ class ManualCallForm(forms.Form):
     the switch did not report)."""
 
     channel = forms.ChoiceField(label=_("Channel"), initial=Call.Channel.WALK_IN,
-                                choices=[c for c in Call.Channel.choices if c[0] != Call.Channel.PHONE])
+                                choices=[c for c in Call.Channel.choices
+                                         if c[0] not in (Call.Channel.PHONE, Call.Channel.OUTBOUND)])
     caller = forms.CharField(label=_("Caller's phone"), max_length=40, required=False,
                              widget=forms.TextInput(attrs=TEL))
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)

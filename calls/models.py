@@ -46,6 +46,9 @@ class Call(FSMModelMixin, models.Model):
         WALK_IN = "walk_in", _("Walk-in")
         WECHAT = "wechat", _("WeChat")
         EMAIL = "email", _("E-mail")
+        # The agent calls a customer back (issue 5: the callback of an
+        # abandoned call); opened by hand, not reported by the switch.
+        OUTBOUND = "outbound", _("Callback (outgoing call)")
 
     class State(models.TextChoices):
         RINGING = "ringing", _("Ringing")

@@ -82,6 +82,16 @@ def user_may_take_callback(user, callback: Callback, action: str) -> bool:
     return bool(rule.get("assigned")) and callback.assigned_to_id == user.pk and user.has_role(*CALL_CENTER)
 
 
+def user_may_call_back(user, callback: Callback) -> bool:
+    """Open the outgoing call of a callback on the console: who took it (or a
+    supervisor), while calling or once the customer was reached."""
+    if not callback.call.caller or not user.has_role(*CALL_CENTER):
+        return False
+    if callback.state != Callback.State.TAKEN and callback.outcome != Callback.Outcome.REACHED:
+        return False
+    return callback.assigned_to_id == user.pk or user.has_role(Role.SUPERVISOR)
+
+
 def call_actions_for(user, call: Call) -> list[str]:
     return [a for a in actions_allowed_in(call.state) if user_may_take(user, call, a)]
 
@@ -141,6 +151,27 @@ def callback_queue(user) -> QuerySet:
         .prefetch_related("deadlines")
         .order_by(F("due_at").asc(nulls_last=True), "created_at", "id")
     )
+
+
+CALLBACK_VIEWS = ("waiting", "mine", "done")
+
+
+def callback_list(user, *, show="waiting", now=None) -> QuerySet:
+    """The callbacks page (issue 5): "waiting" is the queue (every open
+    callback, most urgent first); "mine" the open ones this user took;
+    "done" the ones closed today (organisation's day). Annotated with `due_at`."""
+    if not user_may_read_calls(user):
+        return Callback.objects.none()
+    if show == "mine":
+        qs = callback_queue(user).filter(assigned_to=user)
+    elif show == "done":
+        start, end = day_bounds(timezone.localdate(now or timezone.now()))
+        qs = (Callback.objects.exclude(state__in=Callback.OPEN_STATES).filter(closed_at__gte=start, closed_at__lt=end)
+              .annotate(due_at=_callback_due()).select_related("call", "call__customer", "assigned_to")
+              .order_by("-closed_at", "-id"))
+    else:
+        qs = callback_queue(user)
+    return qs
 
 
 def console_call_for(user) -> Call | None:

@@ -1,7 +1,7 @@
 """Pages of this app (server-rendered, htmx)."""
 from django.urls import path
 
-from . import views
+from . import callbacks_views, views
 
 urlpatterns = [
     path("console/", views.console_page, name="console"),
@@ -13,4 +13,9 @@ urlpatterns = [
     path("console/calls/<int:pk>/end/", views.call_end, name="console-end"),
     path("calls/<str:call_id>/", views.call_detail, name="call-detail"),
     path("wallboard/", views.wallboard, name="wallboard"),
+    path("callbacks/", callbacks_views.callback_list, name="callback-list"),
+    path("callbacks/panel/", callbacks_views.callback_panel, name="callback-panel"),
+    path("callbacks/<int:pk>/take/", callbacks_views.callback_take, name="callback-take"),
+    path("callbacks/<int:pk>/attempt/", callbacks_views.callback_attempt, name="callback-attempt"),
+    path("callbacks/<int:pk>/call/", callbacks_views.callback_call, name="callback-call"),
 ]

@@ -22,7 +22,7 @@ from tickets import services as work_order_services
 from tickets.models import WorkOrder
 from tickets.selectors import work_orders_visible_to
 
-from . import console, selectors, services
+from . import callbacks_views, console, selectors, services
 from .forms import ConsoleComplaintForm, ConsoleWorkOrderForm, HandOverForm, InquiryForm, ManualCallForm
 from .models import Call
 
@@ -62,7 +62,8 @@ def _forms(call, file_):
     """One unbound form per filing, prefilled from the call."""
     initial = _prefill(call, file_)
     source = {Call.Channel.PHONE: Complaint.Source.PHONE, Call.Channel.WALK_IN: Complaint.Source.WALK_IN,
-              Call.Channel.WECHAT: Complaint.Source.WECHAT, Call.Channel.EMAIL: Complaint.Source.EMAIL}
+              Call.Channel.WECHAT: Complaint.Source.WECHAT, Call.Channel.EMAIL: Complaint.Source.EMAIL,
+              Call.Channel.OUTBOUND: Complaint.Source.PHONE}
     return {
         "work-order": ConsoleWorkOrderForm(initial=initial, products=file_.products, prefix="wo"),
         "complaint": ConsoleComplaintForm(initial={**initial, "source": source.get(call.channel, "phone")},
@@ -103,6 +104,7 @@ def console_page(request, pk=None):
         "poll_ms": poll_interval_ms(),
         "manual_form": ManualCallForm(prefix="mc"),
     })
+    context.update(callbacks_views.panel_context(request))
     return render(request, "calls/console.html", context)
 
 

@@ -61,7 +61,7 @@ def test_the_login_page_logs_in_and_home_sends_each_role_to_its_page(client, age
 
     r = client.post("/accounts/login/", {"username": "agent", "password": password})
     assert r.status_code == 302 and r["Location"] == "/"
-    assert client.get("/")["Location"] == "/work-orders/"
+    assert client.get("/")["Location"] == "/console/"  # agents land on the console
 
     client.post("/accounts/logout/")
     client.post("/accounts/login/", {"username": "tech1", "password": password})

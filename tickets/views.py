@@ -206,6 +206,8 @@ def home(request):
     user = request.user
     if _technician_of(user) is not None:
         return redirect("my-jobs")
+    if user.has_role(Role.AGENT) and not user.has_role(Role.DISPATCHER, Role.SUPERVISOR):
+        return redirect("console")  # calls/urls.py: the agent's day starts on the console
     if user.has_role(Role.AGENT, Role.DISPATCHER, Role.PARTNER):
         return redirect("work-order-list")
     if user.has_role(Role.SUPERVISOR, Role.MANAGER):
