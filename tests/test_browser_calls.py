@@ -191,3 +191,42 @@ def test_the_whole_call_in_chinese(browser, live_server, people, password, tmp_p
     order = WorkOrder.objects.get()
     assert (order.customer.name, order.kind) == ("张敏", "emergency")
     context.close()
+
+
+def test_an_abandoned_call_is_called_back_from_the_console(browser, live_server, people, agent, password):
+    """The switch reports a ring and a hang-up: the agent lands on the console
+    after logging in, takes the callback from the panel, records "reached"
+    and the caller's file opens on an outgoing call."""
+    from calls.models import Call, Callback
+
+    base = live_server.url
+    token = switch_token(base, password)
+    hung_up = timezone.now() - datetime.timedelta(minutes=3)
+    for name, at in (("ring", hung_up - datetime.timedelta(seconds=14)), ("hangup", hung_up)):
+        status, _body = api_post(base, "/api/v1/calls/events/", {
+            "call_id": "browser-cb", "event": name, "at": at.isoformat(), "caller": "13800138000"}, token=token)
+        assert status == 201
+    context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="en-US",
+                                  timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    log_in(page, base, "agent", password)
+    assert page.url.endswith("/console/")  # agents land on the console
+    panel = page.locator("[data-testid=callbacks-panel]")
+    assert "Callbacks waiting (1)" in panel.text_content()
+    assert "13800138000" in panel.text_content() and "王伟" in panel.text_content()
+
+    panel.locator("[data-action=take]").click()
+    page.wait_for_selector("[data-testid=callbacks-panel] form.attempt textarea")
+    assert "You took the callback" in page.text_content("#messages")
+    page.fill("[data-testid=callbacks-panel] form.attempt textarea", "已联系客户，热水器不出热水")
+    page.click("[data-testid=callbacks-panel] [data-action=reached-open]")
+    page.wait_for_url(re.compile(r".*/console/calls/\d+/$"))
+    page.wait_for_selector("[data-testid=caller-file]")
+    assert page.text_content("[data-testid=caller]").strip() == "王伟"
+    callback = Callback.objects.get(call__call_id="browser-cb")
+    assert (callback.state, callback.outcome, callback.assigned_to.username) == ("done", "reached", "agent")
+    outgoing = Call.objects.get(channel=Call.Channel.OUTBOUND)
+    assert page.url.endswith(f"/console/calls/{outgoing.pk}/") and outgoing.owner.username == "agent"
+    assert "Callbacks waiting (0)" in page.text_content("[data-testid=callbacks-panel]")
+    context.close()
