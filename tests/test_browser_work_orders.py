@@ -65,7 +65,7 @@ def test_agent_creates_dispatcher_dispatches_technician_sees_it_on_my_jobs(
 
     # The agent takes the call and creates the order.
     log_in(page, base, "agent", password)
-    page.wait_for_url(f"{base}/work-orders/")
+    page.wait_for_url(f"{base}/console/")  # agents land on the console
     page.click("nav.mainnav a[href='/work-orders/new/']")
     page.select_option("select[name=kind]", "repair")
     page.fill("input[name=customer_name]", "王伟")
