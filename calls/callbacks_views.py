@@ -72,7 +72,7 @@ def _context(request, *, where, show="waiting"):
         "show": show,
         "max_attempts": settings.SERVICEDESK["CALLBACK_MAX_ATTEMPTS"],
         "may_work": user.has_role(*selectors.CALL_CENTER),
-        "refresh_s": settings.SERVICEDESK.get("CALLBACK_REFRESH_SECONDS", 30),
+        "refresh_s": settings.SERVICEDESK["CALLBACK_REFRESH_SECONDS"],
         "views": [("waiting", _("Waiting")), ("mine", _("Mine")), ("done", _("Done today"))],
     }
 

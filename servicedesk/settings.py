@@ -261,6 +261,8 @@ SERVICEDESK = {
     # the wallboard refreshes itself every WALLBOARD_REFRESH_SECONDS.
     "CONSOLE_POLL_MS": int(os.environ.get("CONSOLE_POLL_MS", "500")),
     "WALLBOARD_REFRESH_SECONDS": int(os.environ.get("WALLBOARD_REFRESH_SECONDS", "5")),
+    # issue 5: the callback queue (console panel and /callbacks/) refreshes itself this often.
+    "CALLBACK_REFRESH_SECONDS": int(os.environ.get("CALLBACK_REFRESH_SECONDS", "30")),
     # The console's warranty estimate when billing's rules give none: months from the purchase date.
     "CONSOLE_WARRANTY_MONTHS": int(os.environ.get("CONSOLE_WARRANTY_MONTHS", "12")),
 }
