@@ -221,11 +221,13 @@ def test_the_console_shows_the_waiting_callbacks(client, agent, telephony):
 def test_agents_land_on_the_console_others_do_not(client, agent, dispatcher, supervisor):
     client.force_login(agent)
     assert client.get("/")["Location"] == "/console/"
+    assert 'href="/callbacks/"' in client.get("/work-orders/").content.decode()  # the nav entry
     both = UserFactory(username="agent-dispatcher", roles=["agent", "dispatcher"])
     client.force_login(both)
     assert client.get("/")["Location"] == "/work-orders/"
     client.force_login(dispatcher)
     assert client.get("/")["Location"] == "/work-orders/"
+    assert 'href="/callbacks/"' not in client.get("/work-orders/").content.decode()
     client.force_login(supervisor)
     assert client.get("/")["Location"] == "/dashboard/"
 

@@ -14,7 +14,8 @@ def roles(request):
     return {
         "user_roles": sorted(user.roles),
         "nav": {"work_orders": user_may_read_work_orders(user), "dashboard": user_may_see_dashboard(user),
-                "console": user_may_use_console(user), "wallboard": user_may_see_wallboard(user),
+                "console": user_may_use_console(user), "callbacks": user_may_use_console(user),
+                "wallboard": user_may_see_wallboard(user),
                 "dispatch_queue": user_may_see_dispatch_queue(user),
                 **billing_nav_flags(user), **returns_nav_flags(user)},
     }
