@@ -230,3 +230,43 @@ def test_an_abandoned_call_is_called_back_from_the_console(browser, live_server,
     assert page.url.endswith(f"/console/calls/{outgoing.pk}/") and outgoing.owner.username == "agent"
     assert "Callbacks waiting (0)" in page.text_content("[data-testid=callbacks-panel]")
     context.close()
+
+
+def test_the_callback_panel_refreshes_itself(browser, live_server, people, password, settings):
+    """A call abandoned while the agent looks at the console shows up in the
+    panel without a reload (CALLBACK_REFRESH_SECONDS), and not while a note
+    is being typed."""
+    settings.SERVICEDESK = {**settings.SERVICEDESK, "CALLBACK_REFRESH_SECONDS": 1}
+    base = live_server.url
+    token = switch_token(base, password)
+    context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="en-US",
+                                  timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, base, "agent", password)
+    assert "Callbacks waiting (0)" in page.text_content("[data-testid=callbacks-panel]")
+    page.evaluate("window.notReloaded = true")
+    now = timezone.now()
+    for name, at in (("ring", now - datetime.timedelta(seconds=8)), ("hangup", now)):
+        api_post(base, "/api/v1/calls/events/", {
+            "call_id": "browser-refresh", "event": name, "at": at.isoformat(), "caller": "13900139000"}, token=token)
+    page.wait_for_selector("[data-testid=callbacks-panel][data-count='1']", timeout=8000)
+    assert page.evaluate("window.notReloaded") is True
+
+    # A note being typed is not swapped away by the refresh.
+    page.click("[data-testid=callbacks-panel] [data-action=take]")
+    note = "[data-testid=callbacks-panel] form.attempt textarea"
+    page.fill(note, "正在拨打")
+    for name, at in (("ring", now - datetime.timedelta(seconds=5)), ("hangup", now)):
+        api_post(base, "/api/v1/calls/events/", {
+            "call_id": "browser-refresh-2", "event": name, "at": at.isoformat(), "caller": "13700137000"}, token=token)
+    page.wait_for_timeout(3000)
+    assert page.get_attribute("[data-testid=callbacks-panel]", "data-count") == "1"
+    assert page.input_value(note) == "正在拨打"
+    page.fill(note, "")
+    page.locator(note).blur()
+    page.wait_for_selector("[data-testid=callbacks-panel][data-count='2']", timeout=8000)
+    assert errors == []
+    context.close()
