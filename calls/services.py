@@ -3,6 +3,7 @@ locks the call (or callback) row; the switch's events are idempotent per
 call and event and may arrive in any order (api-contract.md, Calls)."""
 
 import datetime
+import re
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -40,6 +41,9 @@ def _record(*, call, action, from_state, by, at, note="", data=None, callback=No
 
 def _iso(at):
     return timezone.localtime(at).isoformat() if at else None
+
+
+CALL_ID_RE = re.compile(r"[^/\s]{1,100}")
 
 
 def _clean_phone(raw, field="caller") -> str:
@@ -83,6 +87,9 @@ def call_event_record(*, call_id, event, at, caller="", agent=None, by) -> tuple
     call_id = (call_id or "").strip()
     if not call_id:
         raise ValidationFailed(_("This field is required."), field="call_id")
+    # the id is part of the call's URL (/api/v1/calls/<call_id>/): no slash, no blank, the column's length
+    if not CALL_ID_RE.fullmatch(call_id):
+        raise ValidationFailed(_("A call id is 1 to 100 characters without slashes or spaces."), field="call_id")
     if event not in Event.values:
         raise ValidationFailed(_("Unknown event “%(event)s”.") % {"event": event}, field="event")
     if at is None or timezone.is_naive(at):

@@ -78,6 +78,9 @@ def test_who_reads_calls(db, agent, supervisor, dispatcher, telephony, partner_u
 @pytest.mark.parametrize("body, field", [
     ({"event": "ring", "at": "2026-11-23T09:00:00+08:00"}, "call_id"),
     ({"call_id": "", "event": "ring", "at": "2026-11-23T09:00:00+08:00"}, "call_id"),
+    ({"call_id": "a/b", "event": "ring", "at": "2026-11-23T09:00:00+08:00"}, "call_id"),
+    ({"call_id": "a b", "event": "ring", "at": "2026-11-23T09:00:00+08:00"}, "call_id"),
+    ({"call_id": "x" * 101, "event": "ring", "at": "2026-11-23T09:00:00+08:00"}, "call_id"),
     ({"call_id": "c1", "event": "pickup", "at": "2026-11-23T09:00:00+08:00"}, "event"),
     ({"call_id": "c1", "event": "ring", "at": "2026-11-23T09:00:00"}, "at"),
     ({"call_id": "c1", "event": "ring", "at": "yesterday"}, "at"),
