@@ -94,7 +94,12 @@ def call_event_record(*, call_id, event, at, caller="", agent=None, by) -> tuple
         raise ValidationFailed(_("Unknown event “%(event)s”.") % {"event": event}, field="event")
     if at is None or timezone.is_naive(at):
         raise ValidationFailed(_("Timestamp must include a UTC offset."), field="at")
-    number = _clean_phone(caller)
+    # the switch's caller id may be "anonymous", "unknown" or a withheld number:
+    # never lose the event for it; the raw value stays in the event's payload
+    try:
+        number = _clean_phone(caller)
+    except ValidationFailed:
+        number = ""
     if event in (Event.ANSWER, Event.TRANSFER) and agent is None:
         raise ValidationFailed(_("Name the agent (username) who took the call."), field="agent")
     if agent is not None and not agent.has_role(*HAND_OVER_ROLES):

@@ -89,13 +89,20 @@ def test_who_reads_calls(db, agent, supervisor, dispatcher, telephony, partner_u
     ({"call_id": "c1", "event": "answer", "at": "2026-11-23T09:00:00+08:00", "agent": "nobody"}, "agent"),
     ({"call_id": "c1", "event": "answer", "at": "2026-11-23T09:00:00+08:00"}, "agent"),
     ({"call_id": "c1", "event": "answer", "at": "2026-11-23T09:00:00+08:00", "agent": "telephony"}, "agent"),
-    ({"call_id": "c1", "event": "ring", "at": "2026-11-23T09:00:00+08:00", "caller": "12"}, "caller"),
 ])
 def test_bad_events_are_400_naming_the_field_and_nothing_is_saved(telephony, agent, body, field):
     response = api_for(telephony).post(EVENTS, body, format="json")
     assert response.status_code == 400, response.content
     assert field in response.json(), response.json()
     assert nothing_saved()
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "12", "unknown"])
+def test_a_caller_id_that_is_no_phone_number_never_loses_the_event(telephony, t0, caller):
+    response = event(telephony, "c1", "ring", t0, caller=caller)
+    assert response.status_code == 201, response.content
+    assert response.json()["caller"] == ""
+    assert CallEvent.objects.get(call__call_id="c1").payload["caller"] == caller
 
 
 def test_malformed_json_is_a_400(telephony):
