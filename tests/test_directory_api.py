@@ -280,3 +280,16 @@ def test_seed_demo_with_force_runs_with_debug_off(settings):
 
     assert set(DEMO_USERS) <= set(User.objects.values_list("username", flat=True))
     assert WorkOrder.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_missing_object_is_a_translated_404_that_names_no_model(supervisor):
+    """get_object_or_404's own message names the model class, in English."""
+    from .conftest import api_for
+
+    client = api_for(supervisor)
+    english = client.get("/api/v1/work-orders/999999/", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = client.get("/api/v1/returns/999999/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert (english.status_code, english.json()) == (404, {"detail": "Not found."})
+    assert chinese.status_code == 404
+    assert "ReturnRequest" not in chinese.json()["detail"] and chinese.json()["detail"] != "Not found."

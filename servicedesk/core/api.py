@@ -5,10 +5,11 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
-from rest_framework import pagination, serializers
+from rest_framework import exceptions, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -27,6 +28,10 @@ def exception_handler(exc, context):
         if hasattr(exc, "error_dict"):
             return Response({k: [str(m) for m in v] for k, v in exc.message_dict.items()}, status=400)
         return Response({"detail": " ".join(str(m) for m in exc.messages)}, status=400)
+    if isinstance(exc, Http404):
+        # get_object_or_404's message names the model class ("No ReturnRequest matches the given
+        # query."), in English: answer DRF's translated "Not found." instead.
+        exc = exceptions.NotFound()
     return drf_exception_handler(exc, context)
 
 
