@@ -106,6 +106,9 @@ class Call(FSMModelMixin, models.Model):
 
     @property
     def answer_seconds(self) -> float | None:
+        # only the switch's phone calls ring; a walk-in, WeChat, e-mail or outbound contact has no answer time
+        if self.channel != self.Channel.PHONE:
+            return None
         if self.rang_at is None or self.answered_at is None:
             return None
         return (self.answered_at - self.rang_at).total_seconds()
@@ -114,6 +117,8 @@ class Call(FSMModelMixin, models.Model):
     def within_three_rings(self) -> bool | None:
         """Answered no later than 3 rings after the ring (15 s: true at 15 s,
         false at 16 s). None while unknown; false once abandoned."""
+        if self.channel != self.Channel.PHONE:
+            return None
         if self.answer_seconds is not None:
             return self.answer_seconds <= answer_limit().total_seconds()
         if self.state == self.State.ABANDONED:

@@ -136,6 +136,8 @@ def test_a_walk_in_is_answered_and_owned_at_once_without_an_answer_deadline(agen
     body = response.json()
     assert body["state"] == "answered" and body["owner"] == "agent" and body["agent"] == "agent"
     assert body["channel"] == "walk_in" and body["deadlines"] == [] and body["callback"] is None
+    # not a switch phone call: no answer time, no three-rings verdict
+    assert body["answer_seconds"] is None and body["within_three_rings"] is None
     # the switch cannot report events for it
     assert event(telephony, body["call_id"], "hangup", timezone.now()).status_code == 400
     ended = api_for(agent).post(f"/api/v1/calls/{body['call_id']}/end/", {}, format="json")
