@@ -15,8 +15,7 @@ from servicedesk.customers.models import Customer
 from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
 from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
-from tickets.selectors import may_own_issues
-from tickets.services import hand_over_note
+from tickets.services import hand_over_note, hand_over_target_check
 
 from .models import ACTIONS, CaseStudy, Complaint, ComplaintEvent, Finding, actions_allowed_in
 from .selectors import repeat_window, user_may_create_complaints, user_may_take
@@ -344,13 +343,7 @@ def complaint_hand_over(*, complaint_id, by, to, note) -> Complaint:
     history says who handed it to whom; the new owner is told. A closed or
     rejected complaint is answered: nothing to hand over (409)."""
     note = _text(note, "note")
-    if to is None:
-        raise ValidationFailed(_("This field is required."), field="to")
-    if not to.is_active:
-        raise ValidationFailed(_("“%(name)s” is not an active user.") % {"name": to.username}, field="to")
-    if not may_own_issues(to):
-        raise ValidationFailed(
-            _("Hand over only to an agent, dispatcher, supervisor, complaint handler or manager."), field="to")
+    hand_over_target_check(to)
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update(of=("self",)).select_related("owner").get(pk=complaint_id)
         if not complaint.is_open:

@@ -303,6 +303,18 @@ def work_order_resume(*, order_id, by, note="") -> WorkOrder:
                             change=lambda order, at: deadlines_resume(subject=order, by=by, at=at))
 
 
+def hand_over_target_check(to) -> None:
+    """Who may receive an issue (work orders and complaints alike): an active
+    user with a role that owns callers' questions; a 400 naming `to` if not."""
+    if to is None:
+        raise ValidationFailed(_("This field is required."), field="to")
+    if not to.is_active:
+        raise ValidationFailed(_("“%(name)s” is not an active user.") % {"name": to.username}, field="to")
+    if not may_own_issues(to):
+        raise ValidationFailed(
+            _("Hand over only to an agent, dispatcher, supervisor, complaint handler or manager."), field="to")
+
+
 def hand_over_note(to, note: str) -> str:
     """The history row's note: the new owner, then why. Language-neutral, as
     the row outlives the language of whoever reads it."""
@@ -316,13 +328,7 @@ def work_order_hand_over(*, order_id, by, to, note) -> WorkOrder:
     its state; the history says who handed it to whom, and the new owner is
     told. A closed or cancelled order is answered: nothing to hand over (409)."""
     note = _require_text(note, "note")
-    if to is None:
-        raise ValidationFailed(_("This field is required."), field="to")
-    if not to.is_active:
-        raise ValidationFailed(_("“%(name)s” is not an active user.") % {"name": to.username}, field="to")
-    if not may_own_issues(to):
-        raise ValidationFailed(
-            _("Hand over only to an agent, dispatcher, supervisor, complaint handler or manager."), field="to")
+    hand_over_target_check(to)
     with transaction.atomic():
         order = WorkOrder.objects.select_for_update(of=("self",)).select_related("owner").get(pk=order_id)
         if not order.is_open:
