@@ -163,3 +163,28 @@ def test_two_consumptions_of_the_last_part_one_wins(server, agent, dispatcher, s
         assert loser == {"quantity": ["Only 0 in stock: stock never goes negative."]}
         assert StockItem.objects.get(part_code=code).quantity == 0
         assert StockMovement.objects.filter(item__part_code=code, kind="consumption").count() == 1
+
+
+@pytest.mark.parametrize("kind,quantity", [
+    ("adjustment", 10 ** 20), ("adjustment", -(10 ** 20)), ("receipt", 3_000_000_000), ("adjustment", 1_000_001),
+    ("adjustment", -1_000_001), ("receipt", 1_000_001),
+])
+def test_quantity_is_bounded_400_not_500(dispatcher, station, kind, quantity):
+    r = move(dispatcher, unit=station.pk, part_code="P-GWH-IGN", kind=kind, quantity=quantity, name="点火针")
+    assert r.status_code == 400, r.content
+    assert "quantity" in r.json()
+    assert not StockMovement.objects.exists() and not StockItem.objects.filter(quantity__gt=0).exists()
+
+
+def test_quantity_bound_accepts_the_limit(dispatcher, station):
+    r = move(dispatcher, unit=station.pk, part_code="P-GWH-IGN", kind="receipt", quantity=1_000_000, name="点火针")
+    assert r.status_code == 201, r.content
+
+
+def test_page_form_rejects_a_huge_quantity(client, dispatcher, station):
+    client.force_login(dispatcher)
+    r = client.post("/stock/move/", {"unit": station.pk, "part_code": "P-GWH-IGN", "kind": "adjustment",
+                                     "quantity": str(10 ** 20)})
+    assert r.status_code == 400
+    assert "quantity" in r.context["errors"]
+    assert not StockMovement.objects.exists()

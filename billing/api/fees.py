@@ -20,6 +20,7 @@ from ..models import (
 )
 from ..selectors import fees as sel
 from ..services import fees as services
+from ..services.fees import STOCK_QUANTITY_MAX
 
 # --- entitlement -----------------------------------------------------------------
 
@@ -370,7 +371,9 @@ class StockMovementInput(serializers.Serializer):
     unit = serializers.IntegerField(help_text="The service point (a station or office)")
     part_code = serializers.CharField(max_length=30)
     kind = serializers.ChoiceField(choices=StockMovement.Kind.choices)
-    quantity = serializers.IntegerField(help_text="Parts moved (an adjustment may be negative)")
+    quantity = serializers.IntegerField(
+        min_value=-STOCK_QUANTITY_MAX, max_value=STOCK_QUANTITY_MAX,
+        help_text=f"Parts moved, 1..{STOCK_QUANTITY_MAX} (an adjustment may be negative, down to -{STOCK_QUANTITY_MAX})")
     work_order = serializers.IntegerField(required=False, allow_null=True, default=None,
                                           help_text="Required for consumption")
     defective_returned = serializers.BooleanField(required=False, default=True,

@@ -317,6 +317,11 @@ def refund_record(*, payment_id, by, amount, reason) -> Refund:
 TECHNICIAN_STOCK_KINDS = (StockMovement.Kind.CONSUMPTION,)
 
 
+# The largest number of parts one movement may carry (both directions): keeps the
+# ledger inside PostgreSQL's integer and catches typing slips. Not from the seeds.
+STOCK_QUANTITY_MAX = 1_000_000
+
+
 def stock_move(*, unit_id, part_code, kind, quantity, by, order_id=None, note="", defective_returned=True,
                name="", low_threshold=None) -> StockMovement:
     """One ledger row. Stock never goes negative: a 400 naming `quantity`, nothing saved."""
@@ -329,6 +334,9 @@ def stock_move(*, unit_id, part_code, kind, quantity, by, order_id=None, note=""
         quantity = int(quantity)
     except (TypeError, ValueError):
         raise ValidationFailed(_("A whole number."), field="quantity") from None
+    if abs(quantity) > STOCK_QUANTITY_MAX:
+        raise ValidationFailed(_("At most %(max)d parts in one movement.") % {"max": STOCK_QUANTITY_MAX},
+                               field="quantity")
     if kind == StockMovement.Kind.ADJUSTMENT:
         if quantity == 0:
             raise ValidationFailed(_("An adjustment changes the quantity."), field="quantity")
