@@ -187,12 +187,24 @@ def _phone_for(request, customer, order=None):
     return phone_policy_for(request).first_phone(customer, order=order)
 
 
+class _DeadlineList(serializers.ListSerializer):
+    """The order's deadlines: the rows prefetched by
+    tickets.selectors.with_list_relations as they are (`.all()` on the
+    relation would build a queryset per row), else the relation."""
+
+    def get_attribute(self, instance):
+        cached = getattr(instance, "_prefetched_objects_cache", {}).get("deadlines")
+        if cached is not None and cached._result_cache is not None:
+            return cached._result_cache
+        return super().get_attribute(instance)
+
+
 class WorkOrderSerializer(serializers.ModelSerializer):
     customer = serializers.SerializerMethodField()
     product = serializers.SerializerMethodField()
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     technician_name = serializers.SerializerMethodField()
-    deadlines = DeadlineSerializer(many=True, read_only=True)
+    deadlines = _DeadlineList(child=DeadlineSerializer(), read_only=True)
     region = serializers.CharField(source="region.name", default=None, read_only=True)
     # issue 6: in warranty, out of warranty or no proof, decided at creation (billing).
     entitlement = EntitlementSerializer(read_only=True, allow_null=True)

@@ -74,7 +74,11 @@ class PhonePolicy:
 
     def first_phone(self, customer, *, order=None) -> str:
         """The customer's first number (from prefetched `customer.phones`), as this user may see it."""
-        phones = list(customer.phones.all())
+        # The prefetched rows as they are: `.all()` would build a queryset per row.
+        cached = getattr(customer, "_prefetched_objects_cache", {}).get("phones")
+        phones = cached._result_cache if cached is not None and cached._result_cache is not None else None
+        if phones is None:
+            phones = list(customer.phones.all())
         return self.phone(phones[0].number if phones else "", customer=customer, order=order)
 
 
