@@ -138,7 +138,10 @@ def call_event_record(*, call_id, event, at, caller="", agent=None, by) -> tuple
             data.update(_on_transfer(call, at=at, agent=agent))
         call.save()
         _record(call=call, action=event, from_state=from_state, by=by, at=timezone.now(), note=note, data=data)
-        if call.state == Call.State.ABANDONED and from_state != Call.State.ABANDONED:
+        # No caller number (withheld, "anonymous"): nobody can call back, so no
+        # callback is opened; a ring reported later with the number opens it.
+        if (call.state == Call.State.ABANDONED and call.caller and not hasattr(call, "callback")
+                and (from_state != Call.State.ABANDONED or event == Event.RING)):
             _open_callback(call, by=by)
         elif event == Event.RING and hasattr(call, "callback"):
             _cap_callback(call.callback, call)

@@ -105,6 +105,18 @@ def test_a_caller_id_that_is_no_phone_number_never_loses_the_event(telephony, t0
     assert CallEvent.objects.get(call__call_id="c1").payload["caller"] == caller
 
 
+def test_an_abandoned_call_without_a_number_opens_no_callback(telephony, t0):
+    assert event(telephony, "c1", "ring", t0, caller="anonymous").status_code == 201
+    response = event(telephony, "c1", "hangup", t0 + 30 * S)
+    assert response.status_code == 201 and response.json()["state"] == "abandoned"
+    assert response.json()["callback"] is None and not Callback.objects.exists()
+    # the number known only from a ring reported after the hang-up: the callback opens then
+    assert event(telephony, "c2", "hangup", t0 + 30 * S).status_code == 201
+    assert not Callback.objects.filter(call__call_id="c2").exists()
+    assert event(telephony, "c2", "ring", t0, caller="13812345678").status_code == 201
+    assert Callback.objects.filter(call__call_id="c2").count() == 1
+
+
 def test_malformed_json_is_a_400(telephony):
     response = api_for(telephony).generic("POST", EVENTS, "{not json", content_type="application/json")
     assert response.status_code == 400
