@@ -286,6 +286,11 @@ def test_late_depot_repair_gets_an_exchange_proposed_by_the_sweep(agent, supervi
     r = client.post(f"/api/v1/returns/{pk}/accept-exchange/", {"note": "客户同意换货"}, format="json")
     assert r.status_code == 200 and r.json()["decision"] == "exchange" and r.json()["state"] == "approved"
     assert r.json()["deadlines"][0]["met_at"] is not None
+    # The customer is told why in their language, without the rule's internal source tag.
+    told = client.get(f"/api/v1/returns/{pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["decision_reason"]
+    assert told == "返修未能在 3 天内完成，为您调换产品。"
+    told_en = client.get(f"/api/v1/returns/{pk}/", HTTP_ACCEPT_LANGUAGE="en").json()["decision_reason"]
+    assert "3 days" in told_en and "seeds" not in told_en
     assert client.post(f"/api/v1/returns/{pk}/accept-exchange/", {}, format="json").status_code == 409
     assert client.post(f"/api/v1/returns/{pk}/fulfil/", {}, format="json").json()["state"] == "fulfilled"
 
@@ -335,3 +340,13 @@ def test_batch_dispute_not_confirmed_needs_the_reason(agent, lamp):
     assert r.json()["state"] == "rejected" and "安装不当" in r.json()["decision_reason"]
     r = create(client, requested_by="dealer", manufactured=today(), batch=True, phone="13700137000")
     assert r.status_code == 400 and "batch_code" in r.json()
+
+
+def test_a_partners_late_repair_warns_the_supervisors_not_the_partner_account(agent, supervisor, partner_user, heater):
+    pk = create(api(partner_user), category="gas_water_heater", purchase=today()).json()["id"]
+    assess(api(agent), pk, {})
+    repair = Deadline.objects.get(return_request__pk=pk, kind="repair")
+    escalation.sweep(now=repair.due_at + datetime.timedelta(seconds=1))
+    number = ReturnRequest.objects.get(pk=pk).number
+    assert Notification.objects.filter(recipient=supervisor, title__contains=number).exists()
+    assert not Notification.objects.filter(recipient=partner_user, title__contains=number).exists()

@@ -221,7 +221,7 @@ def propose_exchange_for_late_repairs(ids, *, now):
     holds right now are skipped (SKIP LOCKED: no deadlock with that action,
     which locks the return before the deadline); an action in progress on an
     approved repair is its fulfilment or the exchange itself."""
-    late = ReturnRequest.objects.select_for_update(skip_locked=True).filter(
+    late = ReturnRequest.objects.select_for_update(skip_locked=True, of=("self",)).select_related("owner").filter(
         pk__in=ids, state=ReturnRequest.State.APPROVED, decision=Decision.REPAIR, proposed_decision="")
     reason = "The depot repair was not finished within 3 days: the product is exchanged (seeds/004)."
     for obj in late:
@@ -233,7 +233,7 @@ def propose_exchange_for_late_repairs(ids, *, now):
                 note=_("The depot repair was not finished within 3 days: an exchange is proposed."),
                 data={"proposed_decision": Decision.EXCHANGE})
         recipients = {u.pk: u for u in nearest_with_role(Role.SUPERVISOR, obj.accepting_unit_id)}
-        if obj.owner_id:
+        if obj.owner_id and not obj.owner.partner_id:  # a partner's API user is nobody to tell
             recipients[obj.owner_id] = obj.owner
         notifications_create(
             recipients=list(recipients.values()), url=obj.get_absolute_url(),
