@@ -350,3 +350,12 @@ def test_a_partners_late_repair_warns_the_supervisors_not_the_partner_account(ag
     number = ReturnRequest.objects.get(pk=pk).number
     assert Notification.objects.filter(recipient=supervisor, title__contains=number).exists()
     assert not Notification.objects.filter(recipient=partner_user, title__contains=number).exists()
+
+
+def test_assessing_again_is_a_409_even_with_an_empty_body(agent, lamp):
+    client = api(agent)
+    pk = create(client).json()["id"]
+    assert assess(client, pk, {"lights": True, "base_aged": False, "tube_greyed": False,
+                               "bridge_blackened": False}).status_code == 200
+    r = client.post(f"/api/v1/returns/{pk}/assess/", {}, format="json")
+    assert r.status_code == 409 and r.json()["state"] == "rejected" and "close" in r.json()["allowed"]

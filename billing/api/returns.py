@@ -12,14 +12,14 @@ from rest_framework.response import Response
 from servicedesk.accounts.models import Unit
 from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
-from servicedesk.core.errors import PermissionDenied
+from servicedesk.core.errors import InvalidTransition, PermissionDenied
 from servicedesk.customers.models import Customer
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from tickets.serializers import CategoryField, CustomerField, _phone_for
 
 from billing.models import (
     Decision, FactoryReturn, FactoryReturnEvent, FactoryReturnItem, RequestedBy, ReturnEvent, ReturnRequest,
-    ReturnWindow,
+    ReturnWindow, RETURN_ACTIONS, return_actions_allowed,
 )
 from billing.selectors import returns as selectors
 from billing.services import returns as services
@@ -184,6 +184,10 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def _run(self, request, input_class, service):
         obj = self.get_object()
+        # The state first: an action the state does not allow is a 409 whatever the body (contract).
+        name, allowed = self.action.replace("_", "-"), return_actions_allowed(obj)
+        if name in RETURN_ACTIONS and name not in allowed:
+            raise InvalidTransition(action=name, state=obj.state, allowed=allowed)
         data = input_class(data=request.data)
         data.is_valid(raise_exception=True)
         return self._render(service(return_id=obj.pk, by=request.user, **data.validated_data))
