@@ -359,3 +359,14 @@ def test_assessing_again_is_a_409_even_with_an_empty_body(agent, lamp):
                                "bridge_blackened": False}).status_code == 200
     r = client.post(f"/api/v1/returns/{pk}/assess/", {}, format="json")
     assert r.status_code == 409 and r.json()["state"] == "rejected" and "close" in r.json()["allowed"]
+
+
+def test_the_request_time_is_not_back_dated_by_partners_nor_far_by_staff(agent, partner_user, lamp):
+    earlier = (timezone.now() - datetime.timedelta(days=2)).isoformat()
+    r = create(api(partner_user), requested_at=earlier)
+    assert r.status_code == 400 and "requested_at" in r.json()
+    far = (timezone.now() - datetime.timedelta(days=31)).isoformat()
+    r = create(api(agent), requested_at=far)
+    assert r.status_code == 400 and "requested_at" in r.json()
+    assert ReturnRequest.objects.count() == 0
+    assert create(api(agent), requested_at=earlier).status_code == 201

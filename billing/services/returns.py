@@ -35,6 +35,9 @@ def _record(*, obj, action, from_state, by, at, note="", data=None):
                                       by=by, at=at, note=note or "", data=data or {})
 
 
+RETURN_BACKDATE_DAYS = 30
+
+
 def return_create(*, by, customer, product, requested_by, reason, requested_at=None, batch=False, batch_code="",
                   quantity=1, address="") -> ReturnRequest:
     if not user_may_create_returns(by):
@@ -47,6 +50,15 @@ def return_create(*, by, customer, product, requested_by, reason, requested_at=N
     if batch and not (batch_code or "").strip():
         raise ValidationFailed(_("Give the batch code of the disputed goods."), field="batch_code")
     now = timezone.now()
+    # The request time decides the warranty term: only staff may record an earlier one (a return
+    # taken on paper at the counter), at most RETURN_BACKDATE_DAYS back; a partner's is now.
+    if requested_at is not None:
+        if by.partner_id or by.has_role(Role.PARTNER):
+            raise ValidationFailed(_("Partners cannot set the request time: it is the time of the request."),
+                                   field="requested_at")
+        if now - requested_at > datetime.timedelta(days=RETURN_BACKDATE_DAYS):
+            raise ValidationFailed(_("At most %(days)d days back.") % {"days": RETURN_BACKDATE_DAYS},
+                                   field="requested_at")
     requested_at = requested_at or now
     for field in ("purchase_date", "manufactured_on"):
         if product.get(field) and product[field] > timezone.localdate(requested_at):
