@@ -84,7 +84,7 @@ def test_call_history_is_immutable_in_postgresql(postgres):
     from calls.models import CallTransition
 
     switch = UserFactory(username="telephony", roles=["telephony"])
-    services.call_event_record(call_id="h1", event="ring", at=timezone.now() - 60 * S, by=switch)
+    services.call_event_record(call_id="h1", event="ring", at=timezone.now() - 60 * S, caller="13812345678", by=switch)
     services.call_event_record(call_id="h1", event="hangup", at=timezone.now() - 30 * S, by=switch)
     assert CallTransition.objects.count() == 3
     for change in (lambda qs: qs.update(note="changed"), lambda qs: qs._raw_delete(qs.db)):
