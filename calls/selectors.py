@@ -6,6 +6,7 @@ the project's one privacy rule (servicedesk.customers.selectors)."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Avg, Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
@@ -174,6 +175,17 @@ def callback_list(user, *, show="waiting", now=None) -> QuerySet:
     return qs
 
 
+def live_ringing(now=None):
+    """Calls ringing now. A ring older than CALL_RING_STALE_SECONDS is a call
+    whose hang-up the switch never reported: it no longer pops on consoles
+    nor counts on the wallboard (its answer deadline, never met, stays
+    breached and escalated)."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.SERVICEDESK["CALL_RING_STALE_SECONDS"])
+    return Call.objects.filter(state=Call.State.RINGING).filter(
+        Q(rang_at__gte=cutoff) | Q(rang_at__isnull=True, created_at__gte=cutoff))
+
+
 def console_call_for(user) -> Call | None:
     """The call to show on this agent's console now, in one query: the call
     the agent is on; else one ringing at their extension; else the oldest
@@ -183,8 +195,7 @@ def console_call_for(user) -> Call | None:
     return (
         Call.objects.filter(
             Q(state=Call.State.ANSWERED, agent=user)
-            | Q(state=Call.State.RINGING, offered_to=user)
-            | Q(state=Call.State.RINGING, offered_to__isnull=True)
+            | Q(pk__in=live_ringing().filter(Q(offered_to=user) | Q(offered_to__isnull=True)).values("pk"))
         )
         .select_related("customer", "agent", "owner", "offered_to")
         .annotate(rank=Case(
@@ -213,8 +224,8 @@ def wallboard_stats(day: datetime.date | None = None, *, now: datetime.datetime 
     limit = answer_limit()
     phone_today = Call.objects.filter(channel=Call.Channel.PHONE, rang_at__gte=start, rang_at__lt=end)
 
-    ringing = Call.objects.filter(state=Call.State.RINGING).count()
-    oldest = Call.objects.filter(state=Call.State.RINGING, rang_at__isnull=False).order_by("rang_at") \
+    ringing = live_ringing(now).count()
+    oldest = live_ringing(now).filter(rang_at__isnull=False).order_by("rang_at") \
         .values_list("rang_at", flat=True).first()
     totals = phone_today.aggregate(
         total=Count("id"),

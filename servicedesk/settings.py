@@ -250,6 +250,8 @@ SERVICEDESK = {
     "COMPLAINT_REPEAT_DAYS": int(os.environ.get("COMPLAINT_REPEAT_DAYS", "90")),
     # seeds/000, seeds/001, domain.md section 2: answer within 3 rings; one ring cycle is about 5 s in China.
     "CALL_RING_SECONDS": int(os.environ.get("CALL_RING_SECONDS", "5")),
+    # issue 5: a ring older than this whose hang-up never came no longer pops nor counts as ringing.
+    "CALL_RING_STALE_SECONDS": int(os.environ.get("CALL_RING_STALE_SECONDS", "300")),
     "CALL_ANSWER_RINGS": int(os.environ.get("CALL_ANSWER_RINGS", "3")),
     # seeds/003: every request answered within 24 hours; a callback's due time never goes beyond it.
     "CALL_RESPONSE_HOURS": int(os.environ.get("CALL_RESPONSE_HOURS", "24")),

@@ -118,6 +118,19 @@ def test_ring_at_another_agent_does_not_pop_here(agent_client, telephony, agent2
     assert poll(agent_client).status_code == 204
 
 
+def test_a_ring_whose_hang_up_never_came_stops_popping_and_counting(agent_client, agent, telephony, settings):
+    """CALL_RING_STALE_SECONDS: the switch lost the hang-up; a fresh ring pops instead."""
+    settings.SERVICEDESK = {**settings.SERVICEDESK, "CALL_RING_STALE_SECONDS": 300}
+    ring(telephony, call_id="lost", at=timezone.now() - datetime.timedelta(seconds=301))
+    assert poll(agent_client).status_code == 204
+    fresh = ring(telephony, call_id="fresh", caller="139 1111 3333")
+    response = poll(agent_client)
+    assert response.status_code == 200 and f'data-watch="{fresh.pk}:ringing"' in response.content.decode()
+    from calls.selectors import wallboard_stats
+
+    assert wallboard_stats()["ringing"] == 1
+
+
 def test_unknown_number_pops_as_new_caller_with_the_phone_prefilled(agent_client, agent, telephony):
     ring(telephony, caller="+86 139 1111 2222", agent=agent)
     html = poll(agent_client).content.decode()
