@@ -327,13 +327,22 @@ def test_warranty_estimate_from_the_purchase_date(known_caller, settings, monkey
     assert console.warranty_for(product, today=today).status == "unknown"
 
 
-def test_warranty_from_billing_when_its_rules_exist(known_caller):
+def test_warranty_comes_from_billings_terms(known_caller):
+    """Bought 100 days ago with proof: in a 12-month term, out of a 3-month one; no proof, no warranty."""
+    from billing.models import WarrantyTerm
+
     _customer, product = known_caller
+    term = WarrantyTerm.objects.create(category=product.category, months=12)
     warranty = console.warranty_for(product)
-    if console._billing_preview() is None:
-        assert warranty.source == "default"
-    else:
-        assert warranty.source == "billing" and warranty.status in ("in", "out", "no_proof")
+    assert (warranty.source, warranty.status) == ("billing", "in")
+    bought = product.purchase_date
+    assert (warranty.until.year, warranty.until.month) == (bought.year + 1, bought.month)
+    term.months = 3
+    term.save()
+    assert console.warranty_for(product).status == "out"
+    product.proof_of_purchase = ""
+    product.save()
+    assert console.warranty_for(product).status == "no_proof"
 
 
 def test_caller_lookup_normalises_the_number(known_caller, agent):
