@@ -6,12 +6,13 @@ nothing here writes."""
 import datetime
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from billing.models import WarrantyTerm
+from billing.selectors.fees import decide
 from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
 from servicedesk.accounts.roles import Role
@@ -34,11 +35,12 @@ CONTACTS_SHOWN = 5
 
 @dataclass
 class Warranty:
-    status: str  # "in", "out", "no_proof" or "unknown"
+    """A product's warranty as the pop shows it, decided by billing's rules
+    (billing.selectors.fees.decide: terms per product line and component,
+    proof of purchase, seeds/004)."""
+
+    status: str  # "in", "out" or "no_proof"
     until: datetime.date | None = None
-    # "default": the console's own estimate (purchase date + a default term),
-    # "billing": the billing app's entitlement rules (issue 6).
-    source: str = "default"
     note: str = ""
     status_label: str = ""
 
@@ -50,52 +52,31 @@ class Warranty:
                 "no_proof": _("No proof of purchase")}.get(self.status, _("Warranty unknown"))
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for dom in (day.day, 30, 29, 28):
-        try:
-            return datetime.date(year, month, dom)
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
-def _billing_preview():
-    """billing's entitlement_preview once it exists (issue 6); until then None
-    and the console estimates on its own."""
-    try:
-        from billing.selectors.fees import entitlement_preview
-    except ImportError:
-        return None
-    return entitlement_preview
-
-
 BILLING_STATUS = {"in_warranty": "in", "out_of_warranty": "out", "no_proof": "no_proof"}
 
 
-def warranty_for(product: CustomerProduct, *, today: datetime.date | None = None) -> Warranty:
-    today = today or timezone.localdate()
-    preview = _billing_preview()
-    if preview is not None:
-        try:
-            decision = preview(category=product.category, purchase_date=product.purchase_date,
-                               manufactured_on=product.manufactured_on, proof_of_purchase=product.proof_of_purchase,
-                               on=today)
-        except TypeError:  # another signature than the one this was written against
-            decision = None
-        if decision is not None:
-            return Warranty(BILLING_STATUS.get(decision.status, "unknown"), until=decision.expires_on,
-                            source="billing", note=str(decision.reason or ""),
-                            status_label=str(decision.status_label))
-    # A default term from the purchase date, marked as an estimate on the page:
-    # the terms per category (seeds/004: lamps 1 year, tubes 6 months, ...)
-    # belong to billing. Repair needs valid proof of purchase (seeds/004).
-    if product.purchase_date is None:
-        return Warranty("unknown", note=str(_("No purchase date on file.")))
-    until = _add_months(product.purchase_date, settings.SERVICEDESK.get("CONSOLE_WARRANTY_MONTHS", 12))
-    note = "" if product.proof_of_purchase else str(_("No proof of purchase on file."))
-    return Warranty("in" if today <= until else "out", until=until, note=note)
+def warranty_terms_for(products) -> dict:
+    """The active warranty terms of these products' lines, one query for all
+    of them: {category id: [WarrantyTerm, ...]}, for warranty_for(terms=)."""
+    category_ids = {p.category_id for p in products if p.category_id}
+    terms = {category_id: [] for category_id in category_ids}
+    if category_ids:
+        for term in WarrantyTerm.objects.filter(category_id__in=category_ids, active=True):
+            terms[term.category_id].append(term)
+    return terms
+
+
+def warranty_for(product: CustomerProduct, *, today: datetime.date | None = None, terms: dict | None = None) -> Warranty:
+    """`terms`: warranty_terms_for() of the products shown together (else
+    billing reads this product line's terms itself, one query)."""
+    decision = decide(
+        category_id=product.category_id, purchase_date=product.purchase_date,
+        manufactured_on=product.manufactured_on, proof_of_purchase=product.proof_of_purchase,
+        on=today or timezone.localdate(), has_product=product.category_id is not None,
+        terms=terms.get(product.category_id, []) if terms is not None else None,
+    )
+    return Warranty(BILLING_STATUS.get(decision.status, "unknown"), until=decision.expires_on,
+                    note=str(decision.reason or ""), status_label=str(decision.status_label))
 
 
 # --- the caller's file -----------------------------------------------------------
@@ -166,9 +147,10 @@ def caller_file(raw_phone: str, *, user, customer: Customer | None = None, call=
     # wide selects costs more than PostgreSQL's answer (bench/caller_lookup.py).
     result.addresses = list(customer.addresses.only("text").order_by("-id")[:5])
     today = timezone.localdate()
-    products = customer.products.select_related("category").order_by("-purchase_date", "-id")[:PRODUCTS_SHOWN]
+    products = list(customer.products.select_related("category").order_by("-purchase_date", "-id")[:PRODUCTS_SHOWN])
+    terms = warranty_terms_for(products)
     for product in products:
-        product.warranty = warranty_for(product, today=today)
+        product.warranty = warranty_for(product, today=today, terms=terms)
         result.products.append(product)
     orders = (
         work_orders_visible_to(user).filter(customer=customer, state__in=WorkOrder.OPEN_STATES)

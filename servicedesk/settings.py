@@ -265,6 +265,4 @@ SERVICEDESK = {
     "WALLBOARD_REFRESH_SECONDS": int(os.environ.get("WALLBOARD_REFRESH_SECONDS", "5")),
     # issue 5: the callback queue (console panel and /callbacks/) refreshes itself this often.
     "CALLBACK_REFRESH_SECONDS": int(os.environ.get("CALLBACK_REFRESH_SECONDS", "30")),
-    # The console's warranty estimate when billing's rules give none: months from the purchase date.
-    "CONSOLE_WARRANTY_MONTHS": int(os.environ.get("CONSOLE_WARRANTY_MONTHS", "12")),
 }

@@ -313,20 +313,6 @@ def test_call_page_by_call_id_opens_the_console(agent_client, agent, telephony):
 
 # --- the caller's file -------------------------------------------------------------------
 
-def test_warranty_estimate_from_the_purchase_date(known_caller, settings, monkeypatch):
-    """Without billing's rules the console estimates from the purchase date."""
-    monkeypatch.setattr(console, "_billing_preview", lambda: None)
-    _customer, product = known_caller
-    today = timezone.localdate()
-    assert console.warranty_for(product, today=today).status == "in"
-    product.purchase_date = today - datetime.timedelta(days=400)
-    assert console.warranty_for(product, today=today).status == "out"
-    settings.SERVICEDESK = {**settings.SERVICEDESK, "CONSOLE_WARRANTY_MONTHS": 24}
-    assert console.warranty_for(product, today=today).status == "in"
-    product.purchase_date = None
-    assert console.warranty_for(product, today=today).status == "unknown"
-
-
 def test_warranty_comes_from_billings_terms(known_caller):
     """Bought 100 days ago with proof: in a 12-month term, out of a 3-month one; no proof, no warranty."""
     from billing.models import WarrantyTerm
@@ -334,7 +320,7 @@ def test_warranty_comes_from_billings_terms(known_caller):
     _customer, product = known_caller
     term = WarrantyTerm.objects.create(category=product.category, months=12)
     warranty = console.warranty_for(product)
-    assert (warranty.source, warranty.status) == ("billing", "in")
+    assert warranty.status == "in"
     bought = product.purchase_date
     assert (warranty.until.year, warranty.until.month) == (bought.year + 1, bought.month)
     term.months = 3
@@ -343,6 +329,39 @@ def test_warranty_comes_from_billings_terms(known_caller):
     product.proof_of_purchase = ""
     product.save()
     assert console.warranty_for(product).status == "no_proof"
+
+
+def test_the_caller_files_queries_do_not_grow_with_the_products(agent_client, agent, telephony, known_caller):
+    """One query for the warranty terms of all the caller's product lines, not one per product."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from billing.models import WarrantyTerm
+    from tests.factories import CategoryFactory
+
+    customer, product = known_caller
+    WarrantyTerm.objects.create(category=product.category, months=12)
+    call = ring(telephony, agent=agent)
+    page = f"/console/calls/{call.pk}/"
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            response = agent_client.get(page)
+        assert response.status_code == 200
+        return len(ctx), response.content.decode()
+
+    agent_client.get(page)  # warm the session, content types and the like
+    one, _html = queries()
+    bought_long_ago = timezone.localdate() - datetime.timedelta(days=400)
+    for n in range(3):
+        line = CategoryFactory(slug=f"line_{n}")
+        WarrantyTerm.objects.create(category=line, months=6 * (n + 1))  # 6, 12, 18 months
+        CustomerProductFactory(customer=customer, category=line, model=f"M-{n}", purchase_date=bought_long_ago,
+                               proof_of_purchase="INV")
+    four, html = queries()
+    assert four == one
+    statuses = re.findall(r'class="badge warranty-(\w+)" data-testid="warranty"', html)
+    assert sorted(statuses) == ["in", "in", "out", "out"]  # 100 days of 12 months, 400 days of 18; 6 and 12 out
 
 
 def test_caller_lookup_normalises_the_number(known_caller, agent):
