@@ -154,7 +154,7 @@ def _act(*, complaint_id, action, by, method=None, note="", data=None, check=Non
             raise PermissionDenied()
         transition = getattr(complaint, method or ACTIONS[action])
         if not can_proceed(transition):
-            raise InvalidTransition(action=action, state=complaint.state, allowed=actions_allowed_in(complaint.state))
+            raise InvalidTransition(action=action, state=complaint.state, state_label=complaint.get_state_display(), allowed=actions_allowed_in(complaint.state))
         if check:
             check(complaint)
         from_state = complaint.state
@@ -320,7 +320,7 @@ def finding_decide(*, finding_id, by, decision) -> Finding:
     with transaction.atomic():
         finding = Finding.objects.select_for_update().select_related("complaint", "person").get(pk=finding_id)
         if finding.state != Finding.State.PROPOSED:
-            raise InvalidTransition(action="decide", state=finding.state, allowed=[])
+            raise InvalidTransition(action="decide", state=finding.state, state_label=finding.get_state_display(), allowed=[])
         at = timezone.now()
         finding.state, finding.decision, finding.decided_by, finding.decided_at = Finding.State.DECIDED, decision, by, at
         finding.save()
@@ -347,7 +347,7 @@ def complaint_hand_over(*, complaint_id, by, to, note) -> Complaint:
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update(of=("self",)).select_related("owner").get(pk=complaint_id)
         if not complaint.is_open:
-            raise InvalidTransition(action="hand-over", state=complaint.state,
+            raise InvalidTransition(action="hand-over", state=complaint.state, state_label=complaint.get_state_display(),
                                     allowed=actions_allowed_in(complaint.state))
         if not user_may_take(by, complaint, "hand-over"):
             raise PermissionDenied(_("Only the owner, a supervisor or a manager may hand this complaint over."))

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from servicedesk.accounts.models import Unit, User
 from servicedesk.accounts.roles import Role
-from servicedesk.core.errors import ApplicationError, ValidationFailed
+from servicedesk.core.errors import ApplicationError, ValidationFailed, page_text
 from servicedesk.core.phone import normalize_phone
 from servicedesk.customers.selectors import phone_policy_for
 from servicedesk.customers.services import customer_find_by_phone
@@ -472,7 +472,7 @@ def finding_decide(request, pk):
         if exc.field == "decision":
             return _findings_page(request, status=400, failed=finding.pk, errors={"decision": [str(exc.message)]},
                                   values=values)
-        messages.error(request, str(exc.message))
+        messages.error(request, page_text(exc))
         return redirect("finding-list")
     messages.success(request, _("Decision recorded on complaint %(number)s (%(person)s); the accepting unit is "
                                 "informed.") % {"number": finding.complaint.number,
@@ -501,7 +501,7 @@ def complaint_action(request, pk, action):
         if exc.field in data.fields:
             return _render_panel(request, complaint.pk, status=exc.status, failed=action,
                                  errors={exc.field: [str(exc.message)]}, values=values)
-        messages.error(request, str(exc.message))
+        messages.error(request, page_text(exc, ACTION_LABELS.get(action)))
         if not _is_htmx(request):
             return redirect("complaint-detail", pk=complaint.pk)
         return _render_panel(request, complaint.pk, status=exc.status)

@@ -131,7 +131,7 @@ def _act(*, order_id, action, by, note="", data=None, check=None, effects=None, 
         # (a decline unassigns the technician whose accept lost).
         method = getattr(order, ACTIONS[action])
         if not can_proceed(method):
-            raise InvalidTransition(action=action, state=order.state, allowed=actions_allowed_in(order.state))
+            raise InvalidTransition(action=action, state=order.state, state_label=order.get_state_display(), allowed=actions_allowed_in(order.state))
         if not user_may_take(by, order, action):
             raise PermissionDenied()
         if check:
@@ -279,7 +279,7 @@ def _deadline_change(*, order_id, by, action, change, note=""):
     with transaction.atomic():
         order = WorkOrder.objects.select_for_update(of=("self",)).get(pk=order_id)
         if not order.is_open:
-            raise InvalidTransition(action=action, state=order.state, allowed=actions_allowed_in(order.state))
+            raise InvalidTransition(action=action, state=order.state, state_label=order.get_state_display(), allowed=actions_allowed_in(order.state))
         if not user_may_take(by, order, action):
             raise PermissionDenied()
         at = timezone.now()
@@ -332,7 +332,7 @@ def work_order_hand_over(*, order_id, by, to, note) -> WorkOrder:
     with transaction.atomic():
         order = WorkOrder.objects.select_for_update(of=("self",)).select_related("owner").get(pk=order_id)
         if not order.is_open:
-            raise InvalidTransition(action="hand-over", state=order.state, allowed=actions_allowed_in(order.state))
+            raise InvalidTransition(action="hand-over", state=order.state, state_label=order.get_state_display(), allowed=actions_allowed_in(order.state))
         if not user_may_take(by, order, "hand-over"):
             raise PermissionDenied(_("Only the owner, a supervisor or a manager may hand this order over."))
         if order.owner_id == to.pk:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField
-from servicedesk.core.errors import ApplicationError, ValidationFailed
+from servicedesk.core.errors import ApplicationError, ValidationFailed, page_text
 from servicedesk.customers.selectors import phone_policy_for
 from technicians.models import Technician
 from technicians.selectors import dispatch_candidates
@@ -356,7 +356,7 @@ def work_order_action(request, pk, action):
             errors = {exc.field: [str(exc.message)]}
             return _render_order(request, order.pk, view, status=exc.status, failed=action, errors=errors,
                                  values=values)
-        messages.error(request, str(exc.message))
+        messages.error(request, page_text(exc, ACTION_LABELS.get(action)))
         if not _is_htmx(request):
             return redirect(reverse("my-jobs") if view == "card" else reverse("work-order-detail", args=[order.pk]))
         return _render_order(request, order.pk, view, status=exc.status)

@@ -40,18 +40,37 @@ class NotFound(ApplicationError):
 
 
 class InvalidTransition(ApplicationError):
-    """The current state does not allow the action: 409 with what it allows."""
+    """The current state does not allow the action: 409 with what it allows.
+
+    The API answer keeps the machine names (`state`, `allowed`, and the
+    message naming both), which a partner's developer matches on; pages show
+    `page_message()`, in the user's words: the state's label (`state_label`,
+    given by the raiser from `get_state_display()`) and the action's label
+    (given by the page, which owns the button texts)."""
 
     status = 409
     code = "invalid_transition"
 
-    def __init__(self, *, action, state, allowed):
+    def __init__(self, *, action, state, allowed, state_label=None):
         super().__init__(
             _("“%(action)s” is not allowed while the state is “%(state)s”.") % {"action": action, "state": state}
         )
         self.action = action
         self.state = state
+        self.state_label = state_label
         self.allowed = list(allowed)
 
     def as_payload(self):
         return {"detail": str(self.message), "state": self.state, "allowed": self.allowed}
+
+    def page_message(self, action_label=None):
+        return _("“%(action)s” is not possible now: the state is “%(state)s”. Reload the page to see what can be done.") % {
+            "action": action_label or self.action, "state": self.state_label or self.state}
+
+
+def page_text(exc: ApplicationError, action_label=None) -> str:
+    """What a page shows for a domain error: the user's words for a refused
+    transition, the message otherwise."""
+    if isinstance(exc, InvalidTransition):
+        return str(exc.page_message(action_label))
+    return str(exc.message)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.html import escape
 
-from .errors import ApplicationError
+from .errors import ApplicationError, InvalidTransition
 
 
 class ApplicationErrorMiddleware:
@@ -19,7 +19,7 @@ class ApplicationErrorMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, ApplicationError) or request.path.startswith("/api/"):
             return None
-        text = str(exception.message)
+        text = str(exception.page_message() if isinstance(exception, InvalidTransition) else exception.message)
         if request.headers.get("HX-Request"):
             return HttpResponse(f'<div class="alert alert-error" role="alert">{escape(text)}</div>', status=exception.status)
         messages.error(request, text)
