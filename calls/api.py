@@ -18,6 +18,7 @@ from .models import Call, Callback, CallLink
 from .serializers import (
     CallbackCompleteInput, CallbackSerializer, CallEventInput, CallLinkSerializer, CallOpenInput, CallSerializer,
     CallTransitionSerializer, CallHandOverInput, InquiryInput, InquirySerializer, LinkInput, CallNoteInput,
+    CallCloseInput,
 )
 
 ERRORS = {
@@ -119,6 +120,18 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = CallNoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         return self._render(services.call_end(call_id=call.call_id, by=request.user, **data.validated_data))
+
+    @extend_schema(request=CallCloseInput, responses={200: CallSerializer, **ERRORS},
+                   summary="Close a ring whose hang-up never came, as abandoned (supervisor, with the reason)",
+                   description="Only a call still ringing CALL_RING_STALE_SECONDS after its ring (409 before: the "
+                               "caller may still be on the line). Opens the callback when the caller's number "
+                               "is known, as a hang-up before the answer does.")
+    @action(detail=True, methods=["post"])
+    def close(self, request, call_id=None):
+        call = self.get_object()
+        data = CallCloseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._render(services.call_close_ringing(call_id=call.call_id, by=request.user, **data.validated_data))
 
     @extend_schema(responses=CallTransitionSerializer(many=True), summary="History, oldest first")
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)

@@ -336,12 +336,12 @@ def filed_from(call, *, user) -> list[dict]:
 RINGING_SHOWN = 20
 
 
-def wallboard(*, now=None) -> dict:
+def wallboard(*, now=None, user=None) -> dict:
     """calls.selectors.wallboard_stats, plus what a supervisor acts on: the
     calls ringing now (longest wait first) and, per agent, the callbacks they
     hold and how many are overdue, and the calls that rang at them unanswered."""
     from .models import Call, Callback
-    from .selectors import _callback_due, day_bounds, wallboard_stats
+    from .selectors import _callback_due, call_actions_for, day_bounds, ring_is_stale, wallboard_stats
 
     now = now or timezone.now()
     stats = wallboard_stats(now=now)
@@ -351,6 +351,9 @@ def wallboard(*, now=None) -> dict:
     )
     for call in ringing:
         call.wait_seconds = int((now - call.rang_at).total_seconds()) if call.rang_at else None
+        # the switch lost its hang-up: calls.close_stale_rings closes it, or a supervisor from the call page
+        call.stale = ring_is_stale(call, now)
+        call.may_close = user is not None and "close" in call_actions_for(user, call) if call.stale else False
     start, end = day_bounds(stats["day"])
     agents = {row["agent"]: {**row, "callbacks": 0, "callbacks_overdue": 0, "abandoned": 0} for row in stats["agents"]}
 

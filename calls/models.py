@@ -178,7 +178,9 @@ class Call(FSMModelMixin, models.Model):
 
 
 # Actions people take on a call by hand (the switch's events are not actions).
-ACTIONS = {"hand-over": "hand_over", "end": "end"}
+# "close": a supervisor closes a ring whose hang-up the switch never reported
+# (only once it is past CALL_RING_STALE_SECONDS: calls.selectors.actions_possible).
+ACTIONS = {"hand-over": "hand_over", "end": "end", "close": "abandon"}
 
 
 def actions_allowed_in(state: str) -> list[str]:

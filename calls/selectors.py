@@ -26,6 +26,8 @@ ACTION_RULES = {
     "open": {"roles": CALL_CENTER},
     "end": {"roles": {Role.SUPERVISOR}, "owner": True, "agent": True},
     "hand-over": {"roles": {Role.SUPERVISOR}, "owner": True},
+    # A ring whose hang-up never came: the supervisor closes it as abandoned.
+    "close": {"roles": {Role.SUPERVISOR}},
     "link": {"roles": {Role.SUPERVISOR}, "owner": True, "agent": True},
     "inquiry": {"roles": CALL_CENTER},
 }
@@ -93,8 +95,15 @@ def user_may_call_back(user, callback: Callback) -> bool:
     return callback.assigned_to_id == user.pk or user.has_role(Role.SUPERVISOR)
 
 
+def actions_possible(call: Call, now=None) -> list[str]:
+    """What the call allows now, whoever asks: its state's actions, but
+    "close" only for a ring older than CALL_RING_STALE_SECONDS (before that
+    the caller may still be on the line)."""
+    return [a for a in actions_allowed_in(call.state) if a != "close" or ring_is_stale(call, now)]
+
+
 def call_actions_for(user, call: Call) -> list[str]:
-    return [a for a in actions_allowed_in(call.state) if user_may_take(user, call, a)]
+    return [a for a in actions_possible(call) if user_may_take(user, call, a)]
 
 
 def callback_actions_for(user, callback: Callback) -> list[str]:
@@ -175,15 +184,36 @@ def callback_list(user, *, show="waiting", now=None) -> QuerySet:
     return qs
 
 
+def _stale_cutoff(now=None) -> datetime.datetime:
+    return (now or timezone.now()) - datetime.timedelta(seconds=settings.SERVICEDESK["CALL_RING_STALE_SECONDS"])
+
+
+def _rang_since(cutoff) -> Q:
+    # A call known only from a transfer has no ring time yet: its first report counts.
+    return Q(rang_at__gte=cutoff) | Q(rang_at__isnull=True, created_at__gte=cutoff)
+
+
 def live_ringing(now=None):
     """Calls ringing now. A ring older than CALL_RING_STALE_SECONDS is a call
     whose hang-up the switch never reported: it no longer pops on consoles
-    nor counts on the wallboard (its answer deadline, never met, stays
-    breached and escalated)."""
-    now = now or timezone.now()
-    cutoff = now - datetime.timedelta(seconds=settings.SERVICEDESK["CALL_RING_STALE_SECONDS"])
+    nor counts on the wallboard, and the periodic task `calls.close_stale_rings`
+    closes it as abandoned (stale_ringing)."""
+    return Call.objects.filter(state=Call.State.RINGING).filter(_rang_since(_stale_cutoff(now)))
+
+
+def stale_ringing(now=None):
+    """Calls still ringing CALL_RING_STALE_SECONDS after the ring: the switch
+    lost their hang-up. The complement of live_ringing among ringing calls."""
+    cutoff = _stale_cutoff(now)
     return Call.objects.filter(state=Call.State.RINGING).filter(
-        Q(rang_at__gte=cutoff) | Q(rang_at__isnull=True, created_at__gte=cutoff))
+        Q(rang_at__lt=cutoff) | Q(rang_at__isnull=True, created_at__lt=cutoff))
+
+
+def ring_is_stale(call: Call, now=None) -> bool:
+    if call.state != Call.State.RINGING:
+        return False
+    started = call.rang_at or call.created_at
+    return started is not None and started < _stale_cutoff(now)
 
 
 def console_call_for(user) -> Call | None:

@@ -50,6 +50,10 @@ class CallNoteInput(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class CallCloseInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
 class CallbackCompleteInput(serializers.Serializer):
     reached = serializers.BooleanField()
     note = serializers.CharField(max_length=2000)

@@ -25,7 +25,8 @@ from .models import (
     callback_actions_allowed_in,
 )
 from .selectors import (
-    HAND_OVER_ROLES, user_may_post_events, user_may_take, user_may_take_callback,
+    HAND_OVER_ROLES, actions_possible, ring_is_stale, stale_ringing, user_may_post_events, user_may_take,
+    user_may_take_callback,
 )
 
 Event = CallEvent.Event
@@ -136,6 +137,11 @@ def call_event_record(*, call_id, event, at, caller="", agent=None, by) -> tuple
             _on_hangup(call, at=at, by=by)
         else:
             data.update(_on_transfer(call, at=at, agent=agent))
+        if event == Event.HANGUP and from_state == Call.State.ABANDONED:
+            # Closed earlier without the switch's hang-up (a lost ring closed by
+            # calls.close_stale_rings or a supervisor): the call stays as it was
+            # closed, its callback too; the switch's time is kept here.
+            note = _("The switch's hang-up arrived after the call had been closed without it.")
         call.save()
         _record(call=call, action=event, from_state=from_state, by=by, at=timezone.now(), note=note, data=data)
         # No caller number (withheld, "anonymous"): nobody can call back, so no
@@ -227,6 +233,20 @@ def _on_hangup(call, *, at, by):
     elif call.state == Call.State.ANSWERED:
         call.end(at=at)
     # Ended by hand before the switch reported the hang-up: nothing to change.
+
+
+def _abandon(call, *, at, by, action, note, data):
+    """The path of a hang-up before the answer (caller holds the row lock,
+    the call is ringing): abandoned at `at`, the `answer` deadline cancelled
+    (breached: the caller waited past the limit), the history row, and the
+    callback when there is a number to call back."""
+    from_state = call.state
+    call.abandon(at=at)
+    deadline_cancel_open(subject=call, kinds=["answer"], at=at)
+    call.save()
+    _record(call=call, action=action, from_state=from_state, by=by, at=at, note=note, data=data)
+    if call.caller:
+        _open_callback(call, by=by)
 
 
 def _on_transfer(call, *, at, agent) -> dict:
@@ -342,12 +362,58 @@ def call_end(*, call_id, by, note="") -> Call:
         if not user_may_take(by, call, "end"):
             raise PermissionDenied(_("Only the agent on the call or a supervisor may end it."))
         if call.state != Call.State.ANSWERED:
-            raise InvalidTransition(action="end", state=call.state, allowed=actions_allowed_in(call.state))
+            raise InvalidTransition(action="end", state=call.state, allowed=actions_possible(call))
         from_state = call.state
         now = timezone.now()
         call.end(at=now)
         call.save()
         _record(call=call, action="end", from_state=from_state, by=by, at=now, note=note)
+    return call
+
+
+# --- rings whose hang-up never came ----------------------------------------------------
+
+
+def _stale_data(call) -> dict:
+    return {"rang_at": _iso(call.rang_at), "stale_seconds": settings.SERVICEDESK["CALL_RING_STALE_SECONDS"]}
+
+
+def calls_close_stale_rings(*, now=None, batch_size=500) -> int:
+    """Close as abandoned every call still ringing CALL_RING_STALE_SECONDS
+    after its ring: the switch lost the hang-up (the periodic task
+    `calls.close_stale_rings`). By nobody (by=None, the system). Each call in
+    its own transaction, taken with SKIP LOCKED and the condition checked
+    again under the lock: two runs at once close each call once, and a call
+    a switch event is writing is left to it (the next run sees it again if
+    it is still ringing). Returns how many calls this run closed."""
+    seconds = settings.SERVICEDESK["CALL_RING_STALE_SECONDS"]
+    ids = list(stale_ringing(now).order_by("rang_at", "id").values_list("pk", flat=True)[:batch_size])
+    closed = 0
+    for pk in ids:
+        with transaction.atomic():
+            call = stale_ringing(now).select_for_update(skip_locked=True).filter(pk=pk).first()
+            if call is None:
+                continue
+            _abandon(call, at=timezone.now(), by=None, action="close-stale", data=_stale_data(call),
+                     note=_("No hang-up received from the switch within %(seconds)d s of the ring: closed as "
+                            "abandoned.") % {"seconds": seconds})
+            closed += 1
+    return closed
+
+
+def call_close_ringing(*, call_id, reason, by) -> Call:
+    """A supervisor closes a ring whose hang-up never came, with the reason:
+    abandoned, like a hang-up before the answer (callback when there is a
+    number). Only past CALL_RING_STALE_SECONDS: before that the caller may
+    still be on the line (409)."""
+    reason = _require_text(reason, "reason")
+    with transaction.atomic():
+        call = _lock(call_id)
+        if not user_may_take(by, call, "close"):
+            raise PermissionDenied(_("Only a supervisor may close a call that is still ringing."))
+        if not ring_is_stale(call):
+            raise InvalidTransition(action="close", state=call.state, allowed=actions_possible(call))
+        _abandon(call, at=timezone.now(), by=by, action="close", note=reason, data=_stale_data(call))
     return call
 
 
@@ -361,7 +427,7 @@ def call_hand_over(*, call_id, to, note, by) -> Call:
         if not user_may_take(by, call, "hand-over"):
             raise PermissionDenied(_("Only the owner of the call or a supervisor may hand it over."))
         if "hand-over" not in actions_allowed_in(call.state):
-            raise InvalidTransition(action="hand-over", state=call.state, allowed=actions_allowed_in(call.state))
+            raise InvalidTransition(action="hand-over", state=call.state, allowed=actions_possible(call))
         if to is None or not to.is_active or not to.has_role(*HAND_OVER_ROLES):
             raise ValidationFailed(_("Hand over to an active agent or supervisor."), field="to")
         if to.pk == call.owner_id:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("console/calls/<int:pk>/file/<str:what>/", views.call_file, name="console-file"),
     path("console/calls/<int:pk>/hand-over/", views.call_hand_over, name="console-hand-over"),
     path("console/calls/<int:pk>/end/", views.call_end, name="console-end"),
+    path("console/calls/<int:pk>/close/", views.call_close, name="console-close"),
     path("calls/<str:call_id>/", views.call_detail, name="call-detail"),
     path("wallboard/", views.wallboard, name="wallboard"),
     path("callbacks/", callbacks_views.callback_list, name="callback-list"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from complaints import services as complaint_services
 from complaints.models import Complaint
-from servicedesk.core.errors import ApplicationError, ValidationFailed
+from servicedesk.core.errors import ApplicationError, InvalidTransition, ValidationFailed
 from tickets import services as work_order_services
 from tickets.models import WorkOrder
 from tickets.selectors import work_orders_visible_to
@@ -306,13 +306,38 @@ def call_end(request, pk):
     return _go(request, reverse("console"))
 
 
+@login_required
+@require_POST
+def call_close(request, pk):
+    """A supervisor closes a ring whose hang-up never came (calls.services.call_close_ringing)."""
+    _require_console(request.user)
+    call = _visible_call(request.user, pk)
+    if not selectors.user_may_take(request.user, call, "close"):
+        raise Forbidden
+    try:
+        services.call_close_ringing(call_id=call.call_id, by=request.user, reason=request.POST.get("reason", ""))
+    except InvalidTransition as exc:
+        if exc.state == Call.State.RINGING:
+            messages.error(request, _("This call rang less than %(seconds)d s ago: the caller may still be on the "
+                                      "line.") % {"seconds": settings.SERVICEDESK["CALL_RING_STALE_SECONDS"]})
+        else:
+            messages.error(request, _("This call is no longer ringing: nothing to close."))
+    except ValidationFailed:
+        messages.error(request, _("Say why the call is closed."))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The call was closed as abandoned."))
+    return _go(request, reverse("console-call", args=[call.pk]))
+
+
 # --- wallboard ------------------------------------------------------------------
 
 @login_required
 def wallboard(request):
     if not console.user_may_see_wallboard(request.user):
         raise Forbidden
-    context = {"stats": console.wallboard(), "refresh_s": settings.SERVICEDESK.get(
+    context = {"stats": console.wallboard(user=request.user), "refresh_s": settings.SERVICEDESK.get(
         "WALLBOARD_REFRESH_SECONDS", 5)}
     template = "calls/_wallboard_panel.html" if _is_htmx(request) else "calls/wallboard.html"
     return render(request, template, context)
