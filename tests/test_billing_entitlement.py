@@ -231,3 +231,18 @@ def test_the_repair_warranty_is_configurable(agent, dispatcher, tech1, settings)
     other = signed_off(agent, dispatcher, tech1)
     WorkOrder.objects.filter(pk=other.pk).update(signed_off_at=timezone.now() - datetime.timedelta(days=31))
     assert services.work_order_revisit(order_id=other.pk, by=agent, description="又坏了").free_of_charge is False
+
+
+def test_the_why_is_a_sentence_per_term_in_the_readers_language(agent):
+    """Each term as a whole translatable sentence (no "12m → date ✓" shorthand)."""
+    params = {"category": "ceiling_lamp", "purchase_date": "2025-09-14", "proof_of_purchase": "FP1", "on": ON}
+    client = api_for(agent)
+    en = client.get("/api/v1/billing/entitlement-preview/", params, HTTP_ACCEPT_LANGUAGE="en").json()["reason"]
+    assert en == ("ballast: 12 months, until 2026-09-14 (covered); plastic: no warranty (a term of 0 months); "
+                  "tube: 6 months, until 2026-03-14 (not covered)")
+    zh = client.get("/api/v1/billing/entitlement-preview/", params, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["reason"]
+    assert zh == ("ballast：12 个月，至 2026-09-14（在保修期内）；plastic：无保修（保修期 0 个月）；"
+                  "tube：6 个月，至 2026-03-14（不在保修期内）")
+    whole = client.get("/api/v1/billing/entitlement-preview/", {**params, "category": "energy_saving_lamp"},
+                       HTTP_ACCEPT_LANGUAGE="zh-hans").json()["reason"]
+    assert whole == "整机：12 个月，至 2026-09-14（在保修期内）"

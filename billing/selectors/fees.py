@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from servicedesk.accounts.models import Unit
 from servicedesk.accounts.roles import Role
@@ -149,13 +150,24 @@ def decide(*, category_id, purchase_date, manufactured_on, proof_of_purchase, re
     decision.term_months = headline["months"]
     decision.expires_on = datetime.date.fromisoformat(headline["expires_on"]) if headline["expires_on"] else None
     decision.status = Status.IN_WARRANTY if covered else Status.OUT_OF_WARRANTY
-    parts = ", ".join(
-        f"{c['component'] or _('whole product')} {c['months']}m"
-        + (f" → {c['expires_on']}" if c["expires_on"] else "") + (" ✓" if c["covered"] else " ✗")
-        for c in decision.components
-    )
-    decision.reason = parts
+    decision.reason = pgettext("warranty terms separator", "; ").join(term_sentence(c) for c in decision.components)
     return decision
+
+
+def term_sentence(component: dict) -> str:
+    """One warranty term of a decision as a sentence in the active language
+    (whole sentences with named placeholders, so a translation may reorder them)."""
+    values = {"component": component["component"] or pgettext("warranty component", "whole product"),
+              "months": component["months"], "date": component["expires_on"]}
+    if component["expires_on"] is None:
+        text = _("%(component)s: no warranty (a term of 0 months)")  # term_expiry: 0 months, nothing covered
+    elif component["covered"]:
+        text = ngettext("%(component)s: %(months)d month, until %(date)s (covered)",
+                        "%(component)s: %(months)d months, until %(date)s (covered)", values["months"])
+    else:
+        text = ngettext("%(component)s: %(months)d month, until %(date)s (not covered)",
+                        "%(component)s: %(months)d months, until %(date)s (not covered)", values["months"])
+    return text % values
 
 
 def decide_for_order(order, *, on: datetime.date | None = None, terms=None) -> Decision:
