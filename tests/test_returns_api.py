@@ -15,7 +15,7 @@ from servicedesk.deadlines import escalation
 from servicedesk.deadlines.models import Deadline
 from servicedesk.notifications.models import Notification
 from tests.conftest import api_for
-from tests.factories import CategoryFactory, UserFactory
+from tests.factories import CategoryFactory, TechnicianFactory, UserFactory
 
 LAMP = "energy_saving_lamp"
 ALL_CLEAR = {"lights": False, "base_aged": False, "tube_greyed": False, "bridge_blackened": False}
@@ -310,8 +310,12 @@ def test_repair_on_time_meets_the_deadline_and_no_exchange(agent, heater):
 # --- dealer's batch-quality dispute ------------------------------------------------------
 
 
+def lamp_technician(username):
+    return TechnicianFactory(user=UserFactory(username=username, roles=["technician"]), categories=[LAMP])
+
+
 def test_batch_dispute_confirmed_company_takes_back_and_pays(agent, lamp, db):
-    tech = UserFactory(username="techx", roles=["technician"])
+    tech = lamp_technician("techx").user
     client = api(agent)
     r = create(client, requested_by="dealer", manufactured=today(), batch=True, batch_code="B2026-11", quantity=500)
     body = r.json()
@@ -321,9 +325,12 @@ def test_batch_dispute_confirmed_company_takes_back_and_pays(agent, lamp, db):
     d = Deadline.objects.get(return_request__pk=body["id"])
     assert d.due_at - d.started_at == datetime.timedelta(days=2)
     r = assess(client, body["id"])
-    assert r.status_code == 409 and r.json()["allowed"] == ["visit"]
+    assert r.status_code == 409 and r.json()["allowed"] == ["visit", "assign"]
     t = api(tech)
-    assert t.get(f"/api/v1/returns/{body['id']}/").status_code == 200
+    assert t.get(f"/api/v1/returns/{body['id']}/").status_code == 404  # not sent there yet
+    r = client.post(f"/api/v1/returns/{body['id']}/assign/", {"technician": tech.technician.pk}, format="json")
+    assert r.status_code == 200 and r.json()["technician"] == tech.technician.pk and r.json()["state"] == "requested"
+    assert t.get(f"/api/v1/returns/{body['id']}/").json()["allowed_actions"] == ["visit"]
     r = t.post(f"/api/v1/returns/{body['id']}/visit/", {"confirmed": True, "note": "抽检30只，12只不亮"}, format="json")
     out = r.json()
     assert r.status_code == 200 and out["state"] == "approved" and out["decision"] == "exchange"
@@ -370,3 +377,97 @@ def test_the_request_time_is_not_back_dated_by_partners_nor_far_by_staff(agent, 
     assert r.status_code == 400 and "requested_at" in r.json()
     assert ReturnRequest.objects.count() == 0
     assert create(api(agent), requested_at=earlier).status_code == 201
+
+
+def test_only_the_technician_sent_on_site_sees_the_dispute_and_records_its_visit(agent, partner_user, lamp):
+    tech1, tech2 = lamp_technician("tech1"), lamp_technician("tech2")
+    uncertified = TechnicianFactory(user=UserFactory(username="tech3", roles=["technician"]), categories=[])
+    staff = api(agent)
+    pk = create(staff, requested_by="dealer", manufactured=today(), batch=True, batch_code="B9", quantity=40).json()["id"]
+    t1, t2 = api(tech1.user), api(tech2.user)
+    # Nobody is sent yet: no technician sees it, none records its visit.
+    for t in (t1, t2):
+        assert t.get("/api/v1/returns/").json()["count"] == 0
+        assert t.get(f"/api/v1/returns/{pk}/").status_code == 404
+        assert t.post(f"/api/v1/returns/{pk}/visit/", {"confirmed": True}, format="json").status_code == 404
+    # Only staff send a technician, one that is active and certified for the category.
+    assert t1.post(f"/api/v1/returns/{pk}/assign/", {"technician": tech1.pk}, format="json").status_code == 404
+    assert api(partner_user).post(f"/api/v1/returns/{pk}/assign/", {"technician": tech1.pk},
+                                  format="json").status_code == 404
+    r = staff.post(f"/api/v1/returns/{pk}/assign/", {"technician": 999999}, format="json")
+    assert r.status_code == 400 and "technician" in r.json()
+    r = staff.post(f"/api/v1/returns/{pk}/assign/", {"technician": uncertified.pk}, format="json")
+    assert r.status_code == 400 and "technician" in r.json()
+    r = staff.post(f"/api/v1/returns/{pk}/assign/", {}, format="json")
+    assert r.status_code == 400 and "technician" in r.json()
+    assert ReturnRequest.objects.get(pk=pk).technician_id is None
+    assert not ReturnEvent.objects.filter(return_request_id=pk, action="assign").exists()
+
+    r = staff.post(f"/api/v1/returns/{pk}/assign/", {"technician": tech1.pk, "note": "技术部派"}, format="json")
+    assert r.status_code == 200 and r.json()["technician"] == tech1.pk
+    assert Notification.objects.filter(recipient=tech1.user, title__contains=r.json()["number"]).exists()
+    assert t1.get("/api/v1/returns/").json()["count"] == 1
+    assert t2.get(f"/api/v1/returns/{pk}/").status_code == 404
+    assert t2.post(f"/api/v1/returns/{pk}/visit/", {"confirmed": True}, format="json").status_code == 404
+    assert staff.get(f"/api/v1/returns/?technician={tech1.pk}").json()["count"] == 1
+
+    # Sent again: the second technician replaces the first, who no longer sees it.
+    r = staff.post(f"/api/v1/returns/{pk}/assign/", {"technician": tech2.pk}, format="json")
+    assert r.status_code == 200 and r.json()["technician"] == tech2.pk
+    assert t1.get(f"/api/v1/returns/{pk}/").status_code == 404
+    assert t1.post(f"/api/v1/returns/{pk}/visit/", {"confirmed": True}, format="json").status_code == 404
+    assert ReturnRequest.objects.get(pk=pk).state == "requested"
+    r = t2.post(f"/api/v1/returns/{pk}/visit/", {"confirmed": False, "note": "使用不当"}, format="json")
+    assert r.status_code == 200 and r.json()["state"] == "rejected"
+    history = staff.get(f"/api/v1/returns/{pk}/history/").json()
+    assigns = [(h["action"], h["from_state"], h["to_state"], h["by"], h["data"]) for h in history if h["action"] == "assign"]
+    assert assigns == [("assign", "requested", "requested", "agent", {"technician": tech1.pk, "previous": None}),
+                       ("assign", "requested", "requested", "agent", {"technician": tech2.pk, "previous": tech1.pk})]
+    assert history[-1]["action"] == "visit" and history[-1]["by"] == "tech2"
+    # After the visit nobody is sent any more (409 with what is allowed).
+    r = staff.post(f"/api/v1/returns/{pk}/assign/", {"technician": tech1.pk}, format="json")
+    assert r.status_code == 409 and r.json()["allowed"] == ["close"]
+
+
+def test_assign_is_for_batch_disputes_only(agent, lamp):
+    tech = lamp_technician("tech1")
+    pk = create(api(agent)).json()["id"]
+    r = api(agent).post(f"/api/v1/returns/{pk}/assign/", {"technician": tech.pk}, format="json")
+    assert r.status_code == 409 and r.json()["allowed"] == ["assess"]
+    assert ReturnRequest.objects.get(pk=pk).technician_id is None
+
+
+def test_the_visit_is_refused_to_a_technician_not_sent_when_checked_under_the_lock(agent, lamp):
+    """The service re-checks under the row lock, after the API's visibility
+    check: a technician whose dispute was given to another meanwhile gets 403;
+    with nobody assigned, 409 naming the missing technician."""
+    from billing.services import returns as services
+    from servicedesk.core.errors import InvalidTransition, PermissionDenied
+
+    tech1, tech2 = lamp_technician("tech1"), lamp_technician("tech2")
+    pk = create(api(agent), requested_by="dealer", manufactured=today(), batch=True, batch_code="B1").json()["id"]
+    with pytest.raises(InvalidTransition) as refused:
+        services.return_visit(return_id=pk, by=tech1.user, confirmed=True)
+    assert refused.value.status == 409 and refused.value.as_payload()["missing"] == "technician"
+    assert "assign" in str(refused.value.message) and refused.value.as_payload()["allowed"] == ["visit", "assign"]
+    services.return_assign(return_id=pk, by=agent, technician=tech2)
+    with pytest.raises(PermissionDenied) as refused:
+        services.return_visit(return_id=pk, by=tech1.user, confirmed=True)
+    assert refused.value.status == 403
+    assert ReturnRequest.objects.get(pk=pk).state == "requested"
+    assert not ReturnEvent.objects.filter(return_request_id=pk, action="visit").exists()
+
+
+def test_a_technician_is_sent_from_the_page_and_records_the_visit_there(agent, lamp, client):
+    tech = lamp_technician("tech1")
+    pk = create(api(agent), requested_by="dealer", manufactured=today(), batch=True, batch_code="B5").json()["id"]
+    client.force_login(agent)
+    page = client.get(f"/returns/{pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-form="assign"' in page and f'value="{tech.pk}"' in page
+    client.post(f"/returns/{pk}/actions/assign/", {"technician": tech.pk})
+    assert ReturnRequest.objects.get(pk=pk).technician_id == tech.pk
+    client.force_login(tech.user)
+    page = client.get(f"/returns/{pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-form="visit"' in page and 'data-form="assign"' not in page
+    client.post(f"/returns/{pk}/actions/visit/", {"confirmed": "yes", "note": "确认"})
+    assert ReturnRequest.objects.get(pk=pk).state == "approved"

@@ -1,17 +1,22 @@
 """Returns on PostgreSQL: two assessments at once (one wins, the other gets
-409, one history row), and the append-only history tables. Also: a failing
-subject hook never fails the escalation sweep."""
+409, one history row), and the append-only history tables. Also: the late
+depot repair's exchange proposal is made by condition on every sweep (a
+failed run is made good by the next; two sweeps at once make one)."""
 
 import datetime
 import threading
 
 import pytest
-from django.db import DatabaseError, connections, transaction
+from django.core.management import call_command
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.utils import timezone
 
 from billing.models import FactoryReturnEvent, ReturnEvent, ReturnRequest
+from billing.services.returns import propose_exchange_for_late_repairs
 from servicedesk.deadlines import escalation
 from servicedesk.deadlines.models import Deadline, Escalation
+from servicedesk.deadlines.tasks import sweep_task
+from servicedesk.notifications.models import Notification
 from tests.conftest import api_for
 from tests.factories import CategoryFactory, UserFactory
 
@@ -73,20 +78,112 @@ def test_postgresql_refuses_to_change_or_delete_history(postgres):
         FactoryReturnEvent.objects.filter(factory_return=fr).update(note="x")
 
 
-def test_a_failing_hook_does_not_fail_the_sweep(db, monkeypatch):
-    """The levels are still reached once; the hook's writes are rolled back to its savepoint."""
+def repair_due_a_minute_ago(agent):
+    """A gas water heater sent to depot repair whose 3 days ended a minute ago."""
     CategoryFactory(slug="gas_water_heater")
-    agent = UserFactory(username="agent", roles=["agent"])
     pk = new_return(agent, "gas_water_heater")
-    api_for(agent).post(f"/api/v1/returns/{pk}/assess/", {"findings": {}}, format="json")
+    r = api_for(agent).post(f"/api/v1/returns/{pk}/assess/", {"findings": {}}, format="json")
+    assert r.json()["decision"] == "repair"
+    due = timezone.now() - datetime.timedelta(minutes=1)
+    Deadline.objects.filter(return_request__pk=pk, kind="repair").update(
+        started_at=due - datetime.timedelta(days=3), due_at=due, next_escalation_at=due)
+    return pk, Deadline.objects.get(return_request__pk=pk, kind="repair")
 
-    def broken(escalations, *, now):
+
+def proposals(pk):
+    return ReturnEvent.objects.filter(return_request_id=pk, action="propose-exchange")
+
+
+def test_a_proposal_that_failed_once_is_made_by_the_next_sweep(db, monkeypatch):
+    """The proposal is chosen by condition (repair deadline breached, none
+    proposed yet), not by the level-1 escalation: a run whose proposal failed
+    is made good by the next run of the periodic sweep task."""
+    agent = UserFactory(username="agent", roles=["agent"])
+    pk, d = repair_due_a_minute_ago(agent)
+
+    def broken(*, now):
         ReturnRequest.objects.filter(pk=pk).update(proposed_reason="half written")
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(ReturnRequest, "on_deadlines_escalated", broken)
-    d = Deadline.objects.get(return_request__pk=pk)
-    result = escalation.sweep(now=d.due_at + datetime.timedelta(seconds=1))
-    assert result.escalations == 1
+    monkeypatch.setattr(ReturnRequest, "on_deadline_sweep", classmethod(lambda cls, *, now: broken(now=now)))
+    assert sweep_task.apply().get()["escalations"] == 1  # the level is reached; the failure is logged, rolled back
     assert Escalation.objects.filter(deadline=d, level=1).count() == 1
-    assert ReturnRequest.objects.get(pk=pk).proposed_reason == ""
+    obj = ReturnRequest.objects.get(pk=pk)
+    assert (obj.proposed_decision, obj.proposed_reason) == ("", "")
+    assert not proposals(pk).exists()
+
+    monkeypatch.undo()
+    assert sweep_task.apply().get()["escalations"] == 0  # no new level due: the proposal comes all the same
+    obj = ReturnRequest.objects.get(pk=pk)
+    assert obj.proposed_decision == "exchange" and obj.proposed_at is not None
+    assert proposals(pk).count() == 1 and proposals(pk).get().by is None
+    notified = Notification.objects.filter(title__contains=obj.number, escalation__isnull=True).count()
+    assert notified == 1  # the owner (the agent); no supervisor in this organisation
+
+    # Run twice more (the task and the command): still one proposal, one history row, one notification.
+    sweep_task.apply().get()
+    call_command("escalate_overdue")
+    assert proposals(pk).count() == 1
+    assert ReturnRequest.objects.get(pk=pk).proposed_at == obj.proposed_at
+    assert Notification.objects.filter(title__contains=obj.number, escalation__isnull=True).count() == notified
+    assert Escalation.objects.filter(deadline=d).count() == 1
+
+
+def test_the_history_refuses_a_second_exchange_proposal(postgres):
+    agent = UserFactory(username="agent", roles=["agent"])
+    pk, _ = repair_due_a_minute_ago(agent)
+    assert propose_exchange_for_late_repairs(now=timezone.now()) == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReturnEvent.objects.create(return_request_id=pk, action="propose-exchange", from_state="approved",
+                                   to_state="approved", at=timezone.now())
+    assert propose_exchange_for_late_repairs(now=timezone.now()) == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_sweeps_at_once_make_one_proposal_and_a_held_return_is_skipped_not_waited_on(postgres):
+    agent = UserFactory(username="agent", roles=["agent"])
+    pk, _ = repair_due_a_minute_ago(agent)
+
+    # An action holds the return (e.g. its fulfilment): the sweep skips it at once instead of waiting.
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                ReturnRequest.objects.select_for_update().get(pk=pk)
+                held.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10)
+    try:
+        escalation.sweep()
+        assert not proposals(pk).exists()
+    finally:
+        release.set()
+        holder.join(30)
+
+    # Released: two sweeps at once, one proposal and one history row.
+    start = threading.Barrier(2)
+    errors = []
+
+    def run():
+        try:
+            start.wait(10)
+            escalation.sweep()
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert proposals(pk).count() == 1
+    assert ReturnRequest.objects.get(pk=pk).proposed_decision == "exchange"

@@ -15,6 +15,7 @@ from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
 from servicedesk.core.errors import InvalidTransition, PermissionDenied
 from servicedesk.customers.models import Customer
 from servicedesk.deadlines.serializers import DeadlineSerializer
+from technicians.models import Technician
 from tickets.serializers import CategoryField, CustomerField, _phone_for
 
 from billing.models import (
@@ -72,6 +73,13 @@ class VisitInput(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class AssignInput(serializers.Serializer):
+    technician = serializers.PrimaryKeyRelatedField(
+        queryset=Technician.objects.select_related("user"),
+        error_messages={"does_not_exist": _("No technician with id {pk_value}.")})
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 class ReturnNoteInput(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
@@ -85,6 +93,7 @@ class ReturnSerializer(serializers.ModelSerializer):
     decision = serializers.SerializerMethodField()
     decision_reason = serializers.SerializerMethodField()
     owner = serializers.CharField(source="owner.username", default=None, read_only=True)
+    technician = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The technician sent on site (batch disputes)")
     requested_at = AwareDateTimeField(read_only=True)
     assessed_at = AwareDateTimeField(read_only=True)
     proposed_at = AwareDateTimeField(read_only=True)
@@ -97,7 +106,7 @@ class ReturnSerializer(serializers.ModelSerializer):
         model = ReturnRequest
         fields = [
             "id", "number", "state", "requested_by", "customer", "product", "reason", "requested_at", "batch",
-            "batch_code", "quantity", "findings", "decision", "decision_reason", "assessed_at", "transport_paid_by",
+            "batch_code", "quantity", "technician", "findings", "decision", "decision_reason", "assessed_at", "transport_paid_by",
             "proposed_decision", "proposed_reason", "proposed_at", "fulfil_note", "fulfilled_at", "closed_at", "owner",
             "deadlines", "allowed_actions",
         ]
@@ -148,10 +157,11 @@ class ReturnFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(field_name="product__category__slug")
     decision = django_filters.ChoiceFilter(choices=Decision.choices)
     batch = django_filters.BooleanFilter()
+    technician = django_filters.NumberFilter(field_name="technician_id")
 
     class Meta:
         model = ReturnRequest
-        fields = ["state", "requested_by", "category", "decision", "batch"]
+        fields = ["state", "requested_by", "category", "decision", "batch", "technician"]
 
 
 class MayReadReturns(permissions.IsAuthenticated):
@@ -215,6 +225,11 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def visit(self, request, pk=None):
         return self._run(request, VisitInput, services.return_visit)
+
+    @_schema(AssignInput, "Batch-quality dispute: send a technician on site (again to replace the first)")
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        return self._run(request, AssignInput, services.return_assign)
 
     @_schema(ReturnNoteInput, "The customer accepts the exchange proposed for a late depot repair")
     @action(detail=True, methods=["post"], url_path="accept-exchange")

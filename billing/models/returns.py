@@ -158,6 +158,10 @@ class ReturnRequest(FSMModelMixin, models.Model):
     batch = models.BooleanField(_("batch-quality dispute"), default=False)
     batch_code = models.CharField(_("batch code"), max_length=60, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    # The technician customer service sends on site for a batch dispute: the
+    # only technician who sees the dispute and records its visit.
+    technician = models.ForeignKey("technicians.Technician", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="returns", verbose_name=_("technician sent on site"))
 
     findings = models.JSONField(_("findings"), default=dict, blank=True)
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
@@ -197,6 +201,10 @@ class ReturnRequest(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["state", "-requested_at"], name="return_state"),
             models.Index(fields=["partner", "-requested_at"], name="return_partner"),
+            models.Index(fields=["technician", "-requested_at"], name="return_technician"),
+            # The sweep's question every 15 s: depot repairs with no exchange proposed yet (a few rows).
+            models.Index(fields=["id"], name="return_repair_unproposed",
+                         condition=Q(state="approved", decision="repair", proposed_decision="")),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="return_quantity_positive"),
@@ -237,15 +245,15 @@ class ReturnRequest(FSMModelMixin, models.Model):
         return self.accepting_unit_id, owner
 
     @classmethod
-    def on_deadlines_escalated(cls, escalations, *, now):
-        """Called by the escalation sweep inside its transaction (see
-        servicedesk/deadlines/escalation.py): a depot repair past its 3 days
-        gets an exchange proposed (seeds/004)."""
+    def on_deadline_sweep(cls, *, now):
+        """Called by every escalation sweep after its batches (see
+        servicedesk/deadlines/escalation.py, `_sweep_followers`): each depot
+        repair past its 3 days without an exchange proposed gets one
+        (seeds/004). Chosen by condition, not by the level-1 escalation, so a
+        run that failed is made good by the next one."""
         from billing.services.returns import propose_exchange_for_late_repairs
 
-        ids = [e.deadline.object_id for e in escalations if e.level == 1 and e.deadline.kind == "repair"]
-        if ids:
-            propose_exchange_for_late_repairs(ids, now=now)
+        return propose_exchange_for_late_repairs(now=now)
 
     # --- transitions: fields only ----------------------------------------------
 
@@ -265,6 +273,10 @@ class ReturnRequest(FSMModelMixin, models.Model):
     @transition(field=state, source=State.REQUESTED, target=State.REJECTED, conditions=[_not_batch])
     def assess_reject(self, **decided):
         self._decide(**decided)
+
+    @transition(field=state, source=State.REQUESTED, target=State.REQUESTED, conditions=[_is_batch])
+    def assign(self, *, technician, at):
+        self.technician = technician
 
     @transition(field=state, source=State.REQUESTED, target=State.APPROVED, conditions=[_is_batch])
     def visit(self, **decided):
@@ -306,6 +318,7 @@ class ReturnRequest(FSMModelMixin, models.Model):
 RETURN_ACTIONS = {
     "assess": "assess",
     "visit": "visit",
+    "assign": "assign",
     "accept-exchange": "accept_exchange",
     "fulfil": "fulfil",
     "close": "close",
@@ -320,6 +333,11 @@ class ReturnEvent(TransitionRecord):
         verbose_name = _("return history")
         verbose_name_plural = _("return history")
         indexes = [models.Index(fields=["return_request", "at"], name="return_event_at")]
+        constraints = [
+            # One exchange proposal per return, whatever the number of sweeps (the proof of "once").
+            models.UniqueConstraint(fields=["return_request"], condition=Q(action="propose-exchange"),
+                                    name="return_event_one_exchange_proposal"),
+        ]
 
 
 # --- return to factory -------------------------------------------------------------

@@ -2,6 +2,7 @@
 them, in one place (docs/returns.md, Roles)."""
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from servicedesk.accounts.models import Unit
 from servicedesk.accounts.roles import Role
@@ -21,12 +22,22 @@ RETURN_READ_ROLES = RETURN_SEE_ALL | {Role.PARTNER, Role.TECHNICIAN}
 RETURN_ACTION_RULES = {
     # The smoke test (and the call center's practice) lets an agent assess.
     "assess": {Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR},
-    # The technician sent on site records what was found (seeds/004).
-    "visit": {Role.AGENT, Role.SUPERVISOR, Role.TECHNICIAN, Role.ADMINISTRATOR},
+    # Staff record a visit reported to them; otherwise only the technician
+    # assigned to the dispute (RETURN_ASSIGNED_ACTIONS), never any technician.
+    "visit": {Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR},
+    # Customer service coordinates and sends a technician on site (seeds/004).
+    "assign": {Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR},
     "accept-exchange": {Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR},
     "fulfil": {Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR},
     "close": {Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR},
 }
+# Actions the technician assigned to the return may take as well.
+RETURN_ASSIGNED_ACTIONS = {"visit"}
+
+
+def _technician_id(user):
+    technician = getattr(user, "technician", None)
+    return technician.pk if technician is not None else None
 
 
 def returns_visible_to(user) -> QuerySet:
@@ -38,8 +49,9 @@ def returns_visible_to(user) -> QuerySet:
     condition = Q(pk__in=[])
     if user.has_role(Role.PARTNER) and user.partner_id:
         condition |= Q(partner_id=user.partner_id)
-    if user.has_role(Role.TECHNICIAN):
-        condition |= Q(batch=True)
+    if user.has_role(Role.TECHNICIAN) and _technician_id(user):
+        # A technician sees the returns they are sent to, no other (as for work orders).
+        condition |= Q(technician_id=_technician_id(user))
     return qs.filter(condition)
 
 
@@ -52,15 +64,35 @@ def user_may_create_returns(user) -> bool:
 
 
 def user_may_take_return(user, return_request, action: str) -> bool:
-    return user.has_role(*RETURN_ACTION_RULES[action])
+    if user.has_role(*RETURN_ACTION_RULES[action]):
+        return True
+    return action in RETURN_ASSIGNED_ACTIONS and user.has_role(Role.TECHNICIAN) \
+        and return_request.technician_id is not None and return_request.technician_id == _technician_id(user)
+
+
+def return_awaits_technician(user, return_request, action: str) -> bool:
+    """A technician refused an assigned-technician action only because nobody
+    is assigned yet: a 409 naming what is missing rather than a 403."""
+    return action in RETURN_ASSIGNED_ACTIONS and user.has_role(Role.TECHNICIAN) \
+        and return_request.technician_id is None
 
 
 def return_actions_for(user, return_request) -> list[str]:
     return [a for a in return_actions_allowed(return_request) if user_may_take_return(user, return_request, a)]
 
 
+def technicians_for_return(return_request) -> QuerySet:
+    """Who may be sent on site: active technicians certified for the product's category."""
+    from technicians.models import Technician
+
+    return Technician.objects.filter(active=True, certifications__category_id=return_request.product.category_id,
+                                     certifications__valid_until__gte=timezone.localdate()
+                                     ).select_related("user").order_by("user__username")
+
+
 def returns_with_relations(qs: QuerySet) -> QuerySet:
-    return qs.select_related("customer", "address", "product__category", "owner", "partner", "assessed_by").prefetch_related(
+    return qs.select_related("customer", "address", "product__category", "owner", "partner", "assessed_by",
+                             "technician__user").prefetch_related(
         Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "id")), "customer__phones")
 
 

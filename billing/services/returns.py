@@ -5,6 +5,7 @@ transaction."""
 
 import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,8 +16,10 @@ from servicedesk.accounts.selectors import nearest_with_role
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.customers.models import Customer
 from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
+from servicedesk.deadlines.models import Deadline
 from servicedesk.deadlines.services import deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
+from technicians.selectors import technician_ineligibility
 
 from billing.models import (
     FACTORY_RETURN_ACTIONS, RETURN_ACTIONS, Decision, FactoryReturn, FactoryReturnEvent, FactoryReturnItem,
@@ -24,7 +27,8 @@ from billing.models import (
     in_term, return_actions_allowed, window_days,
 )
 from billing.selectors.returns import (
-    finding_rules, offices_for, rules_for, user_may_create_returns, user_may_take_factory, user_may_take_return,
+    RETURN_ASSIGNED_ACTIONS, finding_rules, offices_for, return_awaits_technician, rules_for, user_may_create_returns,
+    user_may_take_factory, user_may_take_return,
 )
 
 # --- returns -------------------------------------------------------------------------
@@ -98,10 +102,28 @@ def _attributes(obj):
     return {"category": obj.product.category.slug, "requested_by": obj.requested_by}
 
 
+class NoTechnicianAssigned(InvalidTransition):
+    """A technician's visit to a batch dispute nobody is assigned to yet: 409
+    naming what is missing (`missing: technician`)."""
+
+    def __init__(self, *, action, obj):
+        super().__init__(action=action, state=obj.state, allowed=return_actions_allowed(obj),
+                         state_label=obj.get_state_display())
+        self.message = _("No technician is assigned to this batch dispute yet: customer service assigns one "
+                         "(assign) before the visit is recorded.")
+
+    def as_payload(self):
+        return {**super().as_payload(), "missing": "technician"}
+
+
 def _act(*, return_id, action, by, method=None, note="", data=None, effects=None, build=None) -> ReturnRequest:
     with transaction.atomic():
         obj = ReturnRequest.objects.select_for_update(of=("self",)).select_related("product__category").get(pk=return_id)
         if not user_may_take_return(by, obj, action):
+            if return_awaits_technician(by, obj, action):
+                raise NoTechnicianAssigned(action=action, obj=obj)
+            if action in RETURN_ASSIGNED_ACTIONS and by.has_role(Role.TECHNICIAN):
+                raise PermissionDenied(_("Only the technician assigned to this return may do this."))
             raise PermissionDenied()
         transition = getattr(obj, method or RETURN_ACTIONS[action])
         if not can_proceed(transition):
@@ -206,6 +228,28 @@ def return_visit(*, return_id, by, confirmed, findings=None, note="") -> ReturnR
                                          rule=None, by=by, at=at, transport_paid_by=transport))
 
 
+def return_assign(*, return_id, by, technician, note="") -> ReturnRequest:
+    """Customer service sends a technician to a dealer's batch dispute
+    (seeds/004); assigning again replaces the first. The technician must be
+    active and certified for the product's category, like a dispatch."""
+    previous = {}
+
+    def build(o, at):
+        refusal = technician_ineligibility(technician=technician, category=o.product.category)
+        if refusal:
+            raise ValidationFailed(refusal, field="technician")
+        previous["id"] = o.technician_id
+        return {"technician": technician, "at": at}
+
+    def effects(o, at):
+        notifications_create(
+            recipients=[technician.user], url=o.get_absolute_url(),
+            title=_("Batch-quality dispute %(number)s: you are sent on site") % {"number": o.number})
+
+    return _act(return_id=return_id, action="assign", by=by, note=note, effects=effects, build=build,
+                data=lambda o: {"technician": technician.pk, "previous": previous.get("id")})
+
+
 def return_accept_exchange(*, return_id, by, note="") -> ReturnRequest:
     def effects(o, at):
         deadline_meet(subject=o, kinds=["repair"], at=at)
@@ -226,16 +270,32 @@ def return_close(*, return_id, by, note="") -> ReturnRequest:
     return _act(return_id=return_id, action="close", by=by, note=note)
 
 
-def propose_exchange_for_late_repairs(ids, *, now):
-    """The sweep's hook (ReturnRequest.on_deadlines_escalated): each depot
-    repair still open past its 3 days gets an exchange proposed, recorded by
-    the system, and its owner and the supervisors are told. Rows an action
-    holds right now are skipped (SKIP LOCKED: no deadlock with that action,
-    which locks the return before the deadline); an action in progress on an
-    approved repair is its fulfilment or the exchange itself."""
-    late = ReturnRequest.objects.select_for_update(skip_locked=True, of=("self",)).select_related("owner").filter(
-        pk__in=ids, state=ReturnRequest.State.APPROVED, decision=Decision.REPAIR, proposed_decision="")
+def late_repairs(*, now):
+    """Depot repairs (approved, decision repair) with no exchange proposed
+    whose open repair deadline is past its due time: chosen by condition, so
+    whatever an earlier run missed is found again."""
+    breached = Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(ReturnRequest), kind="repair", met_at__isnull=True,
+        cancelled_at__isnull=True, paused_at__isnull=True, due_at__lte=now).values("object_id")
+    return ReturnRequest.objects.filter(state=ReturnRequest.State.APPROVED, decision=Decision.REPAIR,
+                                        proposed_decision="", pk__in=breached)
+
+
+def propose_exchange_for_late_repairs(*, now) -> int:
+    """Each depot repair still open past its 3 days gets an exchange proposed
+    (seeds/004), recorded by the system, and its owner and the supervisors
+    are told; the number proposed. Run after every escalation sweep
+    (ReturnRequest.on_deadline_sweep), in its own transaction.
+
+    Two sweeps at once: rows another holds are skipped (SKIP LOCKED), and a
+    row it proposed and committed no longer matches `proposed_decision=""`
+    (PostgreSQL re-checks the condition on the locked row), so each return
+    gets one proposal; the unique constraint on its history row is the
+    proof. An action holding the return (its fulfilment, the exchange) is
+    skipped too, never waited on: the next sweep sees it again if still due."""
+    late = late_repairs(now=now).select_for_update(skip_locked=True, of=("self",)).select_related("owner").order_by("pk")
     reason = "The depot repair was not finished within 3 days: the product is exchanged (seeds/004)."
+    proposed = 0
     for obj in late:
         obj.proposed_decision = Decision.EXCHANGE
         obj.proposed_reason = reason
@@ -250,10 +310,12 @@ def propose_exchange_for_late_repairs(ids, *, now):
         notifications_create(
             recipients=list(recipients.values()), url=obj.get_absolute_url(),
             title=_("Return %(number)s: repair late, offer the customer an exchange") % {"number": obj.number})
+        proposed += 1
+    return proposed
 
 
 RETURN_SERVICES = {
-    "assess": return_assess, "visit": return_visit, "accept-exchange": return_accept_exchange,
+    "assess": return_assess, "visit": return_visit, "assign": return_assign, "accept-exchange": return_accept_exchange,
     "fulfil": return_fulfil, "close": return_close,
 }
 

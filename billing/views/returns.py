@@ -19,7 +19,7 @@ from servicedesk.core.errors import ApplicationError
 from servicedesk.customers.models import ProductCategory
 
 from ..api.returns import (
-    AssessInput, CheckInput, DecideInput, FactoryNoteInput, FactoryReturnCreateInput, ReturnCreateInput,
+    AssignInput, AssessInput, CheckInput, DecideInput, FactoryNoteInput, FactoryReturnCreateInput, ReturnCreateInput,
     ReturnNoteInput, ShipInput, SpecialApprovalInput, VisitInput,
 )
 from ..models import (
@@ -34,6 +34,7 @@ RETURN_LABELS = {
     "create": gettext_lazy("Recorded"),
     "assess": gettext_lazy("Assess"),
     "visit": gettext_lazy("Technician's visit"),
+    "assign": gettext_lazy("Technician sent on site"),
     "propose-exchange": gettext_lazy("Exchange proposed"),
     "accept-exchange": gettext_lazy("Customer accepts the exchange"),
     "fulfil": gettext_lazy("Fulfil"),
@@ -172,11 +173,12 @@ def return_detail(request, pk):
     return render(request, "billing/returns/detail.html", {
         "obj": obj, "actions": sel.return_actions_for(request.user, obj), "history": history,
         "finding_rules": rules,
+        "technicians": sel.technicians_for_return(obj) if "assign" in sel.return_actions_for(request.user, obj) else [],
         "findings": [(labels.get(name, name), value) for name, value in (obj.findings or {}).items()],
     })
 
 
-RETURN_INPUTS = {"assess": AssessInput, "visit": VisitInput, "accept-exchange": ReturnNoteInput,
+RETURN_INPUTS = {"assess": AssessInput, "visit": VisitInput, "assign": AssignInput, "accept-exchange": ReturnNoteInput,
                  "fulfil": ReturnNoteInput, "close": ReturnNoteInput}
 
 
@@ -193,6 +195,8 @@ def return_action(request, pk, action):
                             for r in sel.finding_rules(obj.product.category.slug)}
     if action == "visit":
         body["confirmed"] = request.POST.get("confirmed") == "yes"
+    if action == "assign":
+        body["technician"] = request.POST.get("technician", "")
     data = RETURN_INPUTS[action](data=body)
     if not data.is_valid():
         _error_messages(request, data.errors)

@@ -13,6 +13,7 @@ import dataclasses
 import datetime
 import logging
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -42,7 +43,8 @@ class SweepResult:
 
 def sweep(*, now: datetime.datetime | None = None, batch_size: int = 500, max_batches: int | None = None) -> SweepResult:
     """Take every step that is due by `now`, batch after batch, until none is
-    left (or max_batches). Safe to run concurrently and to kill."""
+    left (or max_batches), then run the subjects' followers. Safe to run
+    concurrently and to kill."""
     now = now or timezone.now()
     total = SweepResult()
     while max_batches is None or total.batches < max_batches:
@@ -50,6 +52,7 @@ def sweep(*, now: datetime.datetime | None = None, batch_size: int = 500, max_ba
         if result is None:
             break
         total = total + result
+    _sweep_followers(now)
     return total
 
 
@@ -91,32 +94,31 @@ def sweep_batch(*, now, batch_size=500) -> SweepResult | None:
         _save_steps(rows, warned={e.deadline.pk for e in escalations if e.level == 0}, now=now)
         Escalation.objects.bulk_create(escalations)  # unique (deadline, level): a second write fails loudly
         notes, delivery_ids = _notify(escalations)
-        _subject_hooks(escalations, now)
         if delivery_ids:
             enqueue_after_commit(deliver_batch, delivery_ids)
     warnings = sum(1 for e in escalations if e.level == 0)
     return SweepResult(warnings=warnings, escalations=len(escalations) - warnings, notifications=notes, batches=1)
 
 
-def _subject_hooks(escalations, now):
-    """A subject's model may react to its deadlines' steps: a classmethod
-    `on_deadlines_escalated(escalations, *, now)` is called once per batch and
-    model, inside the sweep's transaction, with that model's Escalation rows
-    (level 0 is a warning). Models without it cost nothing. A hook that fails
-    is rolled back to its savepoint and logged, never failing the batch (the
-    levels must still be reached once)."""
-    by_type = {}
-    for e in escalations:
-        by_type.setdefault(e.deadline.content_type_id, []).append(e)
-    for ct_id, group in by_type.items():
-        hook = getattr(ContentType.objects.get_for_id(ct_id).model_class(), "on_deadlines_escalated", None)
-        if hook is None:
+def _sweep_followers(now):
+    """A subject's model may act on the state of its deadlines: a classmethod
+    `on_deadline_sweep(*, now)` is called after every sweep, each in its own
+    transaction. It must choose its rows by condition (e.g. "a repair
+    deadline breached and no exchange proposed yet"), never by the
+    escalations of this run, so that a run that failed (or a worker killed in
+    between) is made good by the next one, and be safe with two sweeps at
+    once (SKIP LOCKED, a unique constraint). A follower that fails is logged
+    and rolled back; it never fails the sweep (the levels are already
+    reached)."""
+    for model in apps.get_models():
+        follower = getattr(model, "on_deadline_sweep", None)
+        if follower is None:
             continue
         try:
             with transaction.atomic():
-                hook(group, now=now)
+                follower(now=now)
         except Exception:
-            log.exception("on_deadlines_escalated of content type %s failed", ct_id)
+            log.exception("on_deadline_sweep of %s failed", model._meta.label)
 
 
 def _save_steps(rows, *, warned, now):
