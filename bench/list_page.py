@@ -77,6 +77,10 @@ def main():
     parser.add_argument("--only", help="run only the cases whose name contains this")
     parser.add_argument("--explain-all", action="store_true", help="EXPLAIN the slowest query of every case")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="gc.freeze() after start-up, as bin/gunicorn.conf.py does in the workers")
+    parser.add_argument("--profile", type=int, metavar="N", default=0,
+                        help="after the timings, cProfile N requests of each case and print the top functions")
     args = parser.parse_args()
     setup(args.database_url)
 
@@ -98,6 +102,11 @@ def main():
     )
     tech_id = busiest["technician_id"]
 
+    if args.gc_freeze:
+        import gc
+
+        gc.collect()
+        gc.freeze()
     client = Client()
     client.force_login(User.objects.get(username=args.user))
 
@@ -186,6 +195,24 @@ def main():
             cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + row["slowest_query"])
             print("\n".join(r[0] for r in cur.fetchall()))
         row["explain"] = True
+
+    if args.profile:
+        import cProfile
+        import io
+        import pstats
+
+        for name, url in cases:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.profile):
+                client.get(url)
+            profiler.disable()
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats("cumulative").print_stats(45)
+            stats.sort_stats("tottime").print_stats(25)
+            print(f"\ncProfile of {args.profile} requests of '{name}' (times are totals over them):")
+            print(out.getvalue())
 
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))

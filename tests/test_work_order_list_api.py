@@ -193,3 +193,48 @@ def test_on_postgresql_autovacuum_keeps_the_work_order_table_fresh(postgres):
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'tickets_workorder'")
         (options,) = cursor.fetchone()
     assert set(options) >= {"autovacuum_vacuum_scale_factor=0.01", "autovacuum_vacuum_insert_scale_factor=0.01"}
+
+
+def test_the_list_loader_gives_each_row_the_same_relations_as_reading_them_one_by_one(
+    agent, dispatcher, partner_user, tech1, django_assert_num_queries, django_assert_max_num_queries
+):
+    """tickets.selectors.load_list_relations fills the relations by hand (one
+    query each, instead of prefetch_related): every row must serialize exactly
+    as it does when each relation is read lazily from the database, for rows
+    with every relation (partner, technician, product, owner, entitlement,
+    phones, deadlines) and rows without, and serializing must then cost no
+    query at all."""
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from tickets import selectors
+    from tickets.models import WorkOrder
+    from tickets.serializers import WorkOrderSerializer
+
+    full = create(partner_user, "13920000001", external_ref="LOADER-1")
+    act(dispatcher, full, "dispatch", {"technician": tech1.pk})
+    bare = create(agent, "13920000002", product=False, kind="install")
+    WorkOrder.objects.filter(pk=bare).update(owner=None, address=None)
+    request = Request(APIRequestFactory().get(LIST))
+    request.user = dispatcher
+
+    def rows(qs):
+        return WorkOrderSerializer(list(qs.order_by("id")), many=True, context={"request": request}).data
+
+    lazy = rows(WorkOrder.objects.filter(pk__in=[full, bare]))  # each relation a query of its own
+    loaded_qs = selectors.with_list_relations(WorkOrder.objects.filter(pk__in=[full, bare])).order_by("id")
+    with django_assert_max_num_queries(12):  # the page, then at most one per relation
+        loaded = list(loaded_qs)
+    with django_assert_num_queries(0):
+        data = WorkOrderSerializer(loaded, many=True, context={"request": request}).data
+    assert data == lazy
+    by_id = {row["id"]: row for row in data}
+    assert by_id[full]["technician_name"] and by_id[full]["product"] and by_id[full]["entitlement"]
+    assert by_id[full]["deadlines"] and by_id[full]["customer"]["phone"]
+    assert by_id[bare]["product"] is None and by_id[bare]["owner"] is None and by_id[bare]["customer"]["address"] == ""
+    # The queryset stays lazy and chainable: filtered, sliced and fetched with .get().
+    one = selectors.with_list_relations(WorkOrder.objects.all()).filter(pk=full).get()
+    with django_assert_num_queries(0):
+        assert one.technician.user.username == tech1.user.username and list(one.deadlines.all())
+    # values() rows are not model instances: the loader leaves them alone.
+    assert list(selectors.with_list_relations(WorkOrder.objects.filter(pk=bare)).values_list("pk", flat=True)) == [bare]

@@ -6,8 +6,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from servicedesk.accounts.models import Partner, Region, User
 from servicedesk.accounts.roles import Role
-from servicedesk.customers.models import CustomerProduct
+from servicedesk.customers.models import Address, Customer, CustomerPhone, CustomerProduct, ProductCategory
 from servicedesk.deadlines.models import Deadline
 from technicians.models import Technician
 
@@ -147,24 +148,78 @@ def overdue_from_deadlines(now=None):
 
 
 def with_list_relations(qs: QuerySet) -> QuerySet:
-    """What a list row shows, in a fixed number of queries. Nothing is joined
-    to the page query: PostgreSQL spends tens of milliseconds planning a
-    ten-table join (far more than running it), and with a filter it misjudges
-    (overdue orders of a state) it joins every candidate before sorting. Each
-    relation is fetched by id in its own short query instead (bench/README.md)."""
-    return qs.prefetch_related(
-        "customer",
-        "address",
-        Prefetch("product", queryset=CustomerProduct.objects.select_related("category")),
-        "category",
-        "region",
-        "partner",
-        "owner",
-        Prefetch("technician", queryset=Technician.objects.select_related("user")),
-        Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "id")),
-        "customer__phones",
-        "entitlement",  # issue 6 (billing)
-    )
+    """What a list row shows, in a fixed number of queries: the rows' relations
+    are filled by `load_list_relations` when the queryset is evaluated (the
+    queryset stays lazy: filter, annotate, slice and paginate it as usual).
+
+    Nothing is joined to the page query: PostgreSQL spends tens of
+    milliseconds planning a ten-table join on this table (far more than
+    running it), and with a filter it misjudges (overdue orders of a state) it
+    joins every candidate before sorting. Each relation is fetched by id in its
+    own short query instead, without `prefetch_related`'s generic machinery,
+    which cost more Python than the SQL it ran (docs/benchmarks.md)."""
+    return qs.loading(load_list_relations)
+
+
+def _attach(rows, field_name, queryset):
+    """Fill the forward relation `field_name` of each row from one query; the
+    objects fetched, by id."""
+    field = rows[0]._meta.get_field(field_name)
+    ids = {getattr(row, field.attname) for row in rows} - {None}
+    found = {obj.pk: obj for obj in queryset.filter(pk__in=ids)} if ids else {}
+    for row in rows:
+        field.set_cached_value(row, found.get(getattr(row, field.attname)))
+    return found
+
+
+def _prefetched(obj, name, model, rows):
+    """Leave `rows` where `obj.<name>.all()` finds them, as prefetch_related
+    would: a queryset already evaluated (Manager.all() returns it as is)."""
+    result = QuerySet(model=model)
+    result._result_cache = rows
+    result._prefetch_done = True
+    if not hasattr(obj, "_prefetched_objects_cache"):
+        obj._prefetched_objects_cache = {}
+    obj._prefetched_objects_cache[name] = result
+
+
+def load_list_relations(orders) -> None:
+    """Fill what the list rows, the detail and the serializer read: customer
+    (with phones), address, product (with category), category, region,
+    partner, owner, technician (with user), deadlines (by due time) and the
+    billing entitlement. One query per relation whatever the number of rows;
+    none for a relation no row has."""
+    from billing.models import WorkOrderEntitlement  # billing depends on tickets
+
+    orders = list(orders)
+    if not orders:
+        return
+    customers = _attach(orders, "customer", Customer.objects.all())
+    _attach(orders, "address", Address.objects.all())
+    _attach(orders, "product", CustomerProduct.objects.select_related("category"))
+    _attach(orders, "category", ProductCategory.objects.all())
+    _attach(orders, "region", Region.objects.all())
+    _attach(orders, "partner", Partner.objects.all())
+    _attach(orders, "owner", User.objects.all())
+    _attach(orders, "technician", Technician.objects.select_related("user"))
+
+    phones = {pk: [] for pk in customers}
+    if customers:
+        for phone in CustomerPhone.objects.filter(customer_id__in=customers):  # Meta.ordering: primary first
+            phones[phone.customer_id].append(phone)
+    for pk, customer in customers.items():
+        _prefetched(customer, "phones", CustomerPhone, phones[pk])
+
+    ids = [order.pk for order in orders]
+    deadlines = {pk: [] for pk in ids}
+    content_type = ContentType.objects.get_for_model(WorkOrder)
+    for deadline in Deadline.objects.filter(content_type=content_type, object_id__in=ids).order_by("due_at", "id"):
+        deadlines[deadline.object_id].append(deadline)
+    entitlements = {e.order_id: e for e in WorkOrderEntitlement.objects.filter(order_id__in=ids)}
+    entitlement = WorkOrder._meta.get_field("entitlement")
+    for order in orders:
+        _prefetched(order, "deadlines", Deadline, deadlines[order.pk])
+        entitlement.set_cached_value(order, entitlements.get(order.pk))
 
 
 def work_order_history(order: WorkOrder) -> QuerySet:
