@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from servicedesk.core.errors import ApplicationError, InvalidTransition, ValidationFailed
+from servicedesk.core.errors import ApplicationError, InvalidTransition, ValidationFailed, page_text
 from tickets.views import duration_text
 
 from . import selectors, services
@@ -131,7 +131,7 @@ def _explain(request, exc, callback_id):
             return _("Take the callback first.")
     if isinstance(exc, ValidationFailed) and exc.field == "note":
         return _("Write a note on the attempt: what happened on the call.")
-    return str(exc.message)
+    return page_text(exc)
 
 
 def _visible_callback(request, pk) -> Callback:

@@ -210,7 +210,7 @@ def _on_answer(call, *, at, agent, by):
             _close_callback(callback, outcome=Callback.Outcome.ANSWERED_LATE, at=at, by=by,
                             note=_("The answer was reported after the hang-up: the call had been answered."))
     else:
-        raise InvalidTransition(action="answer", state=call.state, allowed=[])
+        raise InvalidTransition(action="answer", state=call.state, state_label=call.get_state_display(), allowed=[])
     if later is not None:
         call.agent = later.agent
     if call.rang_at is not None:
@@ -362,7 +362,8 @@ def call_end(*, call_id, by, note="") -> Call:
         if not user_may_take(by, call, "end"):
             raise PermissionDenied(_("Only the agent on the call or a supervisor may end it."))
         if call.state != Call.State.ANSWERED:
-            raise InvalidTransition(action="end", state=call.state, allowed=actions_possible(call))
+            raise InvalidTransition(action="end", state=call.state, state_label=call.get_state_display(),
+                                    allowed=actions_possible(call))
         from_state = call.state
         now = timezone.now()
         call.end(at=now)
@@ -412,7 +413,8 @@ def call_close_ringing(*, call_id, reason, by) -> Call:
         if not user_may_take(by, call, "close"):
             raise PermissionDenied(_("Only a supervisor may close a call that is still ringing."))
         if not ring_is_stale(call):
-            raise InvalidTransition(action="close", state=call.state, allowed=actions_possible(call))
+            raise InvalidTransition(action="close", state=call.state, state_label=call.get_state_display(),
+                                    allowed=actions_possible(call))
         _abandon(call, at=timezone.now(), by=by, action="close", note=reason, data=_stale_data(call))
     return call
 
@@ -427,7 +429,8 @@ def call_hand_over(*, call_id, to, note, by) -> Call:
         if not user_may_take(by, call, "hand-over"):
             raise PermissionDenied(_("Only the owner of the call or a supervisor may hand it over."))
         if "hand-over" not in actions_allowed_in(call.state):
-            raise InvalidTransition(action="hand-over", state=call.state, allowed=actions_possible(call))
+            raise InvalidTransition(action="hand-over", state=call.state, state_label=call.get_state_display(),
+                                    allowed=actions_possible(call))
         if to is None or not to.is_active or not to.has_role(*HAND_OVER_ROLES):
             raise ValidationFailed(_("Hand over to an active agent or supervisor."), field="to")
         if to.pk == call.owner_id:
@@ -489,7 +492,8 @@ def _lock_callback(callback_id) -> Callback:
 
 
 def _callback_invalid(callback, action):
-    return InvalidTransition(action=action, state=callback.state, allowed=callback_actions_allowed_in(callback.state))
+    return InvalidTransition(action=action, state=callback.state, state_label=callback.get_state_display(),
+                             allowed=callback_actions_allowed_in(callback.state))
 
 
 def callback_take(*, callback_id, by, note="") -> Callback:

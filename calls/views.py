@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from complaints import services as complaint_services
 from complaints.models import Complaint
-from servicedesk.core.errors import ApplicationError, InvalidTransition, ValidationFailed
+from servicedesk.core.errors import ApplicationError, InvalidTransition, ValidationFailed, page_text
 from tickets import services as work_order_services
 from tickets.models import WorkOrder
 from tickets.selectors import work_orders_visible_to
@@ -284,7 +284,7 @@ def call_hand_over(request, pk):
             services.call_hand_over(call_id=call.call_id, to=form.cleaned_data["to"], by=request.user,
                                     note=form.cleaned_data["note"])
         except ApplicationError as exc:
-            messages.error(request, str(exc.message))
+            messages.error(request, page_text(exc))
         else:
             messages.success(request, _("The call is now owned by %(name)s.") % {
                 "name": form.cleaned_data["to"].display_name})
@@ -302,7 +302,7 @@ def call_end(request, pk):
     try:
         services.call_end(call_id=call.call_id, by=request.user, note=request.POST.get("note", ""))
     except ApplicationError as exc:
-        messages.error(request, str(exc.message))
+        messages.error(request, page_text(exc))
     return _go(request, reverse("console"))
 
 
@@ -325,7 +325,7 @@ def call_close(request, pk):
     except ValidationFailed:
         messages.error(request, _("Say why the call is closed."))
     except ApplicationError as exc:
-        messages.error(request, str(exc.message))
+        messages.error(request, page_text(exc))
     else:
         messages.success(request, _("The call was closed as abandoned."))
     return _go(request, reverse("console-call", args=[call.pk]))

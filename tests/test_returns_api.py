@@ -471,3 +471,10 @@ def test_a_technician_is_sent_from_the_page_and_records_the_visit_there(agent, l
     assert 'data-form="visit"' in page and 'data-form="assign"' not in page
     client.post(f"/returns/{pk}/actions/visit/", {"confirmed": "yes", "note": "确认"})
     assert ReturnRequest.objects.get(pk=pk).state == "approved"
+    # Once decided, the page refuses a second visit in the user's words: the
+    # button's label and the state's label, not the API's codes.
+    r = client.post(f"/returns/{pk}/actions/visit/", {"confirmed": "yes", "note": "再次"}, follow=True,
+                    HTTP_ACCEPT_LANGUAGE="en")
+    state = ReturnRequest.objects.get(pk=pk).get_state_display()
+    assert f"“Technician's visit” is not possible now: the state is “{state}”." in r.content.decode().replace("&#x27;", "'")
+    assert ReturnEvent.objects.filter(return_request_id=pk, action="visit").count() == 1

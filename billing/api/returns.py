@@ -197,7 +197,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         # The state first: an action the state does not allow is a 409 whatever the body (contract).
         name, allowed = self.action.replace("_", "-"), return_actions_allowed(obj)
         if name in RETURN_ACTIONS and name not in allowed:
-            raise InvalidTransition(action=name, state=obj.state, allowed=allowed)
+            raise InvalidTransition(action=name, state=obj.state, state_label=obj.get_state_display(), allowed=allowed)
         data = input_class(data=request.data)
         data.is_valid(raise_exception=True)
         return self._render(service(return_id=obj.pk, by=request.user, **data.validated_data))

@@ -159,7 +159,8 @@ def quote_set(*, order_id, by, lines) -> Quote:
     with transaction.atomic():
         order = _locked_order(order_id, by)
         if order.state not in QUOTABLE_STATES:
-            raise InvalidTransition(action="quote", state=order.state, allowed=[])
+            raise InvalidTransition(action="quote", state=order.state, state_label=order.get_state_display(),
+                                    allowed=[])
         schedule = sel.schedule_in_force()
         if schedule is None:
             raise ValidationFailed(_("No fee schedule is in force."), field="lines")
@@ -175,7 +176,7 @@ def quote_set(*, order_id, by, lines) -> Quote:
             quote = Quote(order=order, created_by=by)
         else:
             if not can_proceed(quote.revise):
-                raise InvalidTransition(action="quote", state=quote.state,
+                raise InvalidTransition(action="quote", state=quote.state, state_label=quote.get_state_display(),
                                         allowed=quote_actions_allowed_in(quote.state))
             action, from_state = "revise", quote.state
             quote.revise()
@@ -208,7 +209,8 @@ def _locked_quote(order):
 def _transition(quote, action, **kwargs):
     method = getattr(quote, action)
     if not can_proceed(method):
-        raise InvalidTransition(action=action, state=quote.state, allowed=quote_actions_allowed_in(quote.state))
+        raise InvalidTransition(action=action, state=quote.state, state_label=quote.get_state_display(),
+                                allowed=quote_actions_allowed_in(quote.state))
     method(**kwargs)
 
 
@@ -234,7 +236,8 @@ def quote_charge(*, order_id, by) -> Quote:
         order = _locked_order(order_id, by)
         quote = _locked_quote(order)
         if quote.state == Quote.State.ACCEPTED and order.state not in CHARGEABLE_STATES:
-            raise InvalidTransition(action="charge", state=order.state, allowed=[])
+            raise InvalidTransition(action="charge", state=order.state, state_label=order.get_state_display(),
+                                    allowed=[])
         from_state, now = quote.state, timezone.now()
         _transition(quote, "charge", at=now)
         if quote.total == 0:
@@ -262,7 +265,8 @@ def payment_record(*, order_id, by, method, amount, receipt_number, reference=""
         order = _locked_order(order_id, by)
         quote = _locked_quote(order)
         if quote.state != Quote.State.CHARGED:
-            raise InvalidTransition(action="pay", state=quote.state, allowed=quote_actions_allowed_in(quote.state))
+            raise InvalidTransition(action="pay", state=quote.state, state_label=quote.get_state_display(),
+                                    allowed=quote_actions_allowed_in(quote.state))
         due = sel.quote_money(quote)["due"]
         if amount > due:
             raise ValidationFailed(_("Only %(due)s is due.") % {"due": due}, field="amount")

@@ -127,7 +127,8 @@ def _act(*, return_id, action, by, method=None, note="", data=None, effects=None
             raise PermissionDenied()
         transition = getattr(obj, method or RETURN_ACTIONS[action])
         if not can_proceed(transition):
-            raise InvalidTransition(action=action, state=obj.state, allowed=return_actions_allowed(obj))
+            raise InvalidTransition(action=action, state=obj.state, state_label=obj.get_state_display(),
+                                    allowed=return_actions_allowed(obj))
         from_state = obj.state
         at = timezone.now()
         transition(**(build(obj, at) if build else {"at": at}))
@@ -366,7 +367,8 @@ def _fact(*, factory_return_id, action, by, method=None, note="", data=None, che
             raise PermissionDenied()
         transition = getattr(obj, method or FACTORY_RETURN_ACTIONS[action])
         if not can_proceed(transition):
-            raise InvalidTransition(action=action, state=obj.state, allowed=factory_return_actions_allowed(obj))
+            raise InvalidTransition(action=action, state=obj.state, state_label=obj.get_state_display(),
+                                    allowed=factory_return_actions_allowed(obj))
         at = _now()
         if check:
             check(obj, at)
@@ -458,7 +460,8 @@ def factory_return_ship(*, factory_return_id, by, waybill="", note="") -> Factor
         if obj.state in (FactoryReturn.State.DRAFT, FactoryReturn.State.SIGNED):
             raise ShipRefused(state=obj.state, allowed=factory_return_actions_allowed(obj))
         if not can_proceed(obj.ship):
-            raise InvalidTransition(action="ship", state=obj.state, allowed=factory_return_actions_allowed(obj))
+            raise InvalidTransition(action="ship", state=obj.state, state_label=obj.get_state_display(),
+                                    allowed=factory_return_actions_allowed(obj))
         at = _now()
         today = timezone.localdate(at)
         status, window, days = window_state(obj, today)
@@ -541,7 +544,8 @@ def factory_return_decide(*, factory_return_id, by, items, note="") -> FactoryRe
         if not user_may_take_factory(by, obj, "decide"):
             raise PermissionDenied()
         if not can_proceed(obj.decide):
-            raise InvalidTransition(action="decide", state=obj.state, allowed=factory_return_actions_allowed(obj))
+            raise InvalidTransition(action="decide", state=obj.state, state_label=obj.get_state_display(),
+                                    allowed=factory_return_actions_allowed(obj))
         if not items:
             raise ValidationFailed(_("Decide at least one item."), field="items")
         at = _now()

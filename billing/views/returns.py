@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from servicedesk.core.errors import ApplicationError
+from servicedesk.core.errors import ApplicationError, page_text
 from servicedesk.customers.models import ProductCategory
 
 from ..api.returns import (
@@ -204,7 +204,7 @@ def return_action(request, pk, action):
     try:
         obj = services.RETURN_SERVICES[action](return_id=obj.pk, by=request.user, **data.validated_data)
     except ApplicationError as e:
-        messages.error(request, str(e.message))
+        messages.error(request, page_text(e, RETURN_LABELS.get(action)))
     else:
         if action in ("assess", "visit"):
             messages.success(request, _("Decision: %(decision)s. %(reason)s") % {
@@ -345,7 +345,7 @@ def factory_return_action(request, pk, action):
     try:
         services.FACTORY_SERVICES[action](factory_return_id=obj.pk, by=request.user, **v)
     except ApplicationError as e:
-        messages.error(request, str(e.message))
+        messages.error(request, page_text(e, FACTORY_LABELS.get(action)))
     else:
         messages.success(request, _("Done: %(action)s.") % {"action": FACTORY_LABELS[action]})
     return redirect("factory-return-detail", pk)
