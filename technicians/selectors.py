@@ -17,6 +17,16 @@ def technicians_list() -> QuerySet:
     )
 
 
+def technician_choices() -> list[tuple[str, str]]:
+    """(id as text, display name) of every technician, by username: the
+    filter's options. Plain values, not model instances: a network has
+    hundreds of technicians and the list page renders this on every request."""
+    rows = Technician.objects.order_by("user__username").values_list(
+        "pk", "user__first_name", "user__last_name", "user__username")
+    # User.display_name: the full name, else the username.
+    return [(str(pk), f"{first} {last}".strip() or username) for pk, first, last, username in rows]
+
+
 def technician_ineligibility(*, technician: Technician, category) -> str | None:
     """Why this technician may not take an order of this category, or None.
     domain.md section 7: certified per appliance category."""

@@ -146,6 +146,13 @@ def test_the_list_filters_by_state_kind_technician_overdue_and_search(client, ag
     assert ids({"q": emergency.number}) == {emergency.pk}
     assert ids({"q": for_tech2.customer.phones.get().number}) == {for_tech2.pk}
     assert ids({"state": "received", "kind": "repair"}) == {overdue.pk}
+    # The technician filter offers every technician by name, the chosen one selected.
+    select = client.get("/work-orders/", {"technician": tech2.pk}).content.decode()
+    select = select.split('name="technician"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\d*)"', select) == ["", *[str(t.pk) for t in sorted(
+        (tech1, tech2), key=lambda t: t.user.username)]]
+    assert f'<option value="{tech2.pk}" selected>{tech2.user.display_name}</option>' in select
+    assert f'<option value="{tech1.pk}">{tech1.user.display_name}</option>' in select
 
 
 def test_overdue_rows_are_highlighted(client, agent):

@@ -22,8 +22,7 @@ from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField
 from servicedesk.core.errors import ApplicationError, ValidationFailed, page_text
 from servicedesk.customers.selectors import phone_policy_for
-from technicians.models import Technician
-from technicians.selectors import dispatch_candidates
+from technicians.selectors import dispatch_candidates, technician_choices
 
 from . import selectors, services
 from .api import WorkOrderFilter
@@ -235,7 +234,7 @@ def work_order_list(request):
         "page": page,
         "states": WorkOrder.State.choices,
         "kinds": WorkOrder.Kind.choices,
-        "technicians": Technician.objects.select_related("user").order_by("user__username") if sees_all else None,
+        "technicians": technician_choices() if sees_all else None,
         "selected": {
             "state": request.GET.getlist("state"),
             "kind": request.GET.getlist("kind"),
