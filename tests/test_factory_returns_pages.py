@@ -43,7 +43,7 @@ def test_a_month_of_factory_return_from_the_pages(org, clock):  # noqa: F811
     assert "节能灯 11W" in page and "2026-12" in page and 'data-form="ship"' in page
     # The gate: shipping before signature and approval is refused, with the reason.
     page = post(clerk, base + "/actions/ship/")
-    assert FactoryReturn.objects.get().state == "draft" and "签" in page
+    assert FactoryReturn.objects.get().state == "draft" and "返厂申请须经办事处或大区经理签字、客户服务部审批后方可发运" in page
     post(manager, base + "/actions/sign/")
     post(cs, base + "/actions/approve/")
     assert FactoryReturn.objects.get().state == "approved"

@@ -55,6 +55,7 @@ class InvalidTransition(ApplicationError):
         super().__init__(
             _("“%(action)s” is not allowed while the state is “%(state)s”.") % {"action": action, "state": state}
         )
+        self._generic_message = self.message  # a subclass may set a message of its own
         self.action = action
         self.state = state
         self.state_label = state_label
@@ -64,6 +65,8 @@ class InvalidTransition(ApplicationError):
         return {"detail": str(self.message), "state": self.state, "allowed": self.allowed}
 
     def page_message(self, action_label=None):
+        if self.message is not self._generic_message:
+            return self.message  # says more than the generic sentence (e.g. why shipping is refused)
         return _("“%(action)s” is not possible now: the state is “%(state)s”. Reload the page to see what can be done.") % {
             "action": action_label or self.action, "state": self.state_label or self.state}
 
