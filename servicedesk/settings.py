@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,8 +33,6 @@ DEBUG = env_bool("DEBUG", False)
 _INSECURE_KEY = "django-insecure-servicedesk-development-key-never-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY") or (_INSECURE_KEY if DEBUG or env_bool("TESTING") else "")
 if not SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
@@ -210,8 +209,30 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "servicedesk@localhost")
+# A mail server: EMAIL_HOST set (and EMAIL_BACKEND not) sends over SMTP; with
+# neither, e-mail is written to the log (console). Empty means "not configured",
+# as compose passes every variable, set or not.
+_email_host = os.environ.get("EMAIL_HOST", "").strip()
+EMAIL_HOST = _email_host or "localhost"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if _email_host else "django.core.mail.backends.console.EmailBackend"
+)
+_email_port = os.environ.get("EMAIL_PORT", "").strip()
+try:
+    EMAIL_PORT = int(_email_port) if _email_port else 25
+except ValueError:
+    EMAIL_PORT = None
+if EMAIL_PORT is None or not 0 < EMAIL_PORT < 65536:
+    raise ImproperlyConfigured(f"EMAIL_PORT must be a port number (1-65535), not {_email_port!r}.")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # TLS from the first byte, usually port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    # Django itself would only fail when the first mail is sent.
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are mutually exclusive: set at most one of them.")
+# The sender of every e-mail; a real mail server usually accepts only its own domain.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "servicedesk@localhost"
 # A mail server that accepts and never answers must fail the attempt (and be
 # retried), not hold a worker and its row lock forever (Django's default: no timeout).
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
