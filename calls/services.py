@@ -301,6 +301,16 @@ def _open_callback(call, *, by):
     deadline_start(subject=callback, kind="callback", start=start, due_at=cap if due > cap else None)
     _record(call=call, callback=callback, action="callback-open", from_state="", by=by, at=timezone.now(),
             data={"due_at": _iso(min(due, cap))})
+    # Closed late (a lost hang-up closed minutes after the ring, an event that
+    # arrived late): the caller may have redialled and been answered since
+    # the ring. That answer closed the callbacks waiting then, not this one,
+    # which did not exist yet: close it the same way.
+    since = call.rang_at or call.ended_at
+    again = (Call.objects.filter(caller=call.caller, answered_at__gte=since).exclude(pk=call.pk)
+             .order_by("answered_at", "id").first())
+    if again is not None:
+        _close_callback(callback, outcome=Callback.Outcome.CALLED_AGAIN, at=max(again.answered_at, start), by=by,
+                        note=_("The customer called again and was answered (call %(id)s).") % {"id": again.call_id})
     return callback
 
 

@@ -114,6 +114,25 @@ def test_a_ring_past_the_limit_is_abandoned_with_history_and_callback_a_fresh_on
     assert history(fresh) == [("ring", "telephony")]
 
 
+def test_a_lost_ring_whose_caller_redialled_and_got_through_leaves_no_callback_waiting(switch, agent):
+    """The caller whose hang-up was lost usually redials: that answer closes
+    the callbacks waiting then, and the callback the later close opens is
+    closed too (called again), not left for an agent to chase."""
+    rang(switch, "lost", STALE + 120, caller="138 1234 5678")
+    redial_at = rang(switch, "redial", STALE + 60, caller="138 1234 5678")
+    assert switch("redial", "answer", redial_at + 5 * S, agent=agent.username).status_code == 201
+    rang(switch, "other", STALE + 30, caller="139 0000 1111")  # another caller: its callback stays open
+
+    assert calls_close_stale_rings() == 2
+
+    callback = Callback.objects.get(call=call("lost"))
+    assert callback.state == Callback.State.CANCELLED and callback.outcome == Callback.Outcome.CALLED_AGAIN
+    assert "redial" in CallTransition.objects.get(callback=callback, action="callback-cancel").note
+    deadline = Deadline.objects.get(callback=callback, kind="callback")
+    assert deadline.met_at is not None and not deadline.breached
+    assert Callback.objects.get(call=call("other")).state == Callback.State.OPEN
+
+
 def test_a_lost_ring_without_a_number_opens_no_callback(switch):
     rang(switch, "anonymous", STALE + 60, caller="anonymous")
     assert calls_close_stale_rings() == 1
