@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+import kombu.pools
 import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
@@ -40,9 +41,13 @@ def new_prefix() -> str:
 
 
 def _drop_publishing_connections():
-    """The app keeps a connection pool for the URL it first published to."""
+    """The app keeps a connection pool for the URL it first published to.
+    kombu's global registry keeps that pool too, closed: forget it, or the
+    next publish to the URL (an eager apply_async in a later test as well)
+    fails with "Acquire on closed pool"."""
     if app._pool is not None:
         app._pool.force_close_all()
+    kombu.pools.reset()
     app._pool = None
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
