@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -238,3 +239,50 @@ def test_the_list_loader_gives_each_row_the_same_relations_as_reading_them_one_b
         assert one.technician.user.username == tech1.user.username and list(one.deadlines.all())
     # values() rows are not model instances: the loader leaves them alone.
     assert list(selectors.with_list_relations(WorkOrder.objects.filter(pk=bare)).values_list("pk", flat=True)) == [bare]
+
+    # Anything built on the loaded relations stays scoped to its order, as
+    # after prefetch_related: never the whole deadline or phone table.
+    full_row, bare_row = loaded
+    mine = set(full_row.deadlines.values_list("pk", flat=True))
+    assert mine and mine.isdisjoint(bare_row.deadlines.values_list("pk", flat=True))
+    assert {d.pk for d in full_row.deadlines.all()} == mine
+    assert set(full_row.deadlines.all().filter(kind="arrive").values_list("pk", flat=True)) <= mine
+    assert full_row.deadlines.all().aggregate(n=Count("id"))["n"] == len(mine)
+    assert {d.pk for d in full_row.deadlines.all().iterator()} == mine
+    assert full_row.deadlines.all().last().pk in mine
+    assert [p.number for p in full_row.customer.phones.all().filter(primary=True)] == ["13920000001"]
+
+
+def test_the_list_loader_keeps_what_was_already_loaded_and_never_leaves_rows_half_loaded(
+    dispatcher, tech1, django_assert_max_num_queries, monkeypatch
+):
+    from tickets import selectors
+    from tickets.models import WorkOrder
+
+    ids = [create(dispatcher, f"1393000000{n}") for n in range(3)]
+    for order_id in ids:
+        act(dispatcher, order_id, "dispatch", {"technician": tech1.pk})
+    # select_related on top: the technician's station stays loaded (no query per row).
+    rows = list(selectors.with_list_relations(WorkOrder.objects.filter(pk__in=ids)).select_related("technician__station"))
+    with django_assert_max_num_queries(0):
+        assert {row.technician.station_id for row in rows} == {tech1.station_id}
+        assert [row.technician.station for row in rows]
+        assert all(row.customer.phones.all() for row in rows)
+    # A loader that fails leaves no result behind: evaluated again, the rows are loaded again.
+    qs = selectors.with_list_relations(WorkOrder.objects.filter(pk__in=ids))
+    real = selectors.load_list_relations
+    calls = []
+
+    def flaky(orders):
+        calls.append(len(orders))
+        if len(calls) == 1:
+            raise ConnectionError("lost the database mid-load")
+        real(orders)
+
+    monkeypatch.setattr(qs, "_loaders", (flaky,))
+    with pytest.raises(ConnectionError):
+        list(qs)
+    rows = list(qs)
+    assert calls == [3, 3]
+    with django_assert_max_num_queries(0):
+        assert all(row.technician.user.username == tech1.user.username for row in rows)

@@ -161,21 +161,53 @@ def with_list_relations(qs: QuerySet) -> QuerySet:
     return qs.loading(load_list_relations)
 
 
-def _attach(rows, field_name, queryset):
-    """Fill the forward relation `field_name` of each row from one query; the
-    objects fetched, by id."""
+def _attach(rows, field_name, queryset) -> dict:
+    """Fill the forward relation `field_name` of each row from one query,
+    leaving alone the rows that already have it (select_related, an earlier
+    load). Returns every row's related object by id: {id: [instances]}."""
     field = rows[0]._meta.get_field(field_name)
-    ids = {getattr(row, field.attname) for row in rows} - {None}
+    todo = [row for row in rows if not field.is_cached(row)]
+    ids = {getattr(row, field.attname) for row in todo} - {None}
     found = {obj.pk: obj for obj in queryset.filter(pk__in=ids)} if ids else {}
-    for row in rows:
+    for row in todo:
         field.set_cached_value(row, found.get(getattr(row, field.attname)))
-    return found
+    related = {}
+    for row in rows:
+        obj = field.get_cached_value(row)
+        if obj is not None and all(obj is not seen for seen in related.get(obj.pk, ())):
+            related.setdefault(obj.pk, []).append(obj)
+    return related
+
+
+class _Loaded(QuerySet):
+    """Related rows loaded by hand, where `obj.<name>.all()` finds them (as
+    prefetch_related leaves them: Manager.all() returns the cached queryset as
+    it is). Reading it costs nothing more; the first time its SQL is needed
+    (filter, exclude, order_by, iterator, aggregate, update, delete, ...) it
+    becomes the relation's own queryset, scoped to `obj` as after
+    prefetch_related, never the whole table. Building that scope for every
+    row up front is what made prefetch_related slow here."""
+
+    _owner = None
+
+    @property
+    def query(self):
+        if self._owner is not None:
+            owner, self._owner = self._owner, None
+            manager = getattr(owner, self._relation)
+            self._query = manager._apply_rel_filters(self.model._default_manager.all()).query
+        return QuerySet.query.fget(self)
+
+    @query.setter
+    def query(self, value):
+        QuerySet.query.fset(self, value)
 
 
 def _prefetched(obj, name, model, rows):
-    """Leave `rows` where `obj.<name>.all()` finds them, as prefetch_related
-    would: a queryset already evaluated (Manager.all() returns it as is)."""
-    result = QuerySet(model=model)
+    if name in getattr(obj, "_prefetched_objects_cache", {}):
+        return  # already there (prefetch_related, an earlier load)
+    result = _Loaded(model=model)
+    result._owner, result._relation = obj, name
     result._result_cache = rows
     result._prefetch_done = True
     if not hasattr(obj, "_prefetched_objects_cache"):
@@ -188,7 +220,9 @@ def load_list_relations(orders) -> None:
     (with phones), address, product (with category), category, region,
     partner, owner, technician (with user), deadlines (by due time) and the
     billing entitlement. One query per relation whatever the number of rows;
-    none for a relation no row has."""
+    none for a relation no row lacks. Called by the queryset of
+    `with_list_relations` when it is evaluated; not by `.iterator()`, which
+    bypasses the result cache (as prefetch_related without chunk_size)."""
     from billing.models import WorkOrderEntitlement  # billing depends on tickets
 
     orders = list(orders)
@@ -203,23 +237,30 @@ def load_list_relations(orders) -> None:
     _attach(orders, "owner", User.objects.all())
     _attach(orders, "technician", Technician.objects.select_related("user"))
 
-    phones = {pk: [] for pk in customers}
-    if customers:
-        for phone in CustomerPhone.objects.filter(customer_id__in=customers):  # Meta.ordering: primary first
+    lacking = [pk for pk, objs in customers.items()
+               if any("phones" not in getattr(c, "_prefetched_objects_cache", {}) for c in objs)]
+    phones = {pk: [] for pk in lacking}
+    if lacking:
+        for phone in CustomerPhone.objects.filter(customer_id__in=lacking):  # Meta.ordering: primary first
             phones[phone.customer_id].append(phone)
-    for pk, customer in customers.items():
-        _prefetched(customer, "phones", CustomerPhone, phones[pk])
+    for pk in lacking:
+        for customer in customers[pk]:
+            _prefetched(customer, "phones", CustomerPhone, phones[pk])
 
-    ids = [order.pk for order in orders]
-    deadlines = {pk: [] for pk in ids}
-    content_type = ContentType.objects.get_for_model(WorkOrder)
-    for deadline in Deadline.objects.filter(content_type=content_type, object_id__in=ids).order_by("due_at", "id"):
-        deadlines[deadline.object_id].append(deadline)
-    entitlements = {e.order_id: e for e in WorkOrderEntitlement.objects.filter(order_id__in=ids)}
     entitlement = WorkOrder._meta.get_field("entitlement")
+    ids = [o.pk for o in orders if "deadlines" not in getattr(o, "_prefetched_objects_cache", {})]
+    deadlines = {pk: [] for pk in ids}
+    if ids:
+        content_type = ContentType.objects.get_for_model(WorkOrder)
+        for deadline in Deadline.objects.filter(content_type=content_type, object_id__in=ids).order_by("due_at", "id"):
+            deadlines[deadline.object_id].append(deadline)
+    ids = [o.pk for o in orders if not entitlement.is_cached(o)]
+    entitlements = {e.order_id: e for e in WorkOrderEntitlement.objects.filter(order_id__in=ids)} if ids else {}
     for order in orders:
-        _prefetched(order, "deadlines", Deadline, deadlines[order.pk])
-        entitlement.set_cached_value(order, entitlements.get(order.pk))
+        if order.pk in deadlines:
+            _prefetched(order, "deadlines", Deadline, deadlines[order.pk])
+        if not entitlement.is_cached(order):
+            entitlement.set_cached_value(order, entitlements.get(order.pk))
 
 
 def work_order_history(order: WorkOrder) -> QuerySet:

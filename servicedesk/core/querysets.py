@@ -8,7 +8,9 @@ with ten relations spends more on that than on its SQL (docs/benchmarks.md).
 slice, paginate, get) and, when it is evaluated, calls `fn(rows)` once with
 the model instances fetched, so a hand-written loader can fill the relations
 with one plain query each. Rows that are not model instances (`values()`,
-`values_list()`) are not passed to the loader."""
+`values_list()`) are not passed to the loader, nor are those of
+`.iterator()`, which does not keep the rows (as `prefetch_related` without
+a chunk size)."""
 
 from django.db import models
 from django.db.models.query import ModelIterable
@@ -31,5 +33,9 @@ class LoadingQuerySet(models.QuerySet):
         fetched_now = self._result_cache is None
         super()._fetch_all()
         if fetched_now and self._loaders and self._result_cache and issubclass(self._iterable_class, ModelIterable):
-            for loader in self._loaders:
-                loader(self._result_cache)
+            try:
+                for loader in self._loaders:
+                    loader(self._result_cache)
+            except BaseException:
+                self._result_cache = None  # evaluated again, the rows are loaded again: never half
+                raise
