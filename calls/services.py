@@ -3,6 +3,7 @@ locks the call (or callback) row; the switch's events are idempotent per
 call and event and may arrive in any order (api-contract.md, Calls)."""
 
 import datetime
+import logging
 import re
 
 from django.conf import settings
@@ -28,6 +29,8 @@ from .selectors import (
     HAND_OVER_ROLES, actions_possible, ring_is_stale, stale_ringing, user_may_post_events, user_may_take,
     user_may_take_callback,
 )
+
+log = logging.getLogger(__name__)
 
 Event = CallEvent.Event
 
@@ -401,14 +404,18 @@ def calls_close_stale_rings(*, now=None, batch_size=500) -> int:
     ids = list(stale_ringing(now).order_by("rang_at", "id").values_list("pk", flat=True)[:batch_size])
     closed = 0
     for pk in ids:
-        with transaction.atomic():
-            call = stale_ringing(now).select_for_update(skip_locked=True).filter(pk=pk).first()
-            if call is None:
-                continue
-            _abandon(call, at=timezone.now(), by=None, action="close-stale", data=_stale_data(call),
-                     note=_("No hang-up received from the switch within %(seconds)d s of the ring: closed as "
-                            "abandoned.") % {"seconds": seconds})
-            closed += 1
+        try:
+            with transaction.atomic():
+                call = stale_ringing(now).select_for_update(skip_locked=True).filter(pk=pk).first()
+                if call is None:
+                    continue
+                _abandon(call, at=timezone.now(), by=None, action="close-stale", data=_stale_data(call),
+                         note=_("No hang-up received from the switch within %(seconds)d s of the ring: closed as "
+                                "abandoned.") % {"seconds": seconds})
+        except Exception:  # noqa: BLE001 - one call that fails must not keep the others ringing forever
+            log.exception("closing the stale ring of call %s failed; the next run tries again", pk)
+            continue
+        closed += 1
     return closed
 
 

@@ -155,6 +155,27 @@ def test_running_twice_changes_nothing(switch):
     assert Callback.objects.count() == 1 and Deadline.objects.filter(callback__isnull=False).count() == 1
 
 
+def test_a_call_that_fails_to_close_does_not_keep_the_others_ringing(switch, monkeypatch):
+    from calls import services
+
+    rang(switch, "bad", STALE + 120, caller="138 0000 0001")  # the oldest: first in every run
+    rang(switch, "good", STALE + 60, caller="138 0000 0002")
+    real = services._abandon
+
+    def failing_for_bad(call, **kwargs):
+        if call.call_id == "bad":
+            raise RuntimeError("callback policy missing")
+        return real(call, **kwargs)
+
+    monkeypatch.setattr(services, "_abandon", failing_for_bad)
+    assert calls_close_stale_rings() == 1
+    assert (call("bad").state, call("good").state) == (Call.State.RINGING, Call.State.ABANDONED)
+    assert history(call("bad")) == [("ring", "telephony")]  # nothing half done
+    monkeypatch.undo()
+    assert calls_close_stale_rings() == 1
+    assert call("bad").state == Call.State.ABANDONED
+
+
 def test_the_limit_is_the_setting(switch, settings):
     rang(switch, "c", 120)
     assert calls_close_stale_rings() == 0

@@ -187,3 +187,28 @@ def test_two_sweeps_at_once_make_one_proposal_and_a_held_return_is_skipped_not_w
     assert errors == []
     assert proposals(pk).count() == 1
     assert ReturnRequest.objects.get(pk=pk).proposed_decision == "exchange"
+
+
+def test_one_late_repair_that_fails_does_not_hold_back_the_others(db, monkeypatch):
+    """Each proposal in its own savepoint: the return whose proposal fails
+    is rolled back alone (tried again on the next sweep), the others are made."""
+    from billing.services import returns as services
+
+    agent = UserFactory(username="agent", roles=["agent"])
+    first, _ = repair_due_a_minute_ago(agent)
+    second, _ = repair_due_a_minute_ago(agent)
+    real = services.notifications_create
+
+    def failing_for_first(**kwargs):
+        if kwargs["url"].endswith(f"/{first}/"):
+            raise RuntimeError("mail queue down")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "notifications_create", failing_for_first)
+    assert propose_exchange_for_late_repairs(now=timezone.now()) == 1
+    assert not proposals(first).exists() and ReturnRequest.objects.get(pk=first).proposed_decision == ""
+    assert proposals(second).count() == 1 and ReturnRequest.objects.get(pk=second).proposed_decision == "exchange"
+
+    monkeypatch.undo()
+    assert propose_exchange_for_late_repairs(now=timezone.now()) == 1
+    assert proposals(first).count() == 1 and proposals(second).count() == 1

@@ -4,6 +4,7 @@ runs the transition, records history and moves deadlines, in one
 transaction."""
 
 import datetime
+import logging
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -30,6 +31,8 @@ from billing.selectors.returns import (
     RETURN_ASSIGNED_ACTIONS, finding_rules, offices_for, return_awaits_technician, rules_for, user_may_create_returns,
     user_may_take_factory, user_may_take_return,
 )
+
+log = logging.getLogger(__name__)
 
 # --- returns -------------------------------------------------------------------------
 
@@ -298,19 +301,24 @@ def propose_exchange_for_late_repairs(*, now) -> int:
     reason = "The depot repair was not finished within 3 days: the product is exchanged (seeds/004)."
     proposed = 0
     for obj in late:
-        obj.proposed_decision = Decision.EXCHANGE
-        obj.proposed_reason = reason
-        obj.proposed_at = now
-        obj.save(update_fields=["proposed_decision", "proposed_reason", "proposed_at", "updated_at"])
-        _record(obj=obj, action="propose-exchange", from_state=obj.state, by=None, at=now,
-                note=_("The depot repair was not finished within 3 days: an exchange is proposed."),
-                data={"proposed_decision": Decision.EXCHANGE})
-        recipients = {u.pk: u for u in nearest_with_role(Role.SUPERVISOR, obj.accepting_unit_id)}
-        if obj.owner_id and not obj.owner.partner_id:  # a partner's API user is nobody to tell
-            recipients[obj.owner_id] = obj.owner
-        notifications_create(
-            recipients=list(recipients.values()), url=obj.get_absolute_url(),
-            title=_("Return %(number)s: repair late, offer the customer an exchange") % {"number": obj.number})
+        try:
+            with transaction.atomic():  # a savepoint: one return that fails does not undo the others
+                obj.proposed_decision = Decision.EXCHANGE
+                obj.proposed_reason = reason
+                obj.proposed_at = now
+                obj.save(update_fields=["proposed_decision", "proposed_reason", "proposed_at", "updated_at"])
+                _record(obj=obj, action="propose-exchange", from_state=obj.state, by=None, at=now,
+                        note=_("The depot repair was not finished within 3 days: an exchange is proposed."),
+                        data={"proposed_decision": Decision.EXCHANGE})
+                recipients = {u.pk: u for u in nearest_with_role(Role.SUPERVISOR, obj.accepting_unit_id)}
+                if obj.owner_id and not obj.owner.partner_id:  # a partner's API user is nobody to tell
+                    recipients[obj.owner_id] = obj.owner
+                notifications_create(
+                    recipients=list(recipients.values()), url=obj.get_absolute_url(),
+                    title=_("Return %(number)s: repair late, offer the customer an exchange") % {"number": obj.number})
+        except Exception:  # noqa: BLE001 - the next sweep tries this one again
+            log.exception("proposing an exchange for late repair %s failed; the next sweep tries again", obj.pk)
+            continue
         proposed += 1
     return proposed
 
