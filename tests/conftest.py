@@ -3,6 +3,7 @@
 the service is absent, and a failure instead of a skip under CI=true, where
 nothing may be skipped."""
 
+import datetime
 import os
 import shutil
 import socket
@@ -10,6 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from .factories import PASSWORD, CategoryFactory, PartnerFactory, TechnicianFactory, UserFactory
@@ -63,6 +65,37 @@ def chromium():
     if not os.path.exists(path) and not shutil.which("chromium"):
         skip_or_fail("needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)")
     return path
+
+
+# --- the clock -----------------------------------------------------------------
+
+
+@pytest.fixture
+def clock_at(monkeypatch):
+    """Sets django.utils.timezone.now (what the services, the auto_now fields
+    and the day-bounded selectors read) to a local time in the organisation's
+    time zone (Asia/Shanghai), moving on with the real clock from there.
+    `clock_at(datetime.time(10))` is 10:00 today; `clock_at(datetime.datetime(2026, 12, 31, 23, 50))`
+    a given moment. Answers the aware datetime set. Read "today" with
+    timezone.localdate(), never datetime.date.today(), which this does not move."""
+    real_now = timezone.now
+
+    def set_(when):
+        started = real_now()
+        if isinstance(when, datetime.time):
+            when = datetime.datetime.combine(timezone.localdate(started), when)
+        at = timezone.make_aware(when) if timezone.is_naive(when) else when
+        monkeypatch.setattr(timezone, "now", lambda: at + (real_now() - started))
+        return at
+
+    return set_
+
+
+@pytest.fixture
+def mid_morning(clock_at):
+    """The clock at 10:00 today, local time: "now minus half an hour" is still
+    today, which just after midnight it would not be."""
+    return clock_at(datetime.time(10))
 
 
 # --- people ------------------------------------------------------------------

@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from billing.models import Payment, Quote, QuoteEvent, Refund
 from tests.conftest import api_for
@@ -39,7 +40,7 @@ def lines(*pairs):
 
 
 def test_the_schedule_in_force_is_read_by_everyone_signed_in(agent, tech1, partner_user, schedule):
-    fee_schedule(version="v2", effective_from=datetime.date.today() + datetime.timedelta(days=30))
+    fee_schedule(version="v2", effective_from=timezone.localdate() + datetime.timedelta(days=30))
     fee_schedule(version="draft", published=False)
     listed = api_for(tech1.user).get("/api/v1/billing/fee-schedules/").json()
     assert {s["version"]: s["in_force"] for s in listed} == {"v1": True, "v2": False}
@@ -47,7 +48,7 @@ def test_the_schedule_in_force_is_read_by_everyone_signed_in(agent, tech1, partn
     assert current["version"] == "v1"
     assert {p["code"]: p["price"] for p in current["parts"]}["P-CL-BALLAST"] == "60.00"
     later = api_for(agent).get("/api/v1/billing/fee-schedules/current/",
-                               {"on": (datetime.date.today() + datetime.timedelta(days=31)).isoformat()})
+                               {"on": (timezone.localdate() + datetime.timedelta(days=31)).isoformat()})
     assert later.json()["version"] == "v2"
     assert api_for(agent).get("/api/v1/billing/fee-schedules/draft/").status_code == 404
 
@@ -212,7 +213,7 @@ def test_a_draft_quote_can_be_revised(agent, dispatcher, tech1, schedule):
 
 
 def test_the_schedule_version_in_force_prices_the_quote(agent, dispatcher, tech1, schedule):
-    fee_schedule(version="v2", effective_from=datetime.date.today() + datetime.timedelta(days=1), factor=Decimal("2"))
+    fee_schedule(version="v2", effective_from=timezone.localdate() + datetime.timedelta(days=1), factor=Decimal("2"))
     order = on_site(make_order(agent, purchase_date=ago(900)), dispatcher=dispatcher, tech=tech1)
     q = quote(tech1.user, order, lines(("P-GWH-IGN", 1))).json()
     assert (q["schedule"], q["total"]) == ("v1", "45.00")

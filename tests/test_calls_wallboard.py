@@ -32,18 +32,6 @@ def event(telephony, call_id, name, at, **kw):
 
 
 @pytest.fixture
-def mid_morning(monkeypatch):
-    """The clock at 10:00 today in the organisation's time zone, moving on
-    with the real one: the day's calls start 30 minutes ago, which just after
-    midnight would be yesterday and out of the day's figures."""
-    real_now = timezone.now
-    started = real_now()
-    ten = timezone.make_aware(datetime.datetime.combine(timezone.localdate(started), datetime.time(10)))
-    monkeypatch.setattr(timezone, "now", lambda: ten + (real_now() - started))
-    return ten
-
-
-@pytest.fixture
 def day_of_calls(telephony, agent, mid_morning):
     """Four calls this morning: two answered in 3 rings, one after 20 s, one
     abandoned (its callback taken by the agent and now overdue); one ringing now."""

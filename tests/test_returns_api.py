@@ -74,14 +74,18 @@ def test_term_boundaries_same_day_and_month_end():
 
 
 def months_before(months, extra_days=0):
-    """The start date whose term's last day is `extra_days` before today (0:
-    today is the last day in term; 1: the term ended yesterday)."""
-    day = today() - datetime.timedelta(days=extra_days)
-    # The start date whose term end is `day`: months back, clipped like add_months.
-    start = add_months(day, -months)
-    while add_months(start, months) < day:
+    """A start date on the edge of its term today. 0: the earliest start still
+    in term (its last day is today, or a later one on the days no term ends
+    on: a 15-month term starts on 30 September or 1 October and so never ends
+    on 31 December); 1: the day before it, the latest start out of term (its
+    term ended yesterday, or earlier on those days). Searching for a term that
+    ended exactly yesterday instead found none on 1 January, 30-31 May,
+    1 June and 1 August (15 months) or 1 March after a 29 February (12), and
+    fell on a start still in term."""
+    start = add_months(today(), -months)
+    while add_months(start, months) < today():
         start += datetime.timedelta(days=1)
-    return start
+    return start - datetime.timedelta(days=extra_days)
 
 
 LAMP_TABLE = [
