@@ -137,6 +137,24 @@ def test_lamp_rules_table(agent, lamp, requested_by, findings, dates, decision, 
     assert body["state"] == ("rejected" if decision == "rejected" else "approved")
 
 
+@pytest.mark.parametrize("on", ["2027-01-01", "2027-05-31", "2027-08-01", "2028-03-01"])
+@pytest.mark.parametrize("requested_by,months", [("consumer", 12), ("dealer", 15)])
+def test_the_term_edge_on_the_days_no_term_ends_on(agent, lamp, clock_at, on, requested_by, months):
+    """On 1 January no 15-month term ends yesterday (none ends on 31 December),
+    nor a 12-month one on 1 March 2028 (none ends on 29 February): the latest
+    start out of term is still rejected and the day after it accepted."""
+    clock_at(datetime.datetime.fromisoformat(f"{on}T10:00"))
+    client = api(agent)
+    field = "purchase" if requested_by == "consumer" else "manufactured"
+    for extra_days, decision, phone in ((1, "rejected", "13800138001"), (0, "exchange", "13800138002")):
+        start = months_before(months, extra_days)
+        r = create(client, requested_by=requested_by, phone=phone, **{field: start})
+        assert r.status_code == 201, r.json()
+        body = assess(client, r.json()["id"]).json()
+        assert body["decision"] == decision, f"started {start}"
+        assert ("超过更换期限" if decision == "rejected" else f"{months}个月") in body["decision_reason"]
+
+
 def test_decision_reason_in_english_on_request(agent, lamp):
     client = api(agent)
     r = create(client, purchase=today())
