@@ -7,7 +7,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
-from django.core.paginator import Paginator
 from django.db.models import F, Min, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField
 from servicedesk.core.errors import ApplicationError, ValidationFailed, page_text
+from servicedesk.core.paginator import CountingPaginator
 from servicedesk.customers.selectors import phone_policy_for
 from technicians.selectors import dispatch_candidates, technician_choices
 
@@ -225,7 +225,7 @@ def work_order_list(request):
     user = request.user
     filterset = WorkOrderFilter(request.GET or None, queryset=selectors.work_orders_visible_to(user))
     orders = selectors.with_list_relations(filterset.qs).annotate(overdue=selectors.overdue_condition())
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CountingPaginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     for order in page:
         _decorate_deadlines(order)
         order.phone = phone_policy_for(request).first_phone(order.customer, order=order)

@@ -14,11 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ApplicationError
+from .paginator import CountingPaginator
 
 
 class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
+    django_paginator_class = CountingPaginator  # a whole table's count from its counter, where it has one
 
 
 def exception_handler(exc, context):

@@ -1,0 +1,33 @@
+"""A paginator that does not count a whole table it can know the size of.
+
+A model may offer `table_total(connection)`: the number of its rows, kept by
+the database (tickets.models.WorkOrderCount, by triggers), or None when it
+cannot tell. When the list is the whole table (no WHERE, no DISTINCT, no
+grouping, no set operation: the rows a user who sees everything lists
+unfiltered), that number is the count, exactly, and the paginator uses it
+instead of `COUNT(*)`, which on a million rows costs tens of milliseconds
+(docs/benchmarks.md). Every other list is counted as usual."""
+
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+
+
+def whole_table(qs) -> bool:
+    if not isinstance(qs, QuerySet):
+        return False
+    query = qs.query
+    return (not query.where and not query.distinct and query.group_by is None and not query.combinator
+            and not query.is_sliced and not query.extra)
+
+
+class CountingPaginator(Paginator):
+    @cached_property
+    def count(self):
+        qs = self.object_list
+        if whole_table(qs) and hasattr(qs.model, "table_total"):
+            total = qs.model.table_total(connections[qs.db])
+            if total is not None:
+                return total
+        return super().count
