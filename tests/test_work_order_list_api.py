@@ -286,3 +286,19 @@ def test_the_list_loader_keeps_what_was_already_loaded_and_never_leaves_rows_hal
     assert calls == [3, 3]
     with django_assert_max_num_queries(0):
         assert all(row.technician.user.username == tech1.user.username for row in rows)
+
+
+def test_the_list_loader_completes_what_select_related_brought(dispatcher, tech1, category, django_assert_max_num_queries):
+    """A technician or product the caller's select_related already brought
+    still gets its user or category from the loader: one query for all rows,
+    not one per row."""
+    from tickets import selectors
+    from tickets.models import WorkOrder
+
+    ids = [create(dispatcher, f"1397000000{n}") for n in range(3)]
+    for order_id in ids:
+        act(dispatcher, order_id, "dispatch", {"technician": tech1.pk})
+    rows = list(selectors.with_list_relations(WorkOrder.objects.filter(pk__in=ids)).select_related("technician", "product"))
+    with django_assert_max_num_queries(0):
+        assert {row.technician.user.username for row in rows} == {tech1.user.username}
+        assert {row.product.category.slug for row in rows} == {"gas_water_heater"}

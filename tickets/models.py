@@ -277,14 +277,13 @@ ACTIONS = {
 
 class WorkOrderCount(models.Model):
     """How many work orders exist, kept by PostgreSQL triggers on
-    tickets_workorder (migration 0007), so that the unfiltered list's count
-    does not scan a million index entries (docs/benchmarks.md). Exact: each
-    insert or delete statement adds its row count in the same transaction.
-    One row per shard (the backend's pid modulo SHARDS), so concurrent creates
-    on different connections never wait on each other's counter row; the
-    total is the sum. Empty on SQLite, which counts the table instead."""
-
-    SHARDS = 16
+    tickets_workorder (migration 0007, tickets/counting.py), so that the
+    unfiltered list's count does not scan a million index entries
+    (docs/benchmarks.md). Exact: each insert or delete statement adds its row
+    count in the same transaction, to a counter row no other transaction
+    holds (SKIP LOCKED), so creates never wait on each other's counter. The
+    total is the sum. No rows (SQLite; a database whose counters were
+    emptied) means unknown, and the lists count the table."""
 
     shard = models.PositiveSmallIntegerField(primary_key=True)
     n = models.BigIntegerField(default=0)
@@ -295,11 +294,11 @@ class WorkOrderCount(models.Model):
 
     @classmethod
     def total(cls, connection) -> int | None:
-        """All work orders, from the counters; None where no trigger keeps
-        them (SQLite)."""
+        """All work orders, from the counters; None where none are kept."""
         if connection.vendor != "postgresql":
             return None
-        return cls.objects.using(connection.alias).aggregate(total=models.Sum("n"))["total"] or 0
+        found = cls.objects.using(connection.alias).aggregate(total=models.Sum("n"), rows=models.Count("shard"))
+        return found["total"] if found["rows"] else None
 
 
 def actions_allowed_in(state: str) -> list[str]:

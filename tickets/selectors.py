@@ -193,9 +193,9 @@ class _Loaded(QuerySet):
     @property
     def query(self):
         if self._owner is not None:
-            owner, self._owner = self._owner, None
-            manager = getattr(owner, self._relation)
+            manager = getattr(self._owner, self._relation)
             self._query = manager._apply_rel_filters(self.model._default_manager.all()).query
+            self._owner = None  # only once the scope is built: a failure leaves it to build, never unscoped
         return QuerySet.query.fget(self)
 
     @query.setter
@@ -230,12 +230,19 @@ def load_list_relations(orders) -> None:
         return
     customers = _attach(orders, "customer", Customer.objects.all())
     _attach(orders, "address", Address.objects.all())
-    _attach(orders, "product", CustomerProduct.objects.select_related("category"))
+    products = _attach(orders, "product", CustomerProduct.objects.select_related("category"))
     _attach(orders, "category", ProductCategory.objects.all())
     _attach(orders, "region", Region.objects.all())
     _attach(orders, "partner", Partner.objects.all())
     _attach(orders, "owner", User.objects.all())
-    _attach(orders, "technician", Technician.objects.select_related("user"))
+    technicians = _attach(orders, "technician", Technician.objects.select_related("user"))
+    # Objects that were already there (select_related by the caller) may lack
+    # what the rows show of them: one query each for those, none otherwise.
+    for related, field_name, queryset in ((products, "category", ProductCategory.objects.all()),
+                                          (technicians, "user", User.objects.all())):
+        objs = [obj for group in related.values() for obj in group]
+        if objs:
+            _attach(objs, field_name, queryset)
 
     lacking = [pk for pk, objs in customers.items()
                if any("phones" not in getattr(c, "_prefetched_objects_cache", {}) for c in objs)]

@@ -15,11 +15,15 @@ from django.utils.functional import cached_property
 
 
 def whole_table(qs) -> bool:
+    """One row per row of the model's table: no WHERE, no join (an
+    annotation over a many-valued relation repeats rows), no extra tables,
+    no DISTINCT, grouping, set operation or slice."""
     if not isinstance(qs, QuerySet):
         return False
     query = qs.query
-    return (not query.where and not query.distinct and query.group_by is None and not query.combinator
-            and not query.is_sliced and not query.extra)
+    joined = any(getattr(alias, "join_type", None) for alias in query.alias_map.values())
+    return (not query.where and not joined and not query.extra_tables and not query.distinct
+            and query.group_by is None and not query.combinator and not query.is_sliced)
 
 
 class CountingPaginator(Paginator):

@@ -37,5 +37,7 @@ class LoadingQuerySet(models.QuerySet):
                 for loader in self._loaders:
                     loader(self._result_cache)
             except BaseException:
-                self._result_cache = None  # evaluated again, the rows are loaded again: never half
+                # Evaluated again, the rows are fetched, prefetched and loaded again: never half.
+                self._result_cache = None
+                self._prefetch_done = False
                 raise

@@ -1,0 +1,32 @@
+"""The counters of all work orders (tickets.models.WorkOrderCount), kept by
+the triggers of migration 0007 on PostgreSQL.
+
+They stay exact through everything the product and PostgreSQL do with
+triggers on. Rebuild them (`manage.py recount_work_orders`) after anything
+that writes work orders with triggers off or copies the counters as data:
+a data-only restore (`pg_restore --disable-triggers`, or into a database
+already migrated), a logical-replication subscriber (`session_replication_role
+= replica` skips triggers), `loaddata` of a dump that has both."""
+
+from django.db import connection as default_connection
+
+SHARDS = 64
+
+
+def recount_work_orders(connection=None) -> int:
+    """Count the orders with the table locked against writes and store the
+    result in the counters (shard 0, the other shards at zero). Returns the
+    count. PostgreSQL only; the caller's transaction, or its own."""
+    connection = connection or default_connection
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the work-order counters exist on PostgreSQL only")
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('tickets_workordercount'))")
+        cur.execute("LOCK TABLE tickets_workorder IN SHARE ROW EXCLUSIVE MODE")
+        cur.execute("SELECT count(*) FROM tickets_workorder")
+        total = cur.fetchone()[0]
+        cur.execute("DELETE FROM tickets_workordercount")
+        cur.execute(
+            "INSERT INTO tickets_workordercount (shard, n) SELECT s, CASE WHEN s = 0 THEN %s ELSE 0 END "
+            "FROM generate_series(0, %s) AS s", [total, SHARDS - 1])
+    return total
