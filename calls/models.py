@@ -171,6 +171,18 @@ class Call(FSMModelMixin, models.Model):
         if self.owner_id is None:
             self.owner = agent
 
+    @transition(field=state, source=State.ABANDONED, target=State.ANSWERED)
+    def answer_after_close(self, *, agent, at):
+        """Answered after the call was closed as abandoned without the
+        switch's hang-up (calls.close_stale_rings, or a supervisor): the
+        caller waited longer than the close assumed and is on the line now;
+        the switch's hang-up ends the call."""
+        self.answered_at = at
+        self.ended_at = None
+        self.agent = agent
+        if self.owner_id is None:
+            self.owner = agent
+
     # The question stays the owner's after the call ended, until handed over.
     @transition(field=state, source=[State.ANSWERED, State.ENDED], target=None)
     def hand_over(self, *, to):

@@ -119,7 +119,12 @@ def call_event_record(*, call_id, event, at, caller="", agent=None, by) -> tuple
             raise ValidationFailed(_("This call was opened by hand, not reported by the switch."), field="call_id")
         if CallEvent.objects.filter(call=call, key=key).exists():
             return call, False
-        _check_order(call, event, at)
+        # Closed as abandoned without the switch's hang-up (a lost ring closed
+        # by calls.close_stale_rings or a supervisor): its ended_at is the
+        # close's time, a guess, not the caller's; the switch's events win.
+        closed_without_hang_up = (call.state == Call.State.ABANDONED
+                                  and not CallEvent.objects.filter(call=call, event=Event.HANGUP).exists())
+        _check_order(call, event, at, ended_known=not closed_without_hang_up)
         CallEvent.objects.create(
             call=call, event=event, key=key, at=at, agent=agent,
             payload={"caller": caller or "", "agent": agent.username if agent else None, "at": at.isoformat()},
@@ -137,13 +142,13 @@ def call_event_record(*, call_id, event, at, caller="", agent=None, by) -> tuple
             _on_answer(call, at=at, agent=agent, by=by)
             data["agent"] = call.agent.username if call.agent else None
         elif event == Event.HANGUP:
-            _on_hangup(call, at=at, by=by)
+            _on_hangup(call, at=at, by=by, closed_without_hang_up=closed_without_hang_up)
         else:
             data.update(_on_transfer(call, at=at, agent=agent))
         if event == Event.HANGUP and from_state == Call.State.ABANDONED:
             # Closed earlier without the switch's hang-up (a lost ring closed by
             # calls.close_stale_rings or a supervisor): the call stays as it was
-            # closed, its callback too; the switch's time is kept here.
+            # closed, its callback too; the call ends at the switch's time.
             note = _("The switch's hang-up arrived after the call had been closed without it.")
         call.save()
         _record(call=call, action=event, from_state=from_state, by=by, at=timezone.now(), note=note, data=data)
@@ -157,8 +162,10 @@ def call_event_record(*, call_id, event, at, caller="", agent=None, by) -> tuple
     return call, True
 
 
-def _check_order(call, event, at):
-    """Times that contradict what is known are refused (400 on `at`)."""
+def _check_order(call, event, at, *, ended_known=True):
+    """Times that contradict what is known are refused (400 on `at`). An
+    `ended_at` the switch did not report (ended_known False) refuses
+    nothing: the caller may still have been on the line then."""
     def refuse(message):
         raise ValidationFailed(message, field="at")
 
@@ -169,7 +176,7 @@ def _check_order(call, event, at):
     elif event == Event.ANSWER:
         if call.rang_at and at < call.rang_at:
             refuse(_("The answer cannot come before the ring."))
-        if call.ended_at and at > call.ended_at:
+        if ended_known and call.ended_at and at > call.ended_at:
             refuse(_("The answer cannot come after the hang-up."))
     elif event == Event.HANGUP:
         if call.rang_at and at < call.rang_at:
@@ -179,7 +186,7 @@ def _check_order(call, event, at):
     elif event == Event.TRANSFER:
         if call.rang_at and at < call.rang_at:
             refuse(_("The transfer cannot come before the ring."))
-        if call.ended_at and at > call.ended_at:
+        if ended_known and call.ended_at and at > call.ended_at:
             refuse(_("The transfer cannot come after the hang-up."))
 
 
@@ -206,7 +213,12 @@ def _on_answer(call, *, at, agent, by):
     if call.state == Call.State.RINGING:
         call.answer(agent=agent, at=at)
     elif call.state == Call.State.ABANDONED:
-        call.late_answer(agent=agent, at=at)
+        if at > call.ended_at:
+            # Only after a close without the switch's hang-up (_check_order):
+            # answered after the close, the caller is on the line now.
+            call.answer_after_close(agent=agent, at=at)
+        else:
+            call.late_answer(agent=agent, at=at)
         _reopen_answer_deadline(call, at=at)
         callback = getattr(call, "callback", None)
         if callback is not None and callback.is_open:
@@ -229,12 +241,16 @@ def _reopen_answer_deadline(call, *, at):
         .exclude(cancelled_at__isnull=True).update(met_at=at, cancelled_at=None, next_escalation_at=None)
 
 
-def _on_hangup(call, *, at, by):
+def _on_hangup(call, *, at, by, closed_without_hang_up):
     if call.state == Call.State.RINGING:
         call.abandon(at=at)
         deadline_cancel_open(subject=call, kinds=["answer"], at=at)
     elif call.state == Call.State.ANSWERED:
         call.end(at=at)
+    elif closed_without_hang_up:
+        # Closed as abandoned before the switch reported the hang-up: the
+        # call stays abandoned (its callback too), ended at the caller's time.
+        call.ended_at = at
     # Ended by hand before the switch reported the hang-up: nothing to change.
 
 

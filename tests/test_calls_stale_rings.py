@@ -195,17 +195,19 @@ def test_a_call_known_only_from_a_transfer_is_closed_by_its_first_report(switch,
 # --- the real events, reported after the close -------------------------------------------------
 
 
-def test_the_real_hang_up_after_the_close_changes_nothing_but_is_kept(switch, supervisor):
+def test_the_real_hang_up_after_the_close_keeps_the_call_abandoned_and_ends_it_at_the_switchs_time(
+        switch, supervisor):
     rang_at = rang(switch, "lost", STALE + 30)
     calls_close_stale_rings()
     c = call("lost")
-    ended_at, callback = c.ended_at, Callback.objects.get(call=c)
+    closed_at, callback = c.ended_at, Callback.objects.get(call=c)
 
     response = switch("lost", "hangup", rang_at + 20 * S)
     assert response.status_code == 201, response.content
     assert response.json()["state"] == "abandoned"
     c.refresh_from_db()
-    assert c.ended_at == ended_at
+    # the caller's wait, not the close's guess; the callback's clock stays as the close started it
+    assert c.ended_at == rang_at + 20 * S < closed_at
     assert list(Callback.objects.filter(call=c).values_list("pk", "state")) == [(callback.pk, "open")]
     row = CallTransition.objects.filter(call=c).latest("id")
     assert (row.action, row.from_state, row.to_state) == ("hangup", "abandoned", "abandoned")
@@ -224,6 +226,48 @@ def test_the_real_answer_after_the_close_ends_the_call_and_cancels_the_callback(
     assert body["callback"]["state"] == "cancelled" and body["callback"]["outcome"] == "answered_late"
     deadline = answer_deadline(call("late"))
     assert deadline.met_at == rang_at + 12 * S and not deadline.breached
+
+
+def test_an_answer_later_than_the_close_puts_the_caller_on_the_line_and_the_hang_up_ends_the_call(
+        switch, supervisor, agent):
+    """The caller waited longer than CALL_RING_STALE_SECONDS and was
+    answered after the close: the close's time was a guess, the switch's
+    answer wins (no 400), the call is answered, not ended, and its real
+    hang-up ends it."""
+    rang_at = rang(switch, "queued", STALE + 30)
+    calls_close_stale_rings()
+    closed_at = call("queued").ended_at
+    answered_at = closed_at.replace(microsecond=0) + 5 * S
+
+    transfer = switch("queued", "transfer", answered_at - 2 * S, agent="agent")
+    assert transfer.status_code == 201, transfer.content
+    response = switch("queued", "answer", answered_at, agent="agent")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["state"] == "answered" and body["within_three_rings"] is False
+    assert body["callback"]["state"] == "cancelled" and body["callback"]["outcome"] == "answered_late"
+    c = call("queued")
+    assert c.ended_at is None and c.agent.username == "agent"
+    deadline = answer_deadline(c)
+    assert deadline.met_at == answered_at and deadline.breached
+    row = CallTransition.objects.filter(call=c).latest("id")
+    assert (row.action, row.from_state, row.to_state) == ("answer", "abandoned", "answered")
+
+    hung_up_at = answered_at + 60 * S
+    response = switch("queued", "hangup", hung_up_at)
+    assert response.status_code == 201, response.content
+    assert response.json()["state"] == "ended"
+    c.refresh_from_db()
+    assert (c.answered_at, c.ended_at) == (answered_at, hung_up_at) and c.rang_at == rang_at
+
+
+def test_after_the_switchs_hang_up_an_answer_later_than_it_is_refused_again(switch, supervisor, agent):
+    rang_at = rang(switch, "gone", STALE + 30)
+    calls_close_stale_rings()
+    assert switch("gone", "hangup", rang_at + 20 * S).status_code == 201
+    response = switch("gone", "answer", rang_at + 25 * S, agent="agent")
+    assert response.status_code == 400 and "at" in response.json()
+    assert call("gone").state == Call.State.ABANDONED
 
 
 # --- two runs at once, a real worker ----------------------------------------------------------

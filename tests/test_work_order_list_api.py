@@ -302,3 +302,58 @@ def test_the_list_loader_completes_what_select_related_brought(dispatcher, tech1
     with django_assert_max_num_queries(0):
         assert {row.technician.user.username for row in rows} == {tech1.user.username}
         assert {row.product.category.slug for row in rows} == {"gas_water_heater"}
+
+
+def test_the_list_loader_runs_after_a_failed_prefetch_per_iterator_chunk_and_on_a_union(
+    dispatcher, tech1, django_assert_max_num_queries, monkeypatch
+):
+    """The loader is not skipped when prefetch_related failed on the first
+    evaluation, runs once per chunk of `.iterator()`, and follows the loaded
+    queryset into a union whichever side it is on."""
+    from django.db.models import query as django_query
+
+    from tickets import selectors
+    from tickets.models import WorkOrder
+
+    ids = [create(dispatcher, f"1398000000{n}") for n in range(5)]
+    for order_id in ids:
+        act(dispatcher, order_id, "dispatch", {"technician": tech1.pk})
+
+    def relations_loaded(rows):
+        with django_assert_max_num_queries(0):
+            assert {row.technician.user.username for row in rows} == {tech1.user.username}
+            assert all(row.customer.phones.all() and row.deadlines.all() for row in rows)
+
+    qs = selectors.with_list_relations(WorkOrder.objects.filter(pk__in=ids)).prefetch_related("events")
+    real_prefetch = django_query.prefetch_related_objects
+    attempts = []
+
+    def prefetch_once_failing(*args, **kwargs):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ConnectionError("lost the database mid-prefetch")
+        return real_prefetch(*args, **kwargs)
+
+    monkeypatch.setattr(django_query, "prefetch_related_objects", prefetch_once_failing)
+    with pytest.raises(ConnectionError):
+        list(qs)
+    monkeypatch.setattr(django_query, "prefetch_related_objects", real_prefetch)
+    relations_loaded(list(qs))
+
+    seen = []
+
+    def counting(rows):
+        seen.append(len(rows))
+        selectors.load_list_relations(rows)
+
+    chunked = WorkOrder.objects.filter(pk__in=ids).order_by("id").loading(counting)
+    rows = list(chunked.iterator(chunk_size=2))
+    assert seen == [2, 2, 1] and [row.pk for row in rows] == sorted(ids)
+    relations_loaded(rows)
+
+    loaded = selectors.with_list_relations(WorkOrder.objects.filter(pk__in=ids[:2])).order_by()
+    plain = WorkOrder.objects.filter(pk__in=ids[2:]).order_by()
+    for combined in (plain.union(loaded), loaded.union(plain)):
+        rows = list(combined)
+        assert sorted(row.pk for row in rows) == sorted(ids)
+        relations_loaded(rows)

@@ -282,8 +282,11 @@ class WorkOrderCount(models.Model):
     (docs/benchmarks.md). Exact: each insert or delete statement adds its row
     count in the same transaction, to a counter row no other transaction
     holds (SKIP LOCKED), so creates never wait on each other's counter. The
-    total is the sum. No rows (SQLite; a database whose counters were
-    emptied) means unknown, and the lists count the table."""
+    total is the sum of all SHARDS rows, which only a recount creates. Fewer
+    rows (SQLite has none; counters emptied or damaged) means unknown, and
+    the lists count the table."""
+
+    SHARDS = 64
 
     shard = models.PositiveSmallIntegerField(primary_key=True)
     n = models.BigIntegerField(default=0)
@@ -298,7 +301,7 @@ class WorkOrderCount(models.Model):
         if connection.vendor != "postgresql":
             return None
         found = cls.objects.using(connection.alias).aggregate(total=models.Sum("n"), rows=models.Count("shard"))
-        return found["total"] if found["rows"] else None
+        return found["total"] if found["rows"] == cls.SHARDS else None
 
 
 def actions_allowed_in(state: str) -> list[str]:

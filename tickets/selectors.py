@@ -221,8 +221,8 @@ def load_list_relations(orders) -> None:
     partner, owner, technician (with user), deadlines (by due time) and the
     billing entitlement. One query per relation whatever the number of rows;
     none for a relation no row lacks. Called by the queryset of
-    `with_list_relations` when it is evaluated; not by `.iterator()`, which
-    bypasses the result cache (as prefetch_related without chunk_size)."""
+    `with_list_relations` when it is evaluated, and by its `.iterator()`
+    once per chunk (servicedesk/core/querysets.py)."""
     from billing.models import WorkOrderEntitlement  # billing depends on tickets
 
     orders = list(orders)

@@ -5,12 +5,14 @@ Django's generic machinery (a queryset built, filtered and matched per
 lookup; for generic and reverse relations one queryset per row). A list page
 with ten relations spends more on that than on its SQL (docs/benchmarks.md).
 `qs.loading(fn)` keeps the queryset lazy and chainable (filter, annotate,
-slice, paginate, get) and, when it is evaluated, calls `fn(rows)` once with
-the model instances fetched, so a hand-written loader can fill the relations
-with one plain query each. Rows that are not model instances (`values()`,
-`values_list()`) are not passed to the loader, nor are those of
-`.iterator()`, which does not keep the rows (as `prefetch_related` without
-a chunk size)."""
+slice, paginate, get, union) and, when it is evaluated, calls `fn(rows)`
+once with the model instances fetched, so a hand-written loader can fill the
+relations with one plain query each. `.iterator()` calls it once per chunk
+(`chunk_size`, 2000 by default), as `prefetch_related` does per chunk. Rows
+that are not model instances (`values()`, `values_list()`) are not passed to
+the loader."""
+
+from itertools import islice
 
 from django.db import models
 from django.db.models.query import ModelIterable
@@ -18,6 +20,7 @@ from django.db.models.query import ModelIterable
 
 class LoadingQuerySet(models.QuerySet):
     _loaders = ()
+    _loaded = False  # the loaders have run on the rows in _result_cache
 
     def loading(self, loader):
         clone = self._chain()
@@ -29,15 +32,38 @@ class LoadingQuerySet(models.QuerySet):
         clone._loaders = self._loaders
         return clone
 
+    def _combinator_query(self, combinator, *other_qs, all=False):
+        clone = super()._combinator_query(combinator, *other_qs, all=all)
+        for other in other_qs:
+            for loader in getattr(other, "_loaders", ()):
+                if loader not in clone._loaders:
+                    clone._loaders = (*clone._loaders, loader)
+        return clone
+
+    def _loads(self):
+        return bool(self._loaders) and issubclass(self._iterable_class, ModelIterable)
+
     def _fetch_all(self):
-        fetched_now = self._result_cache is None
-        super()._fetch_all()
-        if fetched_now and self._loaders and self._result_cache and issubclass(self._iterable_class, ModelIterable):
-            try:
-                for loader in self._loaders:
-                    loader(self._result_cache)
-            except BaseException:
-                # Evaluated again, the rows are fetched, prefetched and loaded again: never half.
-                self._result_cache = None
-                self._prefetch_done = False
-                raise
+        if self._loaded or not self._loads():
+            super()._fetch_all()
+            return
+        try:
+            super()._fetch_all()
+            for loader in self._loaders:
+                loader(self._result_cache)
+        except BaseException:
+            # Evaluated again, the rows are fetched, prefetched and loaded again: never half.
+            self._result_cache = None
+            self._prefetch_done = False
+            raise
+        self._loaded = True
+
+    def _iterator(self, use_chunked_fetch, chunk_size):
+        rows = super()._iterator(use_chunked_fetch, chunk_size)
+        if not self._loads():
+            yield from rows
+            return
+        while chunk := list(islice(rows, chunk_size or 2000)):
+            for loader in self._loaders:
+                loader(chunk)
+            yield from chunk
