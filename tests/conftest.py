@@ -128,6 +128,17 @@ def supervisor(db):
 
 
 @pytest.fixture
+def manager(db):
+    return UserFactory(username="manager", roles=["manager"])
+
+
+@pytest.fixture
+def telephony(db):
+    """The phone switch's API user."""
+    return UserFactory(username="telephony", roles=["telephony"])
+
+
+@pytest.fixture
 def partner_user(db):
     return UserFactory(username="partner", roles=["partner"], partner=PartnerFactory(code="acme"))
 

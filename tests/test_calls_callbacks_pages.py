@@ -21,11 +21,6 @@ EVENTS = "/api/v1/calls/events/"
 
 
 @pytest.fixture
-def telephony(db):
-    return UserFactory(username="telephony", roles=["telephony"])
-
-
-@pytest.fixture
 def agent2(db):
     return UserFactory(username="agent2", first_name="李娜", roles=["agent"])
 

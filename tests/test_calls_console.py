@@ -25,11 +25,6 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def telephony(db):
-    return UserFactory(username="telephony", roles=["telephony"])
-
-
-@pytest.fixture
 def agent2(db):
     return UserFactory(username="agent2", first_name="李娜", roles=["agent"])
 

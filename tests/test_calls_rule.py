@@ -20,11 +20,6 @@ EVENTS = "/api/v1/calls/events/"
 
 
 @pytest.fixture
-def telephony(db):
-    return UserFactory(username="telephony", roles=["telephony"])
-
-
-@pytest.fixture
 def agent2(db):
     return UserFactory(username="agent2", roles=["agent"])
 

@@ -6,10 +6,8 @@ from the call's page or the API, with a reason; the real hang-up or answer
 reported afterwards is handled as an out-of-order event."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -17,9 +15,9 @@ from calls.models import Call, Callback, CallTransition
 from calls.services import calls_close_stale_rings
 from calls.tasks import close_stale_rings_task
 from servicedesk.deadlines.models import Deadline
+from tests.concurrency import at_once
 from tests.celery_utils import app, broker, new_prefix, scratch_broker_url, wait_for, worker_thread
 from tests.conftest import api_for
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +29,6 @@ STALE = 300
 @pytest.fixture(autouse=True)
 def stale_after_300s(settings):
     settings.SERVICEDESK = {**settings.SERVICEDESK, "CALL_RING_STALE_SECONDS": STALE}
-
-
-@pytest.fixture
-def telephony(db):
-    return UserFactory(username="telephony", roles=["telephony"])
-
-
-@pytest.fixture
-def manager(db):
-    return UserFactory(username="manager", roles=["manager"])
 
 
 @pytest.fixture
@@ -278,25 +266,8 @@ def test_two_runs_at_once_close_each_call_once(postgres, switch):
     ids = [f"lost-{n}" for n in range(40)]
     for n, cid in enumerate(ids):
         rang(switch, cid, STALE + 1 + n, caller=f"138 0000 {n:04d}")
-    start = threading.Barrier(2)
-    results, errors = [], []
+    results = at_once(calls_close_stale_rings, calls_close_stale_rings)
 
-    def run():
-        try:
-            start.wait(10)
-            results.append(calls_close_stale_rings())
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-
-    assert errors == [] and len(results) == 2
     assert sum(results) == 40
     assert set(Call.objects.values_list("state", flat=True)) == {"abandoned"}
     per_call = [CallTransition.objects.filter(call__call_id=cid, action="close-stale").count() for cid in ids]

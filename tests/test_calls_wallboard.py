@@ -17,16 +17,6 @@ pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def telephony(db):
-    return UserFactory(username="telephony", roles=["telephony"])
-
-
-@pytest.fixture
-def manager(db):
-    return UserFactory(username="manager", roles=["manager"])
-
-
 def event(telephony, call_id, name, at, **kw):
     call_event_record(call_id=call_id, event=name, at=at, by=telephony, **kw)
 

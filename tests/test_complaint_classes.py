@@ -16,6 +16,7 @@ from django.utils import timezone
 from complaints.models import Complaint, ComplaintEvent
 from servicedesk.accounts.models import Unit
 from servicedesk.notifications.models import Notification
+from tests.concurrency import at_once
 from tests.conftest import api_for
 from tests.factories import UnitFactory, UserFactory
 
@@ -265,29 +266,15 @@ def test_a_complaint_entered_late_within_the_window_makes_both_class_2(org):
 def test_two_complaints_of_one_customer_at_the_same_moment_see_each_other(postgres, org):
     """The customer's row is locked while a complaint is classed: whichever
     commits second is a repeat and raises the first."""
-    import threading
-
-    from django.db import connections
-
     from servicedesk.customers.services import customer_match_or_create
 
     customer, _ = customer_match_or_create(name="赵敏", phone="136 5555 6666")
-    start = threading.Barrier(2)
-    answers = []
 
     def file_one(user):
-        try:
-            start.wait(10)
-            answers.append(api_for(user).post(URL, {"customer": customer.pk, "category": "service",
-                                                    "description": "一起投诉"}, format="json"))
-        finally:
-            connections.close_all()
+        return lambda: api_for(user).post(URL, {"customer": customer.pk, "category": "service",
+                                                "description": "一起投诉"}, format="json")
 
-    threads = [threading.Thread(target=file_one, args=(u,)) for u in (org.agent, org.supervisor)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    answers = at_once(file_one(org.agent), file_one(org.supervisor))
 
     assert sorted(r.status_code for r in answers) == [201, 201]
     assert sorted(Complaint.objects.filter(customer=customer).values_list("complaint_class", flat=True)) == [2, 2]

@@ -14,6 +14,7 @@ from servicedesk.accounts.models import Unit
 from servicedesk.customers.models import Address, Customer, CustomerPhone
 from servicedesk.deadlines.models import Deadline
 from servicedesk.notifications.models import Notification
+from tests.concurrency import at_once
 from tests.conftest import api_for
 from tests.factories import UnitFactory, UserFactory
 
@@ -495,27 +496,13 @@ def test_an_unknown_complaint_is_a_404(org):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_forwards_at_once_one_wins_and_the_other_gets_409(postgres, org):
-    import threading
-
-    from django.db import connections
-
     c = file_complaint(org.agent)
-    start = threading.Barrier(2)
-    answers = {}
 
     def forward(user, unit):
-        try:
-            start.wait(10)
-            answers[unit.pk] = post(user, f"{URL}{c['id']}/forward/", {"handling_unit": unit.pk})
-        finally:
-            connections.close_all()
+        return lambda: post(user, f"{URL}{c['id']}/forward/", {"handling_unit": unit.pk})
 
-    threads = [threading.Thread(target=forward, args=args)
-               for args in ((org.agent, org.quality), (org.supervisor, org.station))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    answers = dict(zip((org.quality.pk, org.station.pk),
+                       at_once(forward(org.agent, org.quality), forward(org.supervisor, org.station))))
 
     assert sorted(r.status_code for r in answers.values()) == [200, 409]
     winner = next(unit for unit, r in answers.items() if r.status_code == 200)

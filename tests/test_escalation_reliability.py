@@ -16,20 +16,20 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
 from servicedesk.deadlines.escalation import sweep
 from servicedesk.deadlines.models import Deadline, Escalation, SlaPolicy
 from servicedesk.notifications.models import EmailDelivery, Notification
+from tests.concurrency import at_once
 from tests.celery_utils import (
     ROOT, app, broker, finishes, new_prefix, queued_messages, scratch_broker_url, stop_process, wait_for, worker_process,
     worker_thread,
@@ -152,26 +152,12 @@ def test_a_real_worker_on_redis_escalates_an_overdue_order_and_mails_the_supervi
 def test_two_sweeps_at_once_escalate_each_deadline_once_per_level(postgres, watchers):
     ids = overdue_deadlines(300)
     later = timezone.now() + 48 * H  # levels 1, 2 and 3 all due
-    start = threading.Barrier(2)
-    results, errors = [], []
-
     def one_sweep():
-        try:
-            start.wait(10)
-            results.append(sweep(now=later, batch_size=20))
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        return sweep(now=later, batch_size=20)
 
-    threads = [threading.Thread(target=one_sweep) for _ in range(2)]
     with broker(DEAD_BROKER):  # the e-mail tasks are not this test's business: queued nowhere
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        results = at_once(one_sweep, one_sweep)
 
-    assert errors == []
     assert len(results) == 2
     assert sum(r.escalations for r in results) == 900
     assert set(map(tuple, levels_per_deadline(ids).values())) == {(1, 2, 3)}

@@ -30,11 +30,6 @@ def wang(db):
 
 
 @pytest.fixture
-def manager(db):
-    return UserFactory(username="manager", roles=["manager"])
-
-
-@pytest.fixture
 def handler(db):
     unit = UnitFactory(name="质量部", kind=Unit.Kind.HANDLING_UNIT, responsibility=Unit.Responsibility.QUALITY)
     return UserFactory(username="handler", first_name="质量部赵", roles=["handler"], unit=unit)

@@ -60,11 +60,6 @@ def hr(db):
     return UserFactory(username="hr", roles=["hr"])
 
 
-@pytest.fixture
-def manager(db):
-    return UserFactory(username="manager", roles=["manager"])
-
-
 def file_complaint(by, *, name="王伟", phone=None, category="quality", cause="quality", description="热水器漏水，三次维修未好",
                    media=False, external=False, received_at=None, source=None, work_order=None):
     complaint, _created = services.complaint_create(

@@ -70,11 +70,6 @@ def listed_phones(user, query=""):
 
 
 @pytest.fixture
-def manager(db):
-    return UserFactory(username="manager", roles=["manager"])
-
-
-@pytest.fixture
 def telephony(db):
     return UserFactory(username="switch", roles=["telephony"])
 

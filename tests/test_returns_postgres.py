@@ -17,6 +17,7 @@ from servicedesk.deadlines import escalation
 from servicedesk.deadlines.models import Deadline, Escalation
 from servicedesk.deadlines.tasks import sweep_task
 from servicedesk.notifications.models import Notification
+from tests.concurrency import at_once
 from tests.conftest import api_for
 from tests.factories import CategoryFactory, UserFactory
 
@@ -167,24 +168,7 @@ def test_two_sweeps_at_once_make_one_proposal_and_a_held_return_is_skipped_not_w
         holder.join(30)
 
     # Released: two sweeps at once, one proposal and one history row.
-    start = threading.Barrier(2)
-    errors = []
-
-    def run():
-        try:
-            start.wait(10)
-            escalation.sweep()
-        except Exception as e:  # pragma: no cover - reported below
-            errors.append(e)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
+    at_once(escalation.sweep, escalation.sweep)
     assert proposals(pk).count() == 1
     assert ReturnRequest.objects.get(pk=pk).proposed_decision == "exchange"
 

@@ -6,7 +6,6 @@ whole-table list (a user who sees everything, unfiltered), never for a
 filtered or restricted one. On SQLite there is no counter and the paginator
 counts the table."""
 
-import threading
 from io import StringIO
 
 import pytest
@@ -14,6 +13,7 @@ from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
+from tests.concurrency import at_once
 from tests.conftest import api_for
 from tickets.models import WorkOrder, WorkOrderCount
 
@@ -89,25 +89,12 @@ def test_concurrent_creates_on_separate_connections_are_all_counted(postgres, ag
     """Creates on four connections at once: the sum of the counter rows is
     exact (that no create waits on another's row is shown by the
     lock_timeout test below)."""
-    errors, per_thread = [], 5
-    start = threading.Barrier(4)
+    per_thread = 5
 
     def creates(t):
-        try:
-            start.wait(10)
-            for n in range(per_thread):
-                create(agent, f"1395{t:03d}{n:04d}")
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        return lambda: [create(agent, f"1395{t:03d}{n:04d}") for n in range(per_thread)]
 
-    threads = [threading.Thread(target=creates, args=(t,)) for t in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert errors == []
+    at_once(*(creates(t) for t in range(4)), timeout=120)
     assert counted() == WorkOrder.objects.count() == 4 * per_thread
     assert WorkOrderCount.objects.count() == WorkOrderCount.SHARDS
 
