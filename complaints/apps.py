@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("Complaints")
+
+    def ready(self):
+        from servicedesk.deadlines import registry
+
+        from .models import Complaint
+
+        registry.register(Complaint, load=Complaint.deadline_subjects, responsible=Complaint.deadline_responsible)

@@ -10,7 +10,7 @@ from servicedesk.accounts.models import Unit
 from servicedesk.accounts.roles import Role
 from servicedesk.deadlines.models import Deadline
 
-from tickets.selectors import OWNER_ROLES
+from servicedesk.ownership.handover import OWNER_ROLES
 
 from .models import Complaint, ComplaintEvent, actions_allowed_in
 

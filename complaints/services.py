@@ -15,7 +15,7 @@ from servicedesk.customers.models import Customer
 from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
 from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
-from tickets.services import hand_over_note, hand_over_target_check
+from servicedesk.ownership.handover import hand_over_note, hand_over_target_check
 
 from .models import ACTIONS, CaseStudy, Complaint, ComplaintEvent, Finding, actions_allowed_in
 from .selectors import repeat_window, user_may_create_complaints, user_may_take

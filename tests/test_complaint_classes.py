@@ -248,7 +248,7 @@ def test_escalate_is_refused_for_a_closed_or_rejected_complaint(org):
     r = api_for(org.supervisor).post(f"{URL}{c['id']}/escalate/", {"complaint_class": 3, "reason": "见报"}, format="json")
 
     assert r.status_code == 409
-    assert r.json() == {"detail": "“escalate” is not allowed while the state is “rejected”.", "state": "rejected",
+    assert r.json() == {"detail": "“escalate” is not allowed while the state is “rejected”.", "code": "invalid_transition", "state": "rejected",
                         "allowed": []}
     assert snapshot(c["id"]) == before
 

@@ -162,7 +162,7 @@ def test_deciding_twice_is_a_409_and_the_first_decision_stands(org, complaint):
     r = decide(org.hr2, finding["id"], "开除")
 
     assert r.status_code == 409
-    assert r.json() == {"detail": "“decide” is not allowed while the state is “decided”.", "state": "decided",
+    assert r.json() == {"detail": "“decide” is not allowed while the state is “decided”.", "code": "invalid_transition", "state": "decided",
                         "allowed": []}
     assert snapshot(complaint) == before
     assert Finding.objects.get().decision == "警告"

@@ -139,7 +139,7 @@ def test_an_action_from_a_wrong_state_is_a_409_with_the_state_and_what_it_allows
     r = post(org.supervisor, f"{URL}{c['id']}/{action}/", body)
 
     assert r.status_code == 409, r.content
-    assert r.json() == {"detail": f"“{action}” is not allowed while the state is “{state}”.", "state": state,
+    assert r.json() == {"detail": f"“{action}” is not allowed while the state is “{state}”.", "code": "invalid_transition", "state": state,
                         "allowed": allowed}
     assert snapshot(c["id"]) == before
 
@@ -241,7 +241,7 @@ def test_a_handler_may_not_take_the_accepting_units_steps(org):
     r = post(org.handler, f"{URL}{c['id']}/reject/", {"reason": "无效"})
 
     assert r.status_code == 403
-    assert r.json() == {"detail": "Your role may not do this."}
+    assert r.json() == {"detail": "Your role may not do this.", "code": "permission_denied"}
     assert snapshot(c["id"]) == before
 
 
@@ -436,7 +436,7 @@ def test_malformed_json_is_a_400_never_a_500(org):
     for path in (URL, f"{URL}{c['id']}/forward/", f"{URL}{c['id']}/escalate/"):
         r = api_for(org.agent).post(path, '{"category": "quality", ', content_type="application/json")
         assert r.status_code == 400, path
-        assert list(r.json()) == ["detail"]
+        assert list(r.json()) == ["detail", "code"] and r.json()["code"] == "parse_error"
 
     assert (counts(), snapshot(c["id"])) == before
 
@@ -507,7 +507,7 @@ def test_two_forwards_at_once_one_wins_and_the_other_gets_409(postgres, org):
     assert sorted(r.status_code for r in answers.values()) == [200, 409]
     winner = next(unit for unit, r in answers.items() if r.status_code == 200)
     loser = next(r for r in answers.values() if r.status_code == 409)
-    assert loser.json() == {"detail": "“forward” is not allowed while the state is “forwarded”.", "state": "forwarded",
+    assert loser.json() == {"detail": "“forward” is not allowed while the state is “forwarded”.", "code": "invalid_transition", "state": "forwarded",
                             "allowed": ["reply", "escalate"]}
     assert Complaint.objects.get(pk=c["id"]).handling_unit_id == winner
     assert ComplaintEvent.objects.filter(complaint_id=c["id"], action="forward").count() == 1

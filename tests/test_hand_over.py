@@ -206,7 +206,7 @@ def test_complaint_hand_over_refuses_the_wrong_people_bad_input_and_closed_compl
     complaint_services.complaint_reject(complaint_id=complaint.pk, by=agent, reason="不属于本公司产品")
     r = hand_over(supervisor, url, {"to": "wang", "note": "x"})
     assert r.status_code == 409
-    assert r.json() == {"detail": r.json()["detail"], "state": "rejected", "allowed": []}
+    assert r.json() == {"detail": r.json()["detail"], "code": "invalid_transition", "state": "rejected", "allowed": []}
 
 
 def test_the_schema_describes_both_hand_over_endpoints(client):

@@ -3,6 +3,7 @@
 depot repair's exchange proposal is made by condition on every sweep (a
 failed run is made good by the next; two sweeps at once make one)."""
 
+import dataclasses
 import datetime
 import threading
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from billing.models import FactoryReturnEvent, ReturnEvent, ReturnRequest
 from billing.services.returns import propose_exchange_for_late_repairs
-from servicedesk.deadlines import escalation
+from servicedesk.deadlines import escalation, registry
 from servicedesk.deadlines.models import Deadline, Escalation
 from servicedesk.deadlines.tasks import sweep_task
 from servicedesk.notifications.models import Notification
@@ -106,7 +107,8 @@ def test_a_proposal_that_failed_once_is_made_by_the_next_sweep(db, monkeypatch):
         ReturnRequest.objects.filter(pk=pk).update(proposed_reason="half written")
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(ReturnRequest, "on_deadline_sweep", classmethod(lambda cls, *, now: broken(now=now)))
+    entry = registry.subject(ReturnRequest)
+    monkeypatch.setitem(registry._subjects, "billing.returnrequest", dataclasses.replace(entry, after_sweep=broken))
     assert sweep_task.apply().get()["escalations"] == 1  # the level is reached; the failure is logged, rolled back
     assert Escalation.objects.filter(deadline=d, level=1).count() == 1
     obj = ReturnRequest.objects.get(pk=pk)

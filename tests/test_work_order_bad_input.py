@@ -72,7 +72,7 @@ def test_malformed_json_is_400_never_500(raw, agent, category):
     r = api_for(agent).generic("POST", URL, raw.encode("latin-1"), content_type="application/json")
 
     assert r.status_code == 400, r.content
-    assert set(r.json()) == {"detail"}
+    assert set(r.json()) == {"detail", "code"} and r.json()["code"] == "parse_error"
     assert counts() == NOTHING
 
 

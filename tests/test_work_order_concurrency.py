@@ -112,7 +112,7 @@ def test_two_accepts_of_one_order(server, agent, dispatcher, tech1):
 
         assert sorted(status for status, _ in results) == [200, 409]
         loser = next(body for status, body in results if status == 409)
-        assert loser == {"detail": loser["detail"], "state": "accepted", "allowed": ["schedule", "check-in", "cancel"]}
+        assert loser == {"detail": loser["detail"], "code": "invalid_transition", "state": "accepted", "allowed": ["schedule", "check-in", "cancel"]}
         assert history(order) == [("create", "", "received"), ("dispatch", "received", "dispatched"),
                                   ("accept", "dispatched", "accepted")]
         assert WorkOrder.objects.get(pk=order.pk).state == "accepted"

@@ -112,7 +112,7 @@ def test_no_credentials_is_401(url, agent):
     r = APIClient().get(url)
 
     assert r.status_code == 401
-    assert set(r.json()) == {"detail"}
+    assert set(r.json()) == {"detail", "code"} and r.json()["code"] == "not_authenticated"
 
 
 def test_a_bad_token_is_401(agent):
@@ -297,7 +297,7 @@ def test_agent_cannot_dispatch(agent, tech1):
     r = post(api_for(agent), f"/api/v1/work-orders/{order.pk}/dispatch/", {"technician": tech1.pk})
 
     assert r.status_code == 403
-    assert set(r.json()) == {"detail"}
+    assert set(r.json()) == {"detail", "code"} and r.json()["code"] == "permission_denied"
     assert snapshot(order.pk) == before
 
 

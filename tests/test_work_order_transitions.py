@@ -200,7 +200,8 @@ def test_every_state_and_action(state, action, people, category):
     else:
         assert r.status_code == 409, r.content
         payload = r.json()
-        assert set(payload) == {"detail", "state", "allowed"}
+        assert set(payload) == {"detail", "code", "state", "allowed"}
+        assert payload["code"] == "invalid_transition"
         assert payload["state"] == state
         assert payload["allowed"] == ALLOWED[state]
         assert snapshot(order.pk) == before

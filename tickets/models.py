@@ -102,17 +102,12 @@ class WorkOrder(FSMModelMixin, models.Model):
     # A cache, never the truth: the earliest due time among the order's open
     # deadlines (deadlines_deadline is the truth), null when none is open.
     # The deadline services refresh it whenever they open, close or move one
-    # (deadlines_changed below); it makes "overdue" a range scan of a small
+    # (deadlines_changed below, registered in tickets.apps); it makes "overdue" a range scan of a small
     # index instead of a join with the deadline table (docs/benchmarks.md).
     next_due_at = models.DateTimeField(_("next due at"), null=True, blank=True, editable=False)
 
     # Chainable `.loading(fn)`: tickets.selectors.with_list_relations.
     objects = LoadingQuerySet.as_manager()
-
-    @classmethod
-    def table_total(cls, connection) -> int | None:
-        """The number of rows, without counting them (servicedesk.core.paginator)."""
-        return WorkOrderCount.total(connection)
 
     class Meta:
         ordering = ["-reported_at", "-id"]
@@ -166,7 +161,7 @@ class WorkOrder(FSMModelMixin, models.Model):
         except Exception:  # noqa: BLE001 - pages not routed (API-only deployment)
             return f"/api/v1/work-orders/{self.pk}/"
 
-    # --- for the deadline engine (servicedesk.deadlines.escalation) ----------
+    # --- for the deadline engine (registered in tickets.apps) ----------------
 
     @classmethod
     def deadline_subjects(cls, ids):

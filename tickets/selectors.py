@@ -10,6 +10,7 @@ from servicedesk.accounts.models import Partner, Region, User
 from servicedesk.accounts.roles import Role
 from servicedesk.customers.models import Address, Customer, CustomerPhone, CustomerProduct, ProductCategory
 from servicedesk.deadlines.models import Deadline
+from servicedesk.ownership.handover import OWNER_ROLES, hand_over_targets, may_own_issues  # noqa: F401 - re-exported for the pages
 from technicians.models import Technician
 
 from .models import WorkOrder, WorkOrderEvent, actions_allowed_in
@@ -46,7 +47,6 @@ ACTION_RULES = {
 }
 # Who may own a caller's issue (the target of a hand-over): staff who answer
 # for it to the customer, never a technician, partner or the telephone switch.
-OWNER_ROLES = {Role.AGENT, Role.SUPERVISOR, Role.DISPATCHER, Role.HANDLER, Role.MANAGER}
 
 
 def _technician_id(user):
@@ -112,17 +112,6 @@ def work_order_clock_actions_for(user, order: WorkOrder) -> list[str]:
 def work_order_owner_actions_for(user, order: WorkOrder) -> list[str]:
     """hand-over, while the order is open and this user may hand it over."""
     return ["hand-over"] if order.is_open and user_may_take(user, order, "hand-over") else []
-
-
-def may_own_issues(user) -> bool:
-    return user.is_active and user.has_role(*OWNER_ROLES)
-
-
-def hand_over_targets() -> QuerySet:
-    """Who an order may be handed over to: active users with an owner role."""
-    from servicedesk.accounts.models import User
-
-    return User.objects.filter(is_active=True, groups__name__in=OWNER_ROLES).distinct().order_by("username")
 
 
 def overdue_condition(now=None) -> Q:

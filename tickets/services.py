@@ -9,22 +9,21 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
-
-from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from servicedesk.core.errors import PermissionDenied, ValidationFailed
+from servicedesk.core.transitions import Machine, run_action, run_state_kept
 from servicedesk.customers.models import Customer
 from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
 from servicedesk.deadlines.services import (
     deadline_cancel_open, deadline_meet, deadline_start, deadlines_pause, deadlines_resume,
 )
-from servicedesk.notifications.services import notifications_create
+from servicedesk.ownership.handover import hand_over
 from technicians.selectors import technician_ineligibility
 
 from billing.selectors.fees import resolve_blocker
 from billing.services.fees import entitlement_decide, revisit_is_covered
 
 from .models import ACTIONS, WorkOrder, WorkOrderEvent, actions_allowed_in
-from .selectors import may_own_issues, user_may_create_work_orders, user_may_take
+from .selectors import user_may_create_work_orders, user_may_take
 
 
 def _deadline_attributes(order: WorkOrder) -> dict:
@@ -37,11 +36,25 @@ def _deadline_attributes(order: WorkOrder) -> dict:
     }
 
 
+def _denied(action):
+    if action == "hand-over":
+        return _("Only the owner, a supervisor or a manager may hand this order over.")
+    return None
+
+
+MACHINE = Machine(
+    model=WorkOrder, history=WorkOrderEvent, history_fk="order", actions=ACTIONS, may_take=user_may_take,
+    allowed_in=actions_allowed_in, related=("customer", "category", "region", "owner"),
+    # The state first: of two concurrent actions the loser must get 409
+    # (contract), also when the winner took the order away from the loser
+    # (a decline unassigns the technician whose accept lost).
+    state_first=True, is_open=lambda order: order.is_open, refresh_after_effects=("next_due_at",),
+    denied_message=_denied,
+)
+
+
 def _record(*, order, action, from_state, by, at, note="", data=None):
-    return WorkOrderEvent.objects.create(
-        order=order, action=action, from_state=from_state, to_state=order.state, by=by, at=at,
-        note=note or "", data=data or {},
-    )
+    return MACHINE.record(obj=order, action=action, from_state=from_state, by=by, at=at, note=note, data=data)
 
 
 # --- create ----------------------------------------------------------------
@@ -119,36 +132,10 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
 # --- actions ---------------------------------------------------------------
 
 def _act(*, order_id, action, by, note="", data=None, check=None, effects=None, stamp=False, **kwargs) -> WorkOrder:
-    """Lock, check the state, authorise, transition, save, record, then deadline effects.
-    `check(order)` validates input against the locked order; `effects(order,
-    at)` moves deadlines. Caller passes the transition's keyword arguments;
-    with `stamp` the transition also gets `at`, the time taken under the lock,
-    so the order's own timestamp equals its history row's and deadlines'."""
-    with transaction.atomic():
-        order = WorkOrder.objects.select_for_update(of=("self",)).select_related("customer", "category", "region").get(pk=order_id)
-        # The state first: of two concurrent actions the loser must get 409
-        # (contract), also when the winner took the order away from the loser
-        # (a decline unassigns the technician whose accept lost).
-        method = getattr(order, ACTIONS[action])
-        if not can_proceed(method):
-            raise InvalidTransition(action=action, state=order.state, state_label=order.get_state_display(), allowed=actions_allowed_in(order.state))
-        if not user_may_take(by, order, action):
-            raise PermissionDenied()
-        if check:
-            check(order)
-        from_state = order.state
-        at = timezone.now()
-        if stamp:
-            kwargs["at"] = at
-        method(**kwargs)
-        order.save()
-        _record(order=order, action=action, from_state=from_state, by=by, at=at, note=note, data=data)
-        if effects:
-            effects(order, at)
-            # The deadline services refreshed next_due_at in the table; keep
-            # this instance in step so a later save cannot write it back stale.
-            order.refresh_from_db(fields=["next_due_at"])
-    return order
+    """The one transition runner (servicedesk.core.transitions) on a work
+    order; the caller passes the transition's keyword arguments."""
+    return run_action(MACHINE, pk=order_id, action=action, by=by, note=note, data=data, check=check,
+                      effects=effects, stamp=stamp, kwargs=kwargs)
 
 
 def _require_text(value, field):
@@ -276,18 +263,8 @@ def work_order_revisit(*, order_id, by, description) -> WorkOrder:
 
 def _deadline_change(*, order_id, by, action, change, note=""):
     """Postpone/resume: the order keeps its state; its clocks stop or run."""
-    with transaction.atomic():
-        order = WorkOrder.objects.select_for_update(of=("self",)).get(pk=order_id)
-        if not order.is_open:
-            raise InvalidTransition(action=action, state=order.state, state_label=order.get_state_display(), allowed=actions_allowed_in(order.state))
-        if not user_may_take(by, order, action):
-            raise PermissionDenied()
-        at = timezone.now()
-        rows = change(order, at)
-        order.refresh_from_db(fields=["next_due_at"])  # a resume moved the due times
-        _record(order=order, action=action, from_state=order.state, by=by, at=at, note=note,
-                data={"deadlines": sorted(d.kind for d in rows)})
-    return order
+    return run_state_kept(MACHINE, pk=order_id, action=action, by=by, change=change, note=note,
+                          data=lambda order, rows: {"deadlines": sorted(d.kind for d in rows)})
 
 
 def work_order_postpone(*, order_id, by, reason) -> WorkOrder:
@@ -303,53 +280,14 @@ def work_order_resume(*, order_id, by, note="") -> WorkOrder:
                             change=lambda order, at: deadlines_resume(subject=order, by=by, at=at))
 
 
-def hand_over_target_check(to) -> None:
-    """Who may receive an issue (work orders and complaints alike): an active
-    user with a role that owns callers' questions; a 400 naming `to` if not."""
-    if to is None:
-        raise ValidationFailed(_("This field is required."), field="to")
-    if not to.is_active:
-        raise ValidationFailed(_("“%(name)s” is not an active user.") % {"name": to.username}, field="to")
-    if not may_own_issues(to):
-        raise ValidationFailed(
-            _("Hand over only to an agent, dispatcher, supervisor, complaint handler or manager."), field="to")
-
-
-def hand_over_note(to, note: str) -> str:
-    """The history row's note: the new owner, then why. Language-neutral, as
-    the row outlives the language of whoever reads it."""
-    return f"→ {to.display_name} ({to.username}): {note}"
-
-
 def work_order_hand_over(*, order_id, by, to, note) -> WorkOrder:
-    """First-question responsibility (seeds/000, seeds/001): whoever took the
-    question owns it until it is answered or formally handed over. The owner
-    (or a supervisor or manager) names the new owner and why; the order keeps
-    its state; the history says who handed it to whom, and the new owner is
-    told. A closed or cancelled order is answered: nothing to hand over (409)."""
+    """First-question responsibility (seeds/000, seeds/001; servicedesk.ownership)."""
     note = _require_text(note, "note")
-    hand_over_target_check(to)
-    with transaction.atomic():
-        order = WorkOrder.objects.select_for_update(of=("self",)).select_related("owner").get(pk=order_id)
-        if not order.is_open:
-            raise InvalidTransition(action="hand-over", state=order.state, state_label=order.get_state_display(), allowed=actions_allowed_in(order.state))
-        if not user_may_take(by, order, "hand-over"):
-            raise PermissionDenied(_("Only the owner, a supervisor or a manager may hand this order over."))
-        if order.owner_id == to.pk:
-            raise ValidationFailed(_("“%(name)s” already owns this order.") % {"name": to.username}, field="to")
-        previous = order.owner
-        order.owner = to
-        order.save(update_fields=["owner", "updated_at"])
-        at = timezone.now()
-        _record(order=order, action="hand-over", from_state=order.state, by=by, at=at, note=hand_over_note(to, note),
-                data={"from_owner": previous.username if previous else None, "to_owner": to.username})
-        # The inbox row in this transaction; its e-mail is queued after commit.
-        notifications_create(
-            recipients=[to], url=order.get_absolute_url(), body=note,
-            title=_("Work order %(number)s is yours now (handed over by %(name)s)") % {
-                "number": order.number, "name": by.display_name},
-        )
-    return order
+    return hand_over(
+        MACHINE, pk=order_id, by=by, to=to, note=note, already_owned=_("“%(name)s” already owns this order."),
+        title=lambda order: _("Work order %(number)s is yours now (handed over by %(name)s)") % {
+            "number": order.number, "name": by.display_name},
+    )
 
 
 ACTION_SERVICES = {

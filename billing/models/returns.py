@@ -244,16 +244,6 @@ class ReturnRequest(FSMModelMixin, models.Model):
             owner = None
         return self.accepting_unit_id, owner
 
-    @classmethod
-    def on_deadline_sweep(cls, *, now):
-        """Called by every escalation sweep after its batches (see
-        servicedesk/deadlines/escalation.py, `_sweep_followers`): each depot
-        repair past its 3 days without an exchange proposed gets one
-        (seeds/004). Chosen by condition, not by the level-1 escalation, so a
-        run that failed is made good by the next one."""
-        from billing.services.returns import propose_exchange_for_late_repairs
-
-        return propose_exchange_for_late_repairs(now=now)
 
     # --- transitions: fields only ----------------------------------------------
 

@@ -289,7 +289,7 @@ def propose_exchange_for_late_repairs(*, now) -> int:
     """Each depot repair still open past its 3 days gets an exchange proposed
     (seeds/004), recorded by the system, and its owner and the supervisors
     are told; the number proposed. Run after every escalation sweep
-    (ReturnRequest.on_deadline_sweep), in its own transaction.
+    (registered as its after_sweep in billing.apps), in its own transaction.
 
     Two sweeps at once: rows another holds are skipped (SKIP LOCKED), and a
     row it proposed and committed no longer matches `proposed_decision=""`

@@ -24,17 +24,26 @@ class Pagination(pagination.PageNumberPagination):
 
 
 def exception_handler(exc, context):
+    """Every error answer that is not a field error carries `code`, a stable
+    identifier that does not change with the language of `detail` (contract:
+    Error codes)."""
     if isinstance(exc, ApplicationError):
-        return Response(exc.as_payload(), status=exc.status)
+        return error_response(exc)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return Response({k: [str(m) for m in v] for k, v in exc.message_dict.items()}, status=400)
-        return Response({"detail": " ".join(str(m) for m in exc.messages)}, status=400)
+        return Response({"detail": " ".join(str(m) for m in exc.messages), "code": exc.code or "invalid"},
+                        status=400)
     if isinstance(exc, Http404):
         # get_object_or_404's message names the model class ("No ReturnRequest matches the given
         # query."), in English: answer DRF's translated "Not found." instead.
         exc = exceptions.NotFound()
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and set(response.data) == {"detail"}:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else None
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", None) or "error"
+        response.data["code"] = code
+    return response
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -71,4 +80,9 @@ class NotFutureDateTimeField(AwareDateTimeField):
 
 
 def error_response(exc: ApplicationError):
-    return Response(exc.as_payload(), status=exc.status)
+    """A domain error's answer: field errors as `{field: [message]}`, anything
+    else with its `code` (contract: Error codes)."""
+    payload = exc.as_payload()
+    if "detail" in payload:
+        payload["code"] = exc.code
+    return Response(payload, status=exc.status)

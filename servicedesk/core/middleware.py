@@ -20,7 +20,11 @@ class ApplicationErrorMiddleware:
         if not isinstance(exception, ApplicationError) or request.path.startswith("/api/"):
             return None
         text = str(exception.page_message() if isinstance(exception, InvalidTransition) else exception.message)
+        # The stable code travels with the text (data-code, the message's tags): scripts
+        # and tests match on it, people read the text.
         if request.headers.get("HX-Request"):
-            return HttpResponse(f'<div class="alert alert-error" role="alert">{escape(text)}</div>', status=exception.status)
-        messages.error(request, text)
+            return HttpResponse(
+                f'<div class="alert alert-error" role="alert" data-code="{escape(exception.code)}">{escape(text)}</div>',
+                status=exception.status)
+        messages.error(request, text, extra_tags=f"code-{exception.code}")
         return HttpResponseRedirect(request.headers.get("Referer") or "/")

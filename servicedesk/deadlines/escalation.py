@@ -13,7 +13,6 @@ import dataclasses
 import datetime
 import logging
 
-from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -24,6 +23,7 @@ from servicedesk.accounts.models import Unit, User
 from servicedesk.accounts.roles import Role
 from servicedesk.notifications.models import EmailDelivery, Notification
 
+from . import registry
 from .models import Deadline, Escalation, EscalationStep, SlaPolicy
 from .services import ladder_for, next_step_at
 
@@ -101,8 +101,8 @@ def sweep_batch(*, now, batch_size=500) -> SweepResult | None:
 
 
 def _sweep_followers(now):
-    """A subject's model may act on the state of its deadlines: a classmethod
-    `on_deadline_sweep(*, now)` is called after every sweep, each in its own
+    """A subject may act on the state of its deadlines: its registered
+    `after_sweep(*, now)` (deadlines.registry) is called after every sweep, each in its own
     transaction. It must choose its rows by condition (e.g. "a repair
     deadline breached and no exchange proposed yet"), never by the
     escalations of this run, so that a run that failed (or a worker killed in
@@ -110,15 +110,12 @@ def _sweep_followers(now):
     once (SKIP LOCKED, a unique constraint). A follower that fails is logged
     and rolled back; it never fails the sweep (the levels are already
     reached)."""
-    for model in apps.get_models():
-        follower = getattr(model, "on_deadline_sweep", None)
-        if follower is None:
-            continue
+    for entry in registry.sweep_followers():
         try:
             with transaction.atomic():
-                follower(now=now)
+                entry.after_sweep(now=now)
         except Exception:
-            log.exception("on_deadline_sweep of %s failed", model._meta.label)
+            log.exception("the sweep follower of %s failed", entry.model._meta.label)
 
 
 def _save_steps(rows, *, warned, now):
@@ -145,15 +142,14 @@ def _save_steps(rows, *, warned, now):
 
 def _subjects(escalations):
     """Load the objects behind the deadlines, one query per kind of object.
-    A model may offer `deadline_subjects(ids)` to load what it needs."""
+    A registered subject (deadlines.registry) may load what it needs."""
     by_type = {}
     for e in escalations:
         by_type.setdefault(e.deadline.content_type_id, set()).add(e.deadline.object_id)
     subjects = {}
     for ct_id, ids in by_type.items():
         model = ContentType.objects.get_for_id(ct_id).model_class()
-        loader = getattr(model, "deadline_subjects", None)
-        objs = loader(ids) if loader else model.objects.in_bulk(ids)
+        objs = registry.load(model, ids)
         for pk, obj in objs.items():
             subjects[(ct_id, pk)] = obj
     return subjects
@@ -235,8 +231,8 @@ def _notify(escalations) -> tuple[int, list[int]]:
         d = e.deadline
         subject = subjects.get((d.content_type_id, d.object_id))
         unit_id, assignee = None, None
-        if subject is not None and hasattr(subject, "deadline_responsible"):
-            unit_id, assignee = subject.deadline_responsible()
+        if subject is not None:
+            unit_id, assignee = registry.responsible(subject)
         title, url = _describe(subject, d, e.level, titles)
         for user in recipients.for_target(e.target, unit_id, assignee):
             notes.append(Notification(recipient_id=user.pk, title=title[:200], url=url, escalation=e))

@@ -11,18 +11,17 @@ from django.utils.translation import gettext as _
 
 from servicedesk.core.errors import ValidationFailed
 
+from . import registry
 from .models import Deadline, DeadlinePause, SlaPolicy, default_ladder
 
 
 def _subjects_changed(model, ids) -> None:
     """Tell the subject's model that its open deadlines changed (opened,
     closed or moved), if it keeps something derived from them: the work
-    order caches its earliest open due time (tickets.models.WorkOrder.
-    deadlines_changed). The deadline table stays the truth. Pausing changes
+    order caches its earliest open due time (registered in
+    deadlines.registry by tickets). The deadline table stays the truth. Pausing changes
     neither a due time nor what is open, so it does not call this."""
-    hook = getattr(model, "deadlines_changed", None)
-    if hook is not None and ids:
-        hook(ids)
+    registry.changed(model, ids)
 
 
 def policy_for(*, subject, kind: str, attributes: dict) -> SlaPolicy | None:
@@ -181,7 +180,7 @@ def policy_recompute_open(*, policy: SlaPolicy, batch_size: int = 1000) -> int:
             refresh = []
             for ct_id, ids in subjects.items():
                 model = ContentType.objects.get_for_id(ct_id).model_class()
-                if model is not None and getattr(model, "deadlines_changed", None) is not None:
+                if model is not None and registry.keeps_derived(model):
                     refresh.append((model, list(
                         model.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
                     )))
