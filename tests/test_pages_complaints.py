@@ -256,6 +256,7 @@ def test_a_role_that_may_not_act_gets_an_error_and_nothing_changes(client, desk,
     # The agent may not reply for the handling unit: a message, the state unchanged.
     r = logged_in(client, desk).post(f"/complaints/{complaint.pk}/actions/reply/", {"result": "好了"}, follow=True)
     assert "Your role may not do this." in r.content.decode()
+    assert 'data-tags="code-permission_denied"' in r.content.decode()
     assert snapshot(complaint) == before
     # A handler of another unit does not see the complaint at all.
     r = logged_in(client, logistics_handler).post(f"/complaints/{complaint.pk}/actions/reply/", {"result": "好了"})
@@ -266,6 +267,7 @@ def test_a_role_that_may_not_act_gets_an_error_and_nothing_changes(client, desk,
     assert r.status_code == 409
     state = type(complaint).objects.get(pk=complaint.pk).get_state_display()
     assert f"“Close” is not possible now: the state is “{state}”." in r.content.decode()
+    assert 'data-tags="code-invalid_transition"' in r.content.decode()
     assert snapshot(complaint) == before
 
 
