@@ -333,7 +333,7 @@ def finding_decide(*, finding_id, by, decision) -> Finding:
 
     def check(complaint):
         # The complaint's row lock first, then the finding's: the order finding_propose takes them in.
-        finding = Finding.objects.select_for_update().select_related("person").get(pk=finding_id)
+        finding = Finding.objects.select_for_update(of=("self",)).select_related("person").get(pk=finding_id)
         if finding.state != Finding.State.PROPOSED:
             raise InvalidTransition(action="decide", state=finding.state, state_label=finding.get_state_display(),
                                     allowed=[])
