@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from servicedesk.accounts.roles import Role
 from servicedesk.core.errors import PermissionDenied
 from servicedesk.customers.models import Customer
+from servicedesk.ownership.serializers import HandOverInput
 from tickets.selectors import work_orders_visible_to
-from tickets.serializers import HandOverInput
 
 from . import selectors, services
 from .models import Complaint, Finding
@@ -161,8 +161,7 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     queryset = Finding.objects.none()
 
     def get_queryset(self):
-        user = self.request.user
-        if not user.has_role(Role.HR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR):
+        if not selectors.may_see_findings(self.request.user):
             raise PermissionDenied()
         return Finding.objects.select_related("person", "proposed_by", "decided_by").order_by("-proposed_at")
 

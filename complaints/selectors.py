@@ -33,7 +33,16 @@ ACTION_RULES = {
     # over explicitly, with a note; supervisors and managers may reassign it.
     # Not a state change: the complaint keeps its state.
     "hand-over": {"owner": True, "roles": {Role.SUPERVISOR, Role.MANAGER}},
+    # seeds/000 step 4: HR decides on accountability.
+    "decide-finding": {"roles": {Role.HR}},
 }
+
+# Who sees the pages beyond the complaints themselves.
+OVERVIEW_ROLES = {Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR}
+# seeds/002: a class-3 case study is "shared with the department".
+CASE_STUDY_ROLES = {Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.HANDLER, Role.ADMINISTRATOR}
+# As the API's FindingViewSet; only HR decides (services.finding_decide).
+FINDING_ROLES = {Role.HR, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR}
 
 
 def repeat_window() -> datetime.timedelta:
@@ -64,11 +73,32 @@ def user_may_create_complaints(user) -> bool:
     return user.is_authenticated and user.has_role(*CREATE_ROLES)
 
 
+def may_see_queue(user) -> bool:
+    return (user.has_role(Role.HANDLER) and bool(user.unit_id)) or user.has_role(*OVERVIEW_ROLES)
+
+
+def may_see_overview(user) -> bool:
+    return user.has_role(*OVERVIEW_ROLES)
+
+
+def may_read_case_studies(user) -> bool:
+    return user.has_role(*CASE_STUDY_ROLES)
+
+
+def may_see_findings(user) -> bool:
+    return user.has_role(*FINDING_ROLES)
+
+
+def may_see_findings_on_sheet(user) -> bool:
+    """Accountability names a person: not for partner systems (seeds/001, privacy)."""
+    return user.roles != {Role.PARTNER}
+
+
 def user_may_take(user, complaint: Complaint, action: str) -> bool:
     rule = ACTION_RULES[action]
     if user.has_role(*rule.get("roles", ())):
         return True
-    # The owner, if staff (tickets.selectors.OWNER_ROLES): not a partner system.
+    # The owner, if staff (servicedesk.ownership OWNER_ROLES): not a partner system.
     if rule.get("owner") and complaint.owner_id and complaint.owner_id == user.pk and user.has_role(*OWNER_ROLES):
         return True
     if rule.get("handling_unit") and user.has_role(Role.HANDLER):
@@ -78,7 +108,7 @@ def user_may_take(user, complaint: Complaint, action: str) -> bool:
 
 def complaint_owner_actions_for(user, complaint: Complaint) -> list[str]:
     """hand-over, while the complaint is open and this user may hand it over.
-    Who may own it (the target) is the work orders' rule: tickets.selectors.OWNER_ROLES."""
+    Who may own it (the target): servicedesk.ownership.handover.OWNER_ROLES."""
     return ["hand-over"] if complaint.is_open and user_may_take(user, complaint, "hand-over") else []
 
 

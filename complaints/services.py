@@ -1,31 +1,56 @@
-"""Writes on complaints: the loop of seeds/000 on the deadline engine. Each
-action locks the row, checks who may take it (complaints.selectors), runs
-the transition, records history and moves deadlines in one transaction."""
+"""Writes on complaints: the loop of seeds/000 on the deadline engine. Every
+action runs through the one transition runner (servicedesk.core.transitions:
+lock, who may take it per complaints.selectors, transition, history row,
+effects, in one transaction); what stays here is the complaint's own: the
+class rule, the working-day clocks of each step, who is told, the case study."""
+
+import dataclasses
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
 
 from servicedesk.accounts.models import Unit, User
 from servicedesk.accounts.roles import Role
 from servicedesk.accounts.selectors import leadership, nearest_with_role, users_with_role
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from servicedesk.core.transitions import Machine, run_action, run_state_kept
 from servicedesk.customers.models import Customer
 from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
 from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
-from servicedesk.ownership.handover import hand_over_note, hand_over_target_check
+from servicedesk.ownership.handover import hand_over
 
 from .models import ACTIONS, CaseStudy, Complaint, ComplaintEvent, Finding, actions_allowed_in
 from .selectors import repeat_window, user_may_create_complaints, user_may_take
 
 
-def _record(*, complaint, action, from_state, by, at, note="", data=None):
-    return ComplaintEvent.objects.create(
-        complaint=complaint, action=action, from_state=from_state, to_state=complaint.state, by=by, at=at,
-        note=note or "", data=data or {},
-    )
+def _denied(action):
+    if action == "hand-over":
+        return _("Only the owner, a supervisor or a manager may hand this complaint over.")
+    if action == "decide-finding":
+        return _("Only HR decides on accountability.")
+    return None
+
+
+MACHINE = Machine(
+    model=Complaint, history=ComplaintEvent, history_fk="complaint", actions=ACTIONS, may_take=user_may_take,
+    allowed_in=actions_allowed_in, related=("customer", "owner"),
+    # The permission first (the complaints' rule from the start): a role that
+    # may never take the action hears 403 whatever the state.
+    state_first=False, is_open=lambda complaint: complaint.is_open, denied_message=_denied,
+)
+
+#: Notes on the sheet that keep the state and are taken in any state, also on
+#: a closed complaint: feedback to sales (refused by its own rule when nothing
+#: waits for it) and accountability, which HR may decide after the complaint
+#: closed.
+NOTES = dataclasses.replace(MACHINE, is_open=None)
+
+#: The class rule of the contract raising the customer's earlier complaints
+#: when a repeat is filed: the rule acts, not the filer's role (a partner's
+#: system may file a repeat but never escalates by hand).
+BY_RULE = dataclasses.replace(MACHINE, may_take=lambda user, complaint, action: True)
 
 
 def _attributes(complaint):
@@ -70,7 +95,7 @@ def complaint_create(
     if not user_may_create_complaints(by):
         raise PermissionDenied(_("Your role may not file complaints."))
     if not (description or "").strip():
-        raise ValidationFailed(_("This field may not be blank."), field="description")
+        raise ValidationFailed(_("This field may not be blank."), field="description", code="blank")
     partner = by.partner if by.partner_id else None
     external_ref = (external_ref or "").strip()
     if partner and external_ref:
@@ -102,8 +127,8 @@ def complaint_create(
             )
             complaint.number = f"CP{timezone.localtime(received_at):%Y%m%d}{complaint.pk:06d}"
             complaint.save(update_fields=["number"])
-            _record(complaint=complaint, action="create", from_state="", by=by, at=now, note=reason,
-                    data={"complaint_class": level})
+            MACHINE.record(obj=complaint, action="create", from_state="", by=by, at=now, note=reason,
+                           data={"complaint_class": level})
             attributes = _attributes(complaint)
             # seeds/000: register within 1 working day, overall result within 5.
             for kind in ("register", "overall"):
@@ -113,7 +138,7 @@ def complaint_create(
                 deadline_start(subject=complaint, kind="acknowledge", start=received_at, attributes=attributes)
             if level >= 2:
                 _notify_class(complaint, level, reason)
-            _raise_earlier_repeats(complaint, by=by, at=now)
+            _raise_earlier_repeats(complaint, by=by)
     except IntegrityError:
         if partner and external_ref:
             existing = Complaint.objects.filter(partner=partner, external_ref=external_ref).first()
@@ -123,61 +148,36 @@ def complaint_create(
     return complaint, True
 
 
-def _raise_earlier_repeats(complaint, *, by, at):
+def _raise_earlier_repeats(complaint, *, by):
     """A later repeat raises the customer's open class-1 complaints of the
-    window to class 2 (domain.md section 4: a second or repeated complaint)."""
-    earlier = Complaint.objects.select_for_update().filter(
+    window to class 2 (domain.md section 4: a second or repeated complaint).
+    Caller holds the customer's row lock."""
+    earlier = Complaint.objects.select_for_update(of=("self",)).select_related("customer", "owner").filter(
         customer=complaint.customer, state__in=Complaint.OPEN_STATES, complaint_class=1,
         received_at__range=(complaint.received_at - repeat_window(), complaint.received_at + repeat_window()),
     ).exclude(pk=complaint.pk)
+    reason = _("Repeated: the customer complained again (%(number)s).") % {"number": complaint.number}
     for other in earlier:
-        reason = _("Repeated: the customer complained again (%(number)s).") % {"number": complaint.number}
-        other.complaint_class = 2
-        other.class_reason = reason
-        other.save(update_fields=["complaint_class", "class_reason", "updated_at"])
-        _record(complaint=other, action="escalate", from_state=other.state, by=by, at=at, note=reason,
-                data={"complaint_class": 2, "repeat": complaint.pk})
-        _notify_class(other, 2, reason)
+        run_action(BY_RULE, pk=other.pk, obj=other, action="escalate", by=by, note=reason,
+                   data={"complaint_class": 2, "repeat": complaint.pk},
+                   kwargs={"complaint_class": 2, "reason": reason},
+                   effects=lambda raised, at: _notify_class(raised, 2, reason))
 
 
 # --- actions ---------------------------------------------------------------------
 
 
-def _act(*, complaint_id, action, by, method=None, note="", data=None, check=None, effects=None, stamp=True,
-         **kwargs) -> Complaint:
-    """Lock, authorise, transition, save, record, then effects. `method`
-    names the transition when it differs from the action's; with `stamp` the
-    transition gets `at`, the time taken under the lock."""
-    with transaction.atomic():
-        complaint = Complaint.objects.select_for_update(of=("self",)).select_related("customer").get(pk=complaint_id)
-        if not user_may_take(by, complaint, action):
-            raise PermissionDenied()
-        transition = getattr(complaint, method or ACTIONS[action])
-        if not can_proceed(transition):
-            raise InvalidTransition(action=action, state=complaint.state, state_label=complaint.get_state_display(), allowed=actions_allowed_in(complaint.state))
-        if check:
-            check(complaint)
-        from_state = complaint.state
-        at = timezone.now()
-        transition(**kwargs, **({"at": at} if stamp else {}))
-        complaint.save()
-        _record(complaint=complaint, action=action, from_state=from_state, by=by, at=at, note=note, data=data)
-        if effects:
-            effects(complaint, at)
-    return complaint
-
-
 def _text(value, field, *, required=True):
     value = (value or "").strip()
     if required and not value:
-        raise ValidationFailed(_("This field may not be blank."), field=field)
+        raise ValidationFailed(_("This field may not be blank."), field=field, code="blank")
     return value
 
 
 def complaint_forward(*, complaint_id, by, handling_unit: Unit, note="") -> Complaint:
     if not handling_unit.active or handling_unit.kind in (Unit.Kind.CALL_CENTER, Unit.Kind.HEADQUARTERS):
         raise ValidationFailed(_("Complaints are forwarded to a handling unit, a department or a station."),
-                               field="handling_unit")
+                               field="handling_unit", code="not_a_handling_unit")
 
     def effects(complaint, at):
         deadline_meet(subject=complaint, kinds=["register"], at=at)
@@ -189,8 +189,8 @@ def complaint_forward(*, complaint_id, by, handling_unit: Unit, note="") -> Comp
             title=_("Complaint %(number)s forwarded to %(unit)s") % {"number": complaint.number, "unit": handling_unit.name},
         )
 
-    return _act(complaint_id=complaint_id, action="forward", by=by, note=note, effects=effects,
-                data={"handling_unit": handling_unit.pk}, handling_unit=handling_unit)
+    return run_action(MACHINE, pk=complaint_id, action="forward", by=by, note=note, effects=effects, stamp=True,
+                      data={"handling_unit": handling_unit.pk}, kwargs={"handling_unit": handling_unit})
 
 
 def complaint_reply(*, complaint_id, by, result, investigation="", head_signed_by="") -> Complaint:
@@ -201,19 +201,21 @@ def complaint_reply(*, complaint_id, by, result, investigation="", head_signed_b
         # seeds/000: return visit within 2 working days of getting the result back.
         deadline_start(subject=complaint, kind="return_visit", start=at, attributes=_attributes(complaint))
 
-    return _act(complaint_id=complaint_id, action="reply", by=by, note=result, effects=effects,
-                data={"head_signed_by": head_signed_by or ""}, result=result,
-                investigation=(investigation or "").strip(), head_signed_by=(head_signed_by or "").strip(), replier=by)
+    return run_action(MACHINE, pk=complaint_id, action="reply", by=by, note=result, effects=effects, stamp=True,
+                      data={"head_signed_by": head_signed_by or ""},
+                      kwargs={"result": result, "investigation": (investigation or "").strip(),
+                              "head_signed_by": (head_signed_by or "").strip(), "replier": by})
 
 
 def complaint_return_visit(*, complaint_id, by, satisfied: bool, note="") -> Complaint:
     if satisfied is None:
-        raise ValidationFailed(_("This field is required."), field="satisfied")
+        raise ValidationFailed(_("This field is required."), field="satisfied", code="required")
     note = (note or "").strip()
     if satisfied:
-        return _act(complaint_id=complaint_id, action="return-visit", by=by, note=note, data={"satisfied": True},
-                    effects=lambda c, at: deadline_meet(subject=c, kinds=["return_visit"], at=at),
-                    satisfied=True, note_text=note)
+        return run_action(MACHINE, pk=complaint_id, action="return-visit", by=by, note=note, stamp=True,
+                          data={"satisfied": True},
+                          effects=lambda c, at: deadline_meet(subject=c, kinds=["return_visit"], at=at),
+                          kwargs={"satisfied": True, "note_text": note})
 
     def disputed(complaint, at):
         # seeds/000 step 3: the handling unit is told at once; a new reply clock runs.
@@ -226,8 +228,8 @@ def complaint_return_visit(*, complaint_id, by, satisfied: bool, note="") -> Com
             body=note,
         )
 
-    return _act(complaint_id=complaint_id, action="return-visit", method="dispute", by=by, note=note,
-                data={"satisfied": False}, effects=disputed, note_text=note)
+    return run_action(MACHINE, pk=complaint_id, action="return-visit", method="dispute", by=by, note=note, stamp=True,
+                      data={"satisfied": False}, effects=disputed, kwargs={"note_text": note})
 
 
 def complaint_escalate(*, complaint_id, by, complaint_class, reason) -> Complaint:
@@ -235,28 +237,29 @@ def complaint_escalate(*, complaint_id, by, complaint_class, reason) -> Complain
     try:
         level = int(complaint_class)
     except (TypeError, ValueError):
-        raise ValidationFailed(_("Give 2 or 3."), field="complaint_class") from None
+        raise ValidationFailed(_("Give 2 or 3."), field="complaint_class", code="invalid_class") from None
     if level not in (2, 3):
-        raise ValidationFailed(_("Give 2 or 3."), field="complaint_class")
+        raise ValidationFailed(_("Give 2 or 3."), field="complaint_class", code="invalid_class")
 
     def check(complaint):
         if level <= complaint.complaint_class:
             raise ValidationFailed(
                 _("The class can only go up: it is %(current)d now.") % {"current": complaint.complaint_class},
-                field="complaint_class")
+                field="complaint_class", code="class_only_goes_up")
 
-    complaint = _act(complaint_id=complaint_id, action="escalate", by=by, note=reason, check=check, stamp=False,
-                     data={"complaint_class": level}, complaint_class=level, reason=reason,
-                     effects=lambda c, at: _notify_class(c, level, reason))
-    return complaint
+    return run_action(MACHINE, pk=complaint_id, action="escalate", by=by, note=reason, check=check,
+                      data={"complaint_class": level}, kwargs={"complaint_class": level, "reason": reason},
+                      effects=lambda c, at: _notify_class(c, level, reason))
 
 
 def complaint_close(*, complaint_id, by, case_study="", improvement="", case_title="") -> Complaint:
     case_study = (case_study or "").strip()
+    improvement = (improvement or "").strip()
 
     def check(complaint):
         if complaint.complaint_class == 3 and not case_study:
-            raise ValidationFailed(_("A class-3 complaint closes only with its case study."), field="case_study")
+            raise ValidationFailed(_("A class-3 complaint closes only with its case study."), field="case_study",
+                                   code="case_study_required")
 
     def effects(complaint, at):
         deadline_cancel_open(subject=complaint, at=at)
@@ -265,8 +268,8 @@ def complaint_close(*, complaint_id, by, case_study="", improvement="", case_tit
                 complaint=complaint, title=(case_title or "").strip() or f"{complaint.number}: {complaint.description[:80]}",
                 body=case_study, written_by=by, written_at=at)
 
-    return _act(complaint_id=complaint_id, action="close", by=by, check=check, effects=effects,
-                note=(improvement or "").strip(), improvement=(improvement or "").strip())
+    return run_action(MACHINE, pk=complaint_id, action="close", by=by, check=check, effects=effects, stamp=True,
+                      note=improvement, kwargs={"improvement": improvement})
 
 
 def complaint_reject(*, complaint_id, by, reason) -> Complaint:
@@ -276,97 +279,94 @@ def complaint_reject(*, complaint_id, by, reason) -> Complaint:
     def effects(complaint, at):
         deadline_meet(subject=complaint, kinds=["register", "overall", "acknowledge"], at=at)
 
-    return _act(complaint_id=complaint_id, action="reject", by=by, note=reason, effects=effects, reason=reason)
+    return run_action(MACHINE, pk=complaint_id, action="reject", by=by, note=reason, effects=effects, stamp=True,
+                      kwargs={"reason": reason})
 
 
 def complaint_acknowledge(*, complaint_id, by, note) -> Complaint:
     """Feedback to the salesperson who forwarded the complaint (seeds/002)."""
     note = _text(note, "note")
-    with transaction.atomic():
-        complaint = Complaint.objects.select_for_update(of=("self",)).get(pk=complaint_id)
-        if not user_may_take(by, complaint, "acknowledge"):
-            raise PermissionDenied()
-        at = timezone.now()
+
+    def change(complaint, at):
         if not deadline_meet(subject=complaint, kinds=["acknowledge"], at=at):
-            raise ValidationFailed(_("Nothing is waiting for an acknowledgement."), field="note")
-        _record(complaint=complaint, action="acknowledge", from_state=complaint.state, by=by, at=at, note=note)
-    return complaint
+            raise ValidationFailed(_("Nothing is waiting for an acknowledgement."), field="note",
+                                   code="nothing_to_acknowledge")
+
+    return run_state_kept(NOTES, pk=complaint_id, action="acknowledge", by=by, note=note, change=change)
 
 
 def finding_propose(*, complaint_id, by, person: User, rule, proposal) -> Finding:
+    """The handling unit names the person, the rule broken and a proposal; HR
+    is told (seeds/000 step 4). A row in the complaint's history."""
     rule, proposal = _text(rule, "rule"), _text(proposal, "proposal")
-    with transaction.atomic():
-        complaint = Complaint.objects.select_for_update(of=("self",)).get(pk=complaint_id)
-        if not user_may_take(by, complaint, "propose-finding"):
-            raise PermissionDenied()
-        at = timezone.now()
-        finding = Finding.objects.create(complaint=complaint, person=person, rule=rule, proposal=proposal,
-                                         proposed_by=by, proposed_at=at)
-        _record(complaint=complaint, action="propose-finding", from_state=complaint.state, by=by, at=at,
-                note=rule, data={"finding": finding.pk, "person": person.username})
+
+    proposed = {}
+
+    def change(complaint, at):
+        proposed["finding"] = finding = Finding.objects.create(
+            complaint=complaint, person=person, rule=rule, proposal=proposal, proposed_by=by, proposed_at=at)
         notifications_create(
             recipients=users_with_role(Role.HR), url=complaint.get_absolute_url(),
             title=_("Accountability proposed for %(person)s (complaint %(number)s)") % {
                 "person": person.display_name, "number": complaint.number},
             body=proposal)
-    return finding
+        return finding
+
+    run_state_kept(NOTES, pk=complaint_id, action="propose-finding", by=by, note=rule, change=change,
+                   data=lambda complaint, finding: {"finding": finding.pk, "person": person.username})
+    return proposed["finding"]
 
 
 def finding_decide(*, finding_id, by, decision) -> Finding:
-    """HR decides; the decision is copied to the accepting unit (seeds/000)."""
+    """HR decides; the decision is copied to the accepting unit (seeds/000).
+
+    A finding's two states (proposed, decided) have no history table of their
+    own: both steps are rows of the complaint's history, so the complaint's
+    runner takes the decision as a note that keeps the complaint's state, and
+    the finding's own state is checked under its row lock here."""
     decision = _text(decision, "decision")
     if not by.has_role(Role.HR):
-        raise PermissionDenied(_("Only HR decides on accountability."))
-    with transaction.atomic():
-        finding = Finding.objects.select_for_update().select_related("complaint", "person").get(pk=finding_id)
+        raise PermissionDenied(_denied("decide-finding"))
+    # The complaint a finding belongs to never changes: read it without a lock.
+    complaint_id = Finding.objects.values_list("complaint_id", flat=True).get(pk=finding_id)
+    locked = {}
+
+    def check(complaint):
+        # The complaint's row lock first, then the finding's: the order finding_propose takes them in.
+        finding = Finding.objects.select_for_update(of=("self",)).select_related("person").get(pk=finding_id)
         if finding.state != Finding.State.PROPOSED:
-            raise InvalidTransition(action="decide", state=finding.state, state_label=finding.get_state_display(), allowed=[])
-        at = timezone.now()
+            raise InvalidTransition(action="decide", state=finding.state, state_label=finding.get_state_display(),
+                                    allowed=[])
+        locked["finding"] = finding
+
+    def change(complaint, at):
+        finding = locked["finding"]
+        finding.complaint = complaint
         finding.state, finding.decision, finding.decided_by, finding.decided_at = Finding.State.DECIDED, decision, by, at
-        finding.save()
-        complaint = finding.complaint
-        _record(complaint=complaint, action="decide-finding", from_state=complaint.state, by=by, at=at,
-                note=decision, data={"finding": finding.pk})
+        finding.save(update_fields=["state", "decision", "decided_by", "decided_at"])
         copy_to = list(User.objects.filter(unit_id=complaint.accepting_unit_id, is_active=True)) if complaint.accepting_unit_id else []
         notifications_create(
             recipients=copy_to + ([complaint.owner] if complaint.owner_id else []), url=complaint.get_absolute_url(),
             title=_("HR decision on complaint %(number)s: %(person)s") % {
                 "number": complaint.number, "person": finding.person.display_name},
             body=decision)
-    return finding
+
+    run_state_kept(NOTES, pk=complaint_id, action="decide-finding", by=by, note=decision, check=check, change=change,
+                   data={"finding": finding_id})
+    return locked["finding"]
 
 
 def complaint_hand_over(*, complaint_id, by, to, note) -> Complaint:
-    """First-question responsibility (seeds/000): the complaint stays its
-    owner's until answered or formally handed over. The owner (or a
-    supervisor or manager) names the new owner and why; the state stays; the
-    history says who handed it to whom; the new owner is told. A closed or
-    rejected complaint is answered: nothing to hand over (409)."""
+    """First-question responsibility (seeds/000; servicedesk.ownership): the
+    complaint stays its owner's until answered or formally handed over. A
+    closed or rejected complaint is answered: nothing to hand over (409)."""
     note = _text(note, "note")
-    hand_over_target_check(to)
-    with transaction.atomic():
-        complaint = Complaint.objects.select_for_update(of=("self",)).select_related("owner").get(pk=complaint_id)
-        if not complaint.is_open:
-            raise InvalidTransition(action="hand-over", state=complaint.state, state_label=complaint.get_state_display(),
-                                    allowed=actions_allowed_in(complaint.state))
-        if not user_may_take(by, complaint, "hand-over"):
-            raise PermissionDenied(_("Only the owner, a supervisor or a manager may hand this complaint over."))
-        if complaint.owner_id == to.pk:
-            raise ValidationFailed(_("“%(name)s” already owns this complaint.") % {"name": to.username}, field="to")
-        previous = complaint.owner
-        complaint.owner = to
-        complaint.save(update_fields=["owner", "updated_at"])
-        at = timezone.now()
-        _record(complaint=complaint, action="hand-over", from_state=complaint.state, by=by, at=at,
-                note=hand_over_note(to, note),
-                data={"from_owner": previous.username if previous else None, "to_owner": to.username})
-        # The inbox row in this transaction; its e-mail is queued after commit.
-        notifications_create(
-            recipients=[to], url=complaint.get_absolute_url(), body=note,
-            title=_("Complaint %(number)s is yours now (handed over by %(name)s)") % {
-                "number": complaint.number, "name": by.display_name},
-        )
-    return complaint
+    return hand_over(
+        MACHINE, pk=complaint_id, by=by, to=to, note=note,
+        already_owned=_("“%(name)s” already owns this complaint."),
+        title=lambda complaint: _("Complaint %(number)s is yours now (handed over by %(name)s)") % {
+            "number": complaint.number, "name": by.display_name},
+    )
 
 
 ACTION_SERVICES = {

@@ -151,6 +151,7 @@ def test_only_hr_decides(org, complaint, who):
     r = decide(getattr(org, who), finding["id"])
 
     assert r.status_code == 403
+    assert r.json()["code"] == "permission_denied"
     assert snapshot(complaint) == before
 
 

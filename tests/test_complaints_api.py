@@ -477,6 +477,60 @@ def test_bad_input_on_an_action_is_a_400_naming_the_field_and_changes_nothing(
     assert snapshot(c["id"]) == before
 
 
+@pytest.mark.parametrize(("state", "who", "action", "kwargs", "field", "code"), [
+    ("received", "agent", "complaint_forward", "CALL_CENTER", "handling_unit", "not_a_handling_unit"),
+    ("received", "agent", "complaint_forward", "HEADQUARTERS", "handling_unit", "not_a_handling_unit"),
+    ("forwarded", "handler", "complaint_reply", {"result": "  "}, "result", "blank"),
+    ("replied", "agent", "complaint_return_visit", {"satisfied": None}, "satisfied", "required"),
+    ("received", "agent", "complaint_escalate", {"complaint_class": 4, "reason": "严重"}, "complaint_class",
+     "invalid_class"),
+    ("received", "agent", "complaint_escalate", {"complaint_class": "three", "reason": "严重"}, "complaint_class",
+     "invalid_class"),
+    ("received", "agent", "complaint_escalate", {"complaint_class": 3, "reason": " "}, "reason", "blank"),
+    ("received", "agent", "complaint_reject", {"reason": ""}, "reason", "blank"),
+    ("received", "agent", "complaint_acknowledge", {"note": "已告知销售"}, "note", "nothing_to_acknowledge"),
+    ("received", "agent", "complaint_hand_over", {"to": "supervisor", "note": ""}, "note", "blank"),
+])
+def test_a_services_field_error_carries_a_stable_code_and_changes_nothing(org, state, who, action, kwargs, field,
+                                                                          code):
+    """Contract, Error codes: the API answers a field error as {field: [text]};
+    the domain error behind it carries a code that does not change with the
+    language, which the pages and other callers match on."""
+    from complaints import services
+    from servicedesk.core.errors import ValidationFailed
+
+    c = complaint_in(org, state)
+    if kwargs in ("CALL_CENTER", "HEADQUARTERS"):
+        kwargs = {"handling_unit": org.cs if kwargs == "CALL_CENTER" else org.hq}
+    elif kwargs.get("to") == "supervisor":
+        kwargs = {**kwargs, "to": org.supervisor}
+    before = snapshot(c["id"])
+
+    with pytest.raises(ValidationFailed) as raised:
+        getattr(services, action)(complaint_id=c["id"], by=getattr(org, who), **kwargs)
+
+    assert (raised.value.field, raised.value.code) == (field, code)
+    assert snapshot(c["id"]) == before
+
+
+def test_the_class_rules_errors_carry_their_codes(org):
+    from complaints import services
+    from servicedesk.core.errors import ValidationFailed
+
+    high = complaint_in(org, "return_visited", media=True)
+    for call, code in [
+        (lambda: services.complaint_escalate(complaint_id=high["id"], by=org.supervisor, complaint_class=3,
+                                             reason="再升级"), "class_only_goes_up"),
+        (lambda: services.complaint_close(complaint_id=high["id"], by=org.agent, case_study=" "),
+         "case_study_required"),
+    ]:
+        before = snapshot(high["id"])
+        with pytest.raises(ValidationFailed) as raised:
+            call()
+        assert raised.value.code == code
+        assert snapshot(high["id"]) == before
+
+
 def test_an_inactive_unit_is_no_forward_target(org):
     org.station.active = False
     org.station.save()

@@ -195,7 +195,10 @@ def test_complaint_hand_over_refuses_the_wrong_people_bad_input_and_closed_compl
     complaint = file_complaint(agent)
     url = f"{CP}{complaint.pk}/"
     before = snapshot(Complaint, complaint.pk)
-    assert hand_over(wang, url, {"to": "wang", "note": "我来"}).status_code == 403
+    refused = hand_over(wang, url, {"to": "wang", "note": "我来"})
+    assert refused.status_code == 403
+    assert refused.json() == {"detail": "Only the owner, a supervisor or a manager may hand this complaint over.",
+                              "code": "permission_denied"}
     assert hand_over(partner_user, url, {"to": "wang", "note": "x"}).status_code == 404
     for body, field in [({"to": "wang", "note": ""}, "note"), ({"to": "tech1", "note": "x"}, "to"),
                         ({"to": "ghost", "note": "x"}, "to")]:

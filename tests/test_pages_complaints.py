@@ -197,6 +197,55 @@ def test_the_forward_form_preselects_the_suggested_unit_and_forwards(client, des
     assert Deadline.objects.get(complaint=fresh, kind="register").met_at is not None
 
 
+def forward_choice(html):
+    """The forward form's options: {unit id: (selected, suggested)}; and its hint."""
+    form = re.search(r'<form[^>]*data-action="forward".*?</form>', html, re.S).group(0)
+    options = {pk: ("selected" in attrs, "★" in label)
+               for pk, attrs, label in re.findall(r'<option value="(\d+)"([^>]*)>([^<]*)<', form)}
+    hint = re.search(r'<small class="hint">(.*?)</small>', form, re.S).group(1)
+    return options, hint
+
+
+@pytest.mark.parametrize("case", ["quality_unknown_cause", "service_station", "contract_none", "suggestion",
+                                  "cs_not_a_target"])
+def test_the_forward_form_preselects_the_unit_the_cause_points_to(client, desk, units, case):
+    """issue 13 item 8 (seeds/004): the unit the cause points to is chosen
+    already; with none, or one a complaint may not go to, nothing is chosen
+    and the hint says so."""
+    station = UnitFactory(name="朝阳服务站", kind=Unit.Kind.STATION)
+    station_group = UnitFactory(name="朝阳服务站投诉处理组", kind=Unit.Kind.HANDLING_UNIT, parent=station)
+    technician = TechnicianFactory(station=station)
+    if case == "cs_not_a_target":
+        units.call_center.responsibility = Unit.Responsibility.CUSTOMER_SERVICE
+        units.call_center.save(update_fields=["responsibility"])
+    complaint = {
+        "quality_unknown_cause": lambda: file_complaint(desk, category="quality", cause=""),
+        "service_station": lambda: services.complaint_create(
+            by=desk, customer={"name": "李娜", "phone": "13900002222"}, category="service", cause="service",
+            description="师傅迟到", technician=technician)[0],
+        "contract_none": lambda: file_complaint(desk, category="service", cause="contract"),
+        "suggestion": lambda: file_complaint(desk, category="suggestion", cause=""),
+        "cs_not_a_target": lambda: file_complaint(desk, category="service", cause=""),
+    }[case]()
+    expected = {"quality_unknown_cause": units.quality, "service_station": station_group}.get(case)
+
+    options, hint = forward_choice(logged_in(client, desk).get(f"/complaints/{complaint.pk}/").content.decode())
+
+    assert str(units.call_center.pk) not in options
+    assert [pk for pk, (selected, _star) in options.items() if selected] == ([str(expected.pk)] if expected else [])
+    assert [pk for pk, (_selected, star) in options.items() if star] == ([str(expected.pk)] if expected else [])
+    if expected:
+        assert f"★ {expected.name}" in hint
+    else:
+        assert hint.strip() == "No unit is suggested for this cause: choose the one responsible."
+
+    # Sent as chosen, the complaint goes to that unit.
+    if expected:
+        r = client.post(f"/complaints/{complaint.pk}/actions/forward/", {"handling_unit": str(expected.pk)}, **HTMX)
+        assert r.status_code == 200
+        assert Complaint.objects.get(pk=complaint.pk).handling_unit == expected
+
+
 def test_actions_offered_follow_the_role_and_the_state(client, desk, units, handler):
     complaint = file_complaint(desk)
     assert offered_actions(logged_in(client, desk).get(f"/complaints/{complaint.pk}/")) == ["forward", "escalate", "reject"]
@@ -256,6 +305,7 @@ def test_a_role_that_may_not_act_gets_an_error_and_nothing_changes(client, desk,
     # The agent may not reply for the handling unit: a message, the state unchanged.
     r = logged_in(client, desk).post(f"/complaints/{complaint.pk}/actions/reply/", {"result": "好了"}, follow=True)
     assert "Your role may not do this." in r.content.decode()
+    assert 'data-tags="code-permission_denied"' in r.content.decode()
     assert snapshot(complaint) == before
     # A handler of another unit does not see the complaint at all.
     r = logged_in(client, logistics_handler).post(f"/complaints/{complaint.pk}/actions/reply/", {"result": "好了"})
@@ -266,6 +316,7 @@ def test_a_role_that_may_not_act_gets_an_error_and_nothing_changes(client, desk,
     assert r.status_code == 409
     state = type(complaint).objects.get(pk=complaint.pk).get_state_display()
     assert f"“Close” is not possible now: the state is “{state}”." in r.content.decode()
+    assert 'data-tags="code-invalid_transition"' in r.content.decode()
     assert snapshot(complaint) == before
 
 

@@ -9,6 +9,7 @@ from servicedesk.core.phone import is_valid_phone, normalize_phone
 from servicedesk.customers.models import Customer, ProductCategory
 from servicedesk.customers.selectors import phone_policy_for
 from servicedesk.deadlines.serializers import DeadlineSerializer
+from servicedesk.ownership.serializers import HandOverInput, UserRefField  # noqa: F401 - the work-order API and pages name them here
 from technicians.models import Technician
 
 from billing.api.fees import EntitlementSerializer
@@ -136,46 +137,6 @@ class SignOffInput(serializers.Serializer):
 
 class RevisitInput(serializers.Serializer):
     description = serializers.CharField(max_length=4000)
-
-
-@extend_schema_field({"oneOf": [{"type": "integer", "description": "the user's id"},
-                                {"type": "string", "description": "the user's username"}]})
-class UserRefField(serializers.Field):
-    """A user by id or by username. Whether that user may own the issue is
-    the service's rule (tickets.selectors.may_own_issues)."""
-
-    default_error_messages = {
-        "unknown": _("No user “%(value)s”."),
-        "type": _("Give the user's id or username."),
-    }
-
-    def to_internal_value(self, data):
-        from servicedesk.accounts.models import User
-
-        if isinstance(data, bool) or not isinstance(data, (int, str)):
-            self.fail("type")
-        value = data.strip() if isinstance(data, str) else data
-        if value == "":
-            self.fail("type")
-        if isinstance(value, int) or value.isdigit():
-            user = User.objects.filter(pk=int(value)).first()
-            if user is None and isinstance(value, str):
-                user = User.objects.filter(username=value).first()
-        else:
-            user = User.objects.filter(username=value).first()
-        if user is None:
-            raise serializers.ValidationError(self.error_messages["unknown"] % {"value": value})
-        return user
-
-    def to_representation(self, value):
-        return value.username
-
-
-class HandOverInput(serializers.Serializer):
-    """First-question responsibility: to whom, and why (the note is required)."""
-
-    to = UserRefField()
-    note = serializers.CharField(max_length=2000)
 
 
 # --- output ------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""What the complaint pages share: labels of the actions, how a complaint is
+decorated for a page, and the htmx answers."""
+
+from django.db.models import Exists, OuterRef
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from servicedesk.customers.selectors import phone_policy_for
+from servicedesk.deadlines.labels import kind_label
+from servicedesk.deadlines.models import Deadline
+from tickets.views import duration_text
+
+from .. import selectors
+from ..models import Complaint
+
+PAGE_SIZE = 25
+
+ACTION_LABELS = {
+    "create": gettext_lazy("Filed"),
+    "forward": gettext_lazy("Forward to the handling unit"),
+    "reply": gettext_lazy("Reply to the customer"),
+    "return-visit": gettext_lazy("Return visit"),
+    "escalate": gettext_lazy("Raise the class"),
+    "close": pgettext_lazy("complaint action", "Close"),
+    "reject": gettext_lazy("Reject as invalid"),
+    "acknowledge": gettext_lazy("Feedback to sales"),
+    "propose-finding": gettext_lazy("Propose accountability"),
+    "decide-finding": gettext_lazy("HR decision"),
+    "hand-over": gettext_lazy("Hand over"),
+}
+ACTION_STYLES = {"reject": "danger", "escalate": "secondary", "propose-finding": "secondary"}
+
+
+def is_htmx(request):
+    return request.headers.get("HX-Request") == "true"
+
+
+def visible_complaint(user, pk) -> Complaint:
+    """The complaint with what the pages show, or 404 if this user may not see it."""
+    return get_object_or_404(selectors.with_list_relations(selectors.complaints_visible_to(user)), pk=pk)
+
+
+def decorate(request, complaint):
+    """Label each prefetched deadline, note the nearest open one and the phone this user may see."""
+    complaint.next_deadline = None
+    for deadline in complaint.deadlines.all():
+        deadline.label = kind_label(deadline.kind)
+        deadline.countdown = duration_text(deadline.seconds_left)
+        if deadline.is_open and complaint.next_deadline is None:
+            complaint.next_deadline = deadline
+    complaint.phone = phone_policy_for(request).first_phone(complaint.customer)
+    return complaint
+
+
+def overdue():
+    return Exists(Deadline.objects.filter(complaint=OuterRef("pk"), met_at__isnull=True, cancelled_at__isnull=True,
+                                          due_at__lt=timezone.now()))
+
+
+def go(request, url):
+    """Leave the page: htmx follows HX-Redirect, a plain form a redirect."""
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def error_tags(exc) -> str:
+    """A domain error's message carries its stable code (contract: Error
+    codes), as the pages' middleware does."""
+    return f"code-{exc.code}"
