@@ -4,6 +4,11 @@ exist. `people` maps the demo usernames to users (agent, dispatcher,
 supervisor, handler, manager, hr, partner, partner2, telephony, admin)."""
 
 
+def seed_run(run):
+    """seed_demo's registered part (servicedesk/core/demo.py, BillingConfig.ready)."""
+    seed(people=run.people, rng=run.rng(2), stdout=run.stdout)
+
+
 def seed(*, people, rng, stdout):
     """Fees (seed_fees below)."""
     seed_fees(people=people, rng=rng, stdout=stdout)

@@ -7,11 +7,18 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Work orders")
 
     def ready(self):
+        from servicedesk.core import demo, menu
         from servicedesk.core.paginator import register_table_total
         from servicedesk.deadlines import registry
 
+        from .demo import ARGUMENTS, seed_work_orders
         from .models import WorkOrder, WorkOrderCount
+        from .queue import user_may_see_dispatch_queue
+        from .selectors import user_may_read_work_orders
 
         registry.register(WorkOrder, load=WorkOrder.deadline_subjects, responsible=WorkOrder.deadline_responsible,
                           changed=WorkOrder.deadlines_changed)
         register_table_total(WorkOrder, WorkOrderCount.total)
+        menu.register("work_orders", user_may_read_work_orders)
+        menu.register("dispatch_queue", user_may_see_dispatch_queue)
+        demo.register(40, seed_work_orders, name="work orders", arguments=ARGUMENTS)

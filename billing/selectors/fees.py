@@ -326,7 +326,11 @@ def low_stock(user) -> QuerySet:
     return stock_visible_to(user).filter(quantity__lte=F("low_threshold"))
 
 
-def nav_flags(user) -> dict:
-    """Which billing sections the navigation offers (no query: roles only)."""
-    staff = bool(user.roles - {Role.PARTNER, Role.TELEPHONY})
-    return {"fees": staff, "stock": user.has_role(*STOCK_ALL_ROLES, Role.TECHNICIAN)}
+def user_may_see_fee_schedule(user) -> bool:
+    """The navigation's fee schedule entry: staff (no query: roles only)."""
+    return bool(user.roles - {Role.PARTNER, Role.TELEPHONY})
+
+
+def user_may_see_stock(user) -> bool:
+    """The navigation's parts stock entry (no query: roles only)."""
+    return user.has_role(*STOCK_ALL_ROLES, Role.TECHNICIAN)
