@@ -2,8 +2,10 @@
 role may see (visibility) and which actions it may take (ACTION_RULES).
 Views and services ask here; none of them decides on its own."""
 
+from dataclasses import dataclass
+
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from servicedesk.accounts.models import Partner, Region, User
@@ -12,6 +14,8 @@ from servicedesk.customers.models import Address, Customer, CustomerPhone, Custo
 from servicedesk.deadlines.models import Deadline
 from servicedesk.ownership.handover import OWNER_ROLES, hand_over_targets, may_own_issues  # noqa: F401 - re-exported for the pages
 from technicians.models import Technician
+
+from billing.models import WorkOrderEntitlement
 
 from .models import WorkOrder, WorkOrderEvent, actions_allowed_in
 
@@ -212,8 +216,6 @@ def load_list_relations(orders) -> None:
     none for a relation no row lacks. Called by the queryset of
     `with_list_relations` when it is evaluated, and by its `.iterator()`
     once per chunk (servicedesk/core/querysets.py)."""
-    from billing.models import WorkOrderEntitlement  # billing depends on tickets
-
     orders = list(orders)
     if not orders:
         return
@@ -270,3 +272,34 @@ def technician_workloads(technician_ids) -> dict:
         .annotate(n=Count("id"))
     )
     return {r["technician_id"]: r["n"] for r in rows}
+
+
+def customers_served_by(technician_id) -> list[int]:
+    """Customers with an open order assigned to this technician: who may see
+    their numbers (servicedesk.customers.selectors, registered in TicketsConfig.ready)."""
+    return list(WorkOrder.objects.filter(technician_id=technician_id, state__in=WorkOrder.OPEN_STATES)
+                .values_list("customer_id", flat=True).distinct())
+
+
+@dataclass
+class Candidate:
+    technician: Technician
+    region_match: bool
+    workload: int
+
+
+def dispatch_candidates(*, order) -> list[Candidate]:
+    """Eligible technicians for the order, best first: serving the order's
+    region, then the lightest open workload (seeds/004: dispatch to the
+    technician responsible for the region)."""
+    today = timezone.localdate()
+    qs = Technician.objects.filter(active=True).select_related("user", "station")
+    if order.category_id:
+        qs = qs.filter(certifications__category_id=order.category_id, certifications__valid_until__gte=today)
+    qs = qs.annotate(
+        workload=Count("work_orders", filter=Q(work_orders__state__in=WorkOrder.WORKLOAD_STATES), distinct=True),
+        region_match=Count("regions", filter=Q(regions__id=order.region_id), distinct=True) if order.region_id else Value(0),
+    )
+    candidates = [Candidate(t, bool(t.region_match), t.workload) for t in qs]
+    candidates.sort(key=lambda c: (not c.region_match, c.workload, c.technician.user.username))
+    return candidates

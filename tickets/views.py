@@ -22,7 +22,7 @@ from servicedesk.core.api import AwareDateTimeField
 from servicedesk.core.errors import ApplicationError, ValidationFailed, page_text
 from servicedesk.core.paginator import CountingPaginator
 from servicedesk.customers.selectors import phone_policy_for
-from technicians.selectors import dispatch_candidates, technician_choices
+from technicians.selectors import technician_choices
 
 from . import selectors, services
 from .api import WorkOrderFilter
@@ -165,7 +165,7 @@ def _action_forms(request, order, *, view, failed=None, errors=None, values=None
             "open": name == failed,
         }
         if name == "dispatch":
-            form["candidates"] = dispatch_candidates(order=order)
+            form["candidates"] = selectors.dispatch_candidates(order=order)
         forms.append(form)
     # The way forward first, the ways out last.
     forms.sort(key=lambda f: ("primary", "secondary", "danger").index(f["style"]))

@@ -18,6 +18,7 @@ from ..models import (
     FeeItem, FeeSchedule, PartPrice, Payment, Quote, QuoteLine, Refund, StockItem, StockMovement, WarrantyTerm,
     WorkOrderEntitlement,
 )
+from ..orders import work_orders_visible_to
 from ..selectors import fees as sel
 from ..services import fees as services
 from ..services.fees import STOCK_QUANTITY_MAX
@@ -248,8 +249,6 @@ class QuoteSerializer(serializers.ModelSerializer):
 
 
 def _order_for(user, order_id):
-    from tickets.selectors import work_orders_visible_to
-
     order = work_orders_visible_to(user).filter(pk=order_id).first()
     if order is None:
         raise NotFound(_("No such work order."))
@@ -328,8 +327,6 @@ class WorkOrderPaymentsView(APIView):
 
 
 def payments_visible_to(user):
-    from tickets.selectors import work_orders_visible_to
-
     qs = Payment.objects.select_related("by", "quote").prefetch_related("refunds__by")
     if not user.is_authenticated or not (user.has_role(*sel.QUOTE_READ_ROLES) or hasattr(user, "technician")):
         return qs.none()
