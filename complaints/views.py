@@ -26,7 +26,7 @@ from servicedesk.deadlines.labels import kind_label
 from servicedesk.deadlines.models import Deadline
 from tickets.selectors import hand_over_targets, work_orders_visible_to
 from tickets.serializers import HandOverInput
-from tickets.views import duration_text
+from servicedesk.core.pages import duration_text
 
 from . import selectors, services
 from .api import ComplaintFilter

@@ -5,7 +5,17 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicedesk.accounts.roles import Role
+
 from .models import Technician
+
+# Who may read the technician directory (the API): staff and technicians, not partners or the switch.
+READ_ROLES = {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.HANDLER, Role.ADMINISTRATOR,
+              Role.TECHNICIAN}
+
+
+def user_may_read_technicians(user) -> bool:
+    return user.has_role(*READ_ROLES)
 
 
 def technicians_list() -> QuerySet:

@@ -49,8 +49,8 @@ ACTION_RULES = {
     # Not a state change either: the order keeps its state.
     "hand-over": {"owner": True, "roles": {Role.SUPERVISOR, Role.MANAGER}},
 }
-# Who may own a caller's issue (the target of a hand-over): staff who answer
-# for it to the customer, never a technician, partner or the telephone switch.
+# Who works the dispatch queue (tickets/queue.py): those who may dispatch, and managers.
+QUEUE_ROLES = ACTION_RULES["dispatch"]["roles"] | {Role.MANAGER}
 
 
 def _technician_id(user):
@@ -70,6 +70,20 @@ def work_orders_visible_to(user) -> QuerySet:
     if user.has_role(Role.PARTNER) and user.partner_id:
         condition |= Q(partner_id=user.partner_id)
     return qs.filter(condition)
+
+
+def technician_of(user):
+    """The technician this user works as (their jobs), or None."""
+    return getattr(user, "technician", None) if user.has_role(Role.TECHNICIAN) else None
+
+
+def user_sees_all_work_orders(user) -> bool:
+    """Staff who see every order (and filter the list by technician)."""
+    return user.has_role(*SEE_ALL)
+
+
+def user_may_see_dispatch_queue(user) -> bool:
+    return user.is_authenticated and user.has_role(*QUEUE_ROLES)
 
 
 def user_may_read_work_orders(user) -> bool:

@@ -316,6 +316,11 @@ def user_may_read_stock(user) -> bool:
     return stock_points_visible_to(user).exists()
 
 
+def user_may_manage_stock(user) -> bool:
+    """Record every kind of stock movement (a technician records only the parts used on an order)."""
+    return user.has_role(*STOCK_ALL_ROLES)
+
+
 def stock_visible_to(user) -> QuerySet:
     return StockItem.objects.filter(unit__in=stock_points_visible_to(user)).select_related("unit")
 

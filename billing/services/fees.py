@@ -347,7 +347,7 @@ def stock_move(*, unit_id, part_code, kind, quantity, by, order_id=None, note=""
     point = sel.stock_points_visible_to(by).filter(pk=unit_id).first()
     if point is None:
         raise NotFound(_("No such service point."))
-    if kind not in TECHNICIAN_STOCK_KINDS and not by.has_role(*sel.STOCK_ALL_ROLES):
+    if kind not in TECHNICIAN_STOCK_KINDS and not sel.user_may_manage_stock(by):
         raise PermissionDenied()
     order = None
     if kind == StockMovement.Kind.CONSUMPTION:

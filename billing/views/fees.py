@@ -254,7 +254,7 @@ def _stock_page(request, points, *, errors=None, values=None, status=200):
         "points": points, "unit_id": str(unit_id), "items": items,
         "low": [i for i in sel.low_stock(request.user).order_by("unit__name", "part_code")],
         "movements": movements, "kinds": StockMovement.Kind.choices, "errors": errors or {},
-        "values": values or {}, "may_manage": request.user.has_role(*sel.STOCK_ALL_ROLES),
+        "values": values or {}, "may_manage": sel.user_may_manage_stock(request.user),
     }, status=status)
 
 
