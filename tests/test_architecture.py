@@ -13,6 +13,8 @@ import ast
 import pathlib
 from collections import defaultdict
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # What the domain is made of; the packages under servicedesk/ are the foundation below them.
 DOMAIN_APPS = frozenset({"tickets", "complaints", "calls", "billing", "technicians", "returns"})
@@ -308,3 +310,38 @@ def test_a_long_module_is_found_and_migrations_and_settings_are_not(tmp_path):
     assert too_long == [("billing/fees.py", SIZE_LIMIT + 1)]
     assert stale == ["calls/services.py"]
 
+
+
+# --- the registries the apps contribute to (docs/architecture.md, Layers) ---------------
+
+def test_every_navigation_entry_the_template_reads_is_registered():
+    import re
+
+    from servicedesk.core import menu
+
+    template = (ROOT / "templates" / "base.html").read_text(encoding="utf-8")
+    assert set(re.findall(r"\bnav\.(\w+)", template)) == set(menu.names())
+
+
+def test_the_demo_parts_run_in_the_order_the_data_needs():
+    from servicedesk.core import demo
+
+    assert [part.name for part in demo.parts()] == [
+        "organisation", "categories", "technicians", "work orders", "complaints", "calls", "billing"]
+    assert [flag for part in demo.parts() for flag, _kwargs in part.arguments] == ["--orders", "--complaints"]
+
+
+@pytest.mark.django_db
+def test_seed_demo_says_what_it_made_as_before_the_registry(settings, monkeypatch):
+    """The parts report through the run; the closing line is the one the command always wrote."""
+    import io
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-pass-4711")
+    out = io.StringIO()
+    call_command("seed_demo", orders=3, complaints=2, stdout=out, no_color=True)
+    assert out.getvalue().splitlines()[-1] == (
+        "Demo data ready: 3 work orders (3 new), 2 complaints (2 new). Users agent, dispatcher, tech1, tech2, "
+        "supervisor, handler, partner, partner2, telephony, manager, hr, admin; password: demo-pass-4711")
