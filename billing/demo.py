@@ -4,6 +4,11 @@ exist. `people` maps the demo usernames to users (agent, dispatcher,
 supervisor, handler, manager, hr, partner, partner2, telephony, admin)."""
 
 
+def seed_run(run):
+    """seed_demo's registered part (servicedesk/core/demo.py, BillingConfig.ready)."""
+    seed(people=run.people, rng=run.rng(2), stdout=run.stdout)
+
+
 def seed(*, people, rng, stdout):
     """Fees (seed_fees below)."""
     seed_fees(people=people, rng=rng, stdout=stdout)
@@ -50,11 +55,13 @@ def seed_fees(*, people, rng, stdout):
     from billing.models import (
         FeeItem, FeeSchedule, PartPrice, Payment, ServicePointDeposit, StockItem, WarrantyTerm, WorkOrderEntitlement,
     )
+    from billing.orders import work_orders_visible_to
     from billing.selectors.fees import decide_for_order
     from billing.services import fees as fee_services
     from servicedesk.accounts.models import Unit
-    from tickets.models import WorkOrder
 
+    # Every demo order: the administrator sees them all (billing reads work orders through tickets' rule).
+    all_orders = work_orders_visible_to(people["admin"])
     cats = people["categories"]
     schedule, _ = FeeSchedule.objects.get_or_create(version=DEMO_SCHEDULE, defaults={
         "title": "2026年公开收费标准 Public fee schedule 2026",
@@ -71,7 +78,7 @@ def seed_fees(*, people, rng, stdout):
 
     # Most demo customers kept their receipt; one in five has no proof of purchase (seeds/004).
     changed = 0
-    orders = WorkOrder.objects.select_related("product", "revisit_of", "category").prefetch_related("entitlement")
+    orders = all_orders.select_related("product", "revisit_of", "category").prefetch_related("entitlement")
     for order in orders:
         product = order.product
         if product is not None and not product.proof_of_purchase and product.pk % 5:
@@ -96,7 +103,7 @@ def seed_fees(*, people, rng, stdout):
     # (seed_demo's --orders stays the number of orders): their quote, the
     # customer's acceptance, the charge and the payment with its receipt.
     paid = 0
-    done = WorkOrder.objects.filter(
+    done = all_orders.filter(
         state__in=["resolved", "signed_off", "closed"], technician__isnull=False, quote__isnull=True,
         entitlement__status__in=["out_of_warranty", "no_proof"], category__slug__in=list(DEMO_QUOTE),
     ).select_related("technician__user", "customer", "category", "product", "revisit_of").order_by("id")

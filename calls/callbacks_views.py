@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.db import transaction
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,17 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from servicedesk.core.errors import ApplicationError, InvalidTransition, ValidationFailed, page_text
-from tickets.views import duration_text
+from servicedesk.core.pages import duration_text, htmx_redirect, is_htmx
 
 from . import selectors, services
 from .models import Call, Callback
 
 # How many callbacks the console's panel lists (the page lists them all).
 PANEL_ROWS = 5
-
-
-def _is_htmx(request):
-    return request.headers.get("HX-Request") == "true"
 
 
 def _require_reader(user):
@@ -71,7 +66,7 @@ def _context(request, *, where, show="waiting"):
         "where": where,
         "show": show,
         "max_attempts": settings.SERVICEDESK["CALLBACK_MAX_ATTEMPTS"],
-        "may_work": user.has_role(*selectors.CALL_CENTER),
+        "may_work": selectors.user_may_work_callbacks(user),
         "refresh_s": settings.SERVICEDESK["CALLBACK_REFRESH_SECONDS"],
         "views": [("waiting", _("Waiting")), ("mine", _("Mine")), ("done", _("Done today"))],
     }
@@ -89,7 +84,7 @@ def panel_context(request) -> dict:
 def callback_list(request):
     _require_reader(request.user)
     context = _context(request, where="page", show=_show(request.GET.get("show")))
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "calls/_callbacks.html", context)
     return render(request, "calls/callbacks.html", context)
 
@@ -109,7 +104,7 @@ def _back(request):
     band); a plain form post goes back to that page."""
     where = "panel" if request.POST.get("where") == "panel" else "page"
     show = _show(request.POST.get("show"))
-    if _is_htmx(request):
+    if is_htmx(request):
         context = _context(request, where=where, show=show)
         context["oob_messages"] = True
         return render(request, "calls/_callbacks.html", context)
@@ -173,7 +168,7 @@ def callback_attempt(request, pk):
         messages.error(request, _explain(request, exc, callback.pk))
         return _back(request)
     if call is not None:
-        return _go(request, reverse("console-call", args=[call.pk]))
+        return htmx_redirect(request, reverse("console-call", args=[call.pk]))
     if reached:
         messages.success(request, _("Callback done: the customer was reached."))
     elif done.state == Callback.State.DONE:
@@ -196,7 +191,7 @@ def callback_call(request, pk):
     except ApplicationError as exc:
         messages.error(request, _explain(request, exc, callback.pk))
         return _back(request)
-    return _go(request, reverse("console-call", args=[call.pk]))
+    return htmx_redirect(request, reverse("console-call", args=[call.pk]))
 
 
 def _open_call(request, callback) -> Call:
@@ -207,11 +202,3 @@ def _open_call(request, callback) -> Call:
         channel=Call.Channel.OUTBOUND, caller=original.caller, customer=original.customer, by=request.user,
         note=_("Callback of the abandoned call %(id)s") % {"id": original.call_id[:12]},
     )
-
-
-def _go(request, url):
-    if _is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)

@@ -16,6 +16,7 @@ from billing.selectors.fees import decide
 from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
 from servicedesk.accounts.roles import Role
+from servicedesk.core.pages import duration_text
 from servicedesk.core.phone import normalize_phone
 from servicedesk.customers.models import Customer, CustomerProduct
 from servicedesk.deadlines.labels import kind_label
@@ -117,8 +118,6 @@ def _open_deadlines():
 
 
 def _present(deadline):
-    from tickets.views import duration_text
-
     deadline.label = kind_label(deadline.kind)
     deadline.countdown = duration_text(deadline.seconds_left)
     return deadline

@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from servicedesk.accounts.models import User
+from servicedesk.core.demo import DEFAULT_PASSWORD
 from servicedesk.customers.models import CustomerPhone
 
 from . import services
@@ -27,8 +28,6 @@ CALLS = 36
 
 
 def _agent(username, first_name, unit):
-    from servicedesk.core.management.commands.seed_demo import DEFAULT_PASSWORD
-
     user, created = User.objects.get_or_create(username=username, defaults={"first_name": first_name, "unit": unit})
     if created:
         user.email = f"{username}@demo.servicedesk.local"
@@ -36,6 +35,11 @@ def _agent(username, first_name, unit):
         user.save()
         user.groups.set(Group.objects.filter(name="agent"))
     return user
+
+
+def seed_run(run):
+    """seed_demo's registered part (servicedesk/core/demo.py, CallsConfig.ready)."""
+    seed(people=run.people, rng=run.rng(2), stdout=run.stdout)
 
 
 def seed(*, people, rng, stdout):

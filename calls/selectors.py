@@ -85,6 +85,11 @@ def user_may_take_callback(user, callback: Callback, action: str) -> bool:
     return bool(rule.get("assigned")) and callback.assigned_to_id == user.pk and user.has_role(*CALL_CENTER)
 
 
+def user_may_work_callbacks(user) -> bool:
+    """Take, close or cancel callbacks at all (the list's buttons): the call center."""
+    return user.has_role(*CALL_CENTER)
+
+
 def user_may_call_back(user, callback: Callback) -> bool:
     """Open the outgoing call of a callback on the console: who took it (or a
     supervisor), while calling or once the customer was reached."""

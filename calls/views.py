@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from complaints import services as complaint_services
 from complaints.models import Complaint
 from servicedesk.core.errors import ApplicationError, InvalidTransition, ValidationFailed, page_text
+from servicedesk.core.pages import htmx_redirect, is_htmx
 from tickets import services as work_order_services
 from tickets.models import WorkOrder
 from tickets.selectors import work_orders_visible_to
@@ -27,10 +28,6 @@ from .forms import ConsoleComplaintForm, ConsoleWorkOrderForm, HandOverForm, Inq
 from .models import Call
 
 FILINGS = ("work-order", "complaint", "inquiry")
-
-
-def _is_htmx(request):
-    return request.headers.get("HX-Request") == "true"
 
 
 def _require_console(user):
@@ -160,18 +157,10 @@ def call_open(request):
         except ValidationFailed as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
         else:
-            return _go(request, reverse("console-call", args=[call.pk]))
+            return htmx_redirect(request, reverse("console-call", args=[call.pk]))
     return render(request, "calls/console.html", {
         "call": None, "manual_form": form, "watch_key": "", "poll_ms": poll_interval_ms(),
     }, status=400)
-
-
-def _go(request, url):
-    if _is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 # --- filing: read back, then confirm -----------------------------------------------
@@ -288,10 +277,10 @@ def call_hand_over(request, pk):
         else:
             messages.success(request, _("The call is now owned by %(name)s.") % {
                 "name": form.cleaned_data["to"].display_name})
-            return _go(request, reverse("console-call", args=[call.pk]))
+            return htmx_redirect(request, reverse("console-call", args=[call.pk]))
     else:
         messages.error(request, _("Choose who takes the call over and say why."))
-    return _go(request, reverse("console-call", args=[call.pk]))
+    return htmx_redirect(request, reverse("console-call", args=[call.pk]))
 
 
 @login_required
@@ -303,7 +292,7 @@ def call_end(request, pk):
         services.call_end(call_id=call.call_id, by=request.user, note=request.POST.get("note", ""))
     except ApplicationError as exc:
         messages.error(request, page_text(exc))
-    return _go(request, reverse("console"))
+    return htmx_redirect(request, reverse("console"))
 
 
 @login_required
@@ -328,7 +317,7 @@ def call_close(request, pk):
         messages.error(request, page_text(exc))
     else:
         messages.success(request, _("The call was closed as abandoned."))
-    return _go(request, reverse("console-call", args=[call.pk]))
+    return htmx_redirect(request, reverse("console-call", args=[call.pk]))
 
 
 # --- wallboard ------------------------------------------------------------------
@@ -339,6 +328,6 @@ def wallboard(request):
         raise Forbidden
     context = {"stats": console.wallboard(user=request.user), "refresh_s": settings.SERVICEDESK.get(
         "WALLBOARD_REFRESH_SECONDS", 5)}
-    template = "calls/_wallboard_panel.html" if _is_htmx(request) else "calls/wallboard.html"
+    template = "calls/_wallboard_panel.html" if is_htmx(request) else "calls/wallboard.html"
     return render(request, template, context)
 

@@ -7,8 +7,11 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self):
+        from servicedesk.core import demo
         from servicedesk.deadlines import registry
 
+        from .demo import ARGUMENTS, seed_complaints
         from .models import Complaint
 
         registry.register(Complaint, load=Complaint.deadline_subjects, responsible=Complaint.deadline_responsible)
+        demo.register(50, seed_complaints, name="complaints", arguments=ARGUMENTS)

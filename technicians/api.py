@@ -1,11 +1,10 @@
 import django_filters
 from rest_framework import serializers, viewsets
 
-from servicedesk.accounts.roles import Role
 from servicedesk.core.errors import PermissionDenied
 
 from .models import Technician
-from .selectors import technicians_list
+from .selectors import technicians_list, user_may_read_technicians
 
 
 class TechnicianSerializer(serializers.Serializer):
@@ -30,15 +29,12 @@ class TechnicianFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(field_name="certifications__category__slug")
 
 
-STAFF = {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.HANDLER, Role.ADMINISTRATOR, Role.TECHNICIAN}
-
-
 class TechnicianViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TechnicianSerializer
     filterset_class = TechnicianFilter
     queryset = Technician.objects.none()  # for the schema generator; get_queryset answers requests
 
     def get_queryset(self):
-        if not self.request.user.has_role(*STAFF):
+        if not user_may_read_technicians(self.request.user):
             raise PermissionDenied()
         return technicians_list().distinct()

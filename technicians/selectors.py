@@ -1,12 +1,21 @@
-"""Who may be dispatched to an order, and in what order to offer them."""
+"""Who may be dispatched to an order. In what order to offer them is the work
+orders' (tickets.selectors.dispatch_candidates: it counts their workload)."""
 
-from dataclasses import dataclass
-
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicedesk.accounts.roles import Role
+
 from .models import Technician
+
+# Who may read the technician directory (the API): staff and technicians, not partners or the switch.
+READ_ROLES = {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.HANDLER, Role.ADMINISTRATOR,
+              Role.TECHNICIAN}
+
+
+def user_may_read_technicians(user) -> bool:
+    return user.has_role(*READ_ROLES)
 
 
 def technicians_list() -> QuerySet:
@@ -43,29 +52,3 @@ def technician_ineligibility(*, technician: Technician, category) -> str | None:
         return _("Technician %(name)s's certification for %(category)s expired on %(date)s.") % {
             "name": technician, "category": category.slug, "date": cert.valid_until.isoformat()}
     return None
-
-
-@dataclass
-class Candidate:
-    technician: Technician
-    region_match: bool
-    workload: int
-
-
-def dispatch_candidates(*, order) -> list[Candidate]:
-    """Eligible technicians for the order, best first: serving the order's
-    region, then the lightest open workload (seeds/004: dispatch to the
-    technician responsible for the region)."""
-    from tickets.models import WorkOrder
-
-    today = timezone.localdate()
-    qs = Technician.objects.filter(active=True).select_related("user", "station")
-    if order.category_id:
-        qs = qs.filter(certifications__category_id=order.category_id, certifications__valid_until__gte=today)
-    qs = qs.annotate(
-        workload=Count("work_orders", filter=Q(work_orders__state__in=WorkOrder.WORKLOAD_STATES), distinct=True),
-        region_match=Count("regions", filter=Q(regions__id=order.region_id), distinct=True) if order.region_id else Value(0),
-    )
-    candidates = [Candidate(t, bool(t.region_match), t.workload) for t in qs]
-    candidates.sort(key=lambda c: (not c.region_match, c.workload, c.technician.user.username))
-    return candidates

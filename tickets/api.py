@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from servicedesk.accounts.roles import Role
 from servicedesk.core.errors import PermissionDenied
 from servicedesk.customers.models import Customer
-from technicians.selectors import dispatch_candidates
 
 from . import selectors, services
 from .models import WorkOrder
@@ -204,4 +203,4 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         order = self.get_object()
         if not request.user.has_role(Role.DISPATCHER, Role.SUPERVISOR):
             raise PermissionDenied()
-        return Response(CandidateSerializer(dispatch_candidates(order=order), many=True).data)
+        return Response(CandidateSerializer(selectors.dispatch_candidates(order=order), many=True).data)

@@ -7,11 +7,23 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Work orders")
 
     def ready(self):
+        from billing import orders as billing_orders
+        from servicedesk.core import demo, menu
         from servicedesk.core.paginator import register_table_total
+        from servicedesk.customers.selectors import register_served_by
         from servicedesk.deadlines import registry
 
+        from .demo import ARGUMENTS, seed_work_orders
         from .models import WorkOrder, WorkOrderCount
+        from .selectors import (
+            customers_served_by, user_may_read_work_orders, user_may_see_dispatch_queue, work_orders_visible_to,
+        )
 
         registry.register(WorkOrder, load=WorkOrder.deadline_subjects, responsible=WorkOrder.deadline_responsible,
                           changed=WorkOrder.deadlines_changed)
         register_table_total(WorkOrder, WorkOrderCount.total)
+        register_served_by(customers_served_by)
+        billing_orders.register(visible_to=work_orders_visible_to)
+        menu.register("work_orders", user_may_read_work_orders)
+        menu.register("dispatch_queue", user_may_see_dispatch_queue)
+        demo.register(40, seed_work_orders, name="work orders", arguments=ARGUMENTS)

@@ -10,22 +10,14 @@ from django.core.exceptions import PermissionDenied as Forbidden
 from django.db.models import Case, F, IntegerField, Min, Q, Value, When
 from django.shortcuts import render
 
-from servicedesk.accounts.roles import Role
+from servicedesk.core.pages import is_htmx
+from servicedesk.customers.selectors import phone_policy_for
 
 from . import selectors
 from .models import WorkOrder
-from .serializers import _phone_for
 from .views import _decorate_deadlines
 
 QUEUE_LIMIT = 200
-# Who works the queue: those who may dispatch (tickets.selectors.ACTION_RULES).
-QUEUE_ROLES = selectors.ACTION_RULES["dispatch"]["roles"] | {Role.MANAGER}
-
-
-def user_may_see_dispatch_queue(user) -> bool:
-    return user.is_authenticated and user.has_role(*QUEUE_ROLES)
-
-
 def dispatch_queue_orders(user):
     """Received orders, emergencies first, then by the nearest open deadline."""
     open_deadline = Q(deadlines__met_at__isnull=True, deadlines__cancelled_at__isnull=True)
@@ -44,13 +36,12 @@ def dispatch_queue_orders(user):
 
 @login_required
 def dispatch_queue(request):
-    if not user_may_see_dispatch_queue(request.user):
+    if not selectors.user_may_see_dispatch_queue(request.user):
         raise Forbidden
     orders = list(dispatch_queue_orders(request.user))
     for order in orders:
         _decorate_deadlines(order)
-        order.phone = _phone_for(request, order.customer)
-    template = "tickets/_dispatch_queue_rows.html" if request.headers.get("HX-Request") == "true" else \
-        "tickets/dispatch_queue.html"
+        order.phone = phone_policy_for(request).first_phone(order.customer)
+    template = "tickets/_dispatch_queue_rows.html" if is_htmx(request) else "tickets/dispatch_queue.html"
     return render(request, template, {"orders": orders,
                                       "emergencies": sum(1 for o in orders if o.kind == WorkOrder.Kind.EMERGENCY)})

@@ -2,8 +2,10 @@
 role may see (visibility) and which actions it may take (ACTION_RULES).
 Views and services ask here; none of them decides on its own."""
 
+from dataclasses import dataclass
+
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from servicedesk.accounts.models import Partner, Region, User
@@ -12,6 +14,8 @@ from servicedesk.customers.models import Address, Customer, CustomerPhone, Custo
 from servicedesk.deadlines.models import Deadline
 from servicedesk.ownership.handover import OWNER_ROLES, hand_over_targets, may_own_issues  # noqa: F401 - re-exported for the pages
 from technicians.models import Technician
+
+from billing.models import WorkOrderEntitlement
 
 from .models import WorkOrder, WorkOrderEvent, actions_allowed_in
 
@@ -45,8 +49,8 @@ ACTION_RULES = {
     # Not a state change either: the order keeps its state.
     "hand-over": {"owner": True, "roles": {Role.SUPERVISOR, Role.MANAGER}},
 }
-# Who may own a caller's issue (the target of a hand-over): staff who answer
-# for it to the customer, never a technician, partner or the telephone switch.
+# Who works the dispatch queue (tickets/queue.py): those who may dispatch, and managers.
+QUEUE_ROLES = ACTION_RULES["dispatch"]["roles"] | {Role.MANAGER}
 
 
 def _technician_id(user):
@@ -66,6 +70,20 @@ def work_orders_visible_to(user) -> QuerySet:
     if user.has_role(Role.PARTNER) and user.partner_id:
         condition |= Q(partner_id=user.partner_id)
     return qs.filter(condition)
+
+
+def technician_of(user):
+    """The technician this user works as (their jobs), or None."""
+    return getattr(user, "technician", None) if user.has_role(Role.TECHNICIAN) else None
+
+
+def user_sees_all_work_orders(user) -> bool:
+    """Staff who see every order (and filter the list by technician)."""
+    return user.has_role(*SEE_ALL)
+
+
+def user_may_see_dispatch_queue(user) -> bool:
+    return user.is_authenticated and user.has_role(*QUEUE_ROLES)
 
 
 def user_may_read_work_orders(user) -> bool:
@@ -212,8 +230,6 @@ def load_list_relations(orders) -> None:
     none for a relation no row lacks. Called by the queryset of
     `with_list_relations` when it is evaluated, and by its `.iterator()`
     once per chunk (servicedesk/core/querysets.py)."""
-    from billing.models import WorkOrderEntitlement  # billing depends on tickets
-
     orders = list(orders)
     if not orders:
         return
@@ -270,3 +286,34 @@ def technician_workloads(technician_ids) -> dict:
         .annotate(n=Count("id"))
     )
     return {r["technician_id"]: r["n"] for r in rows}
+
+
+def customers_served_by(technician_id) -> list[int]:
+    """Customers with an open order assigned to this technician: who may see
+    their numbers (servicedesk.customers.selectors, registered in TicketsConfig.ready)."""
+    return list(WorkOrder.objects.filter(technician_id=technician_id, state__in=WorkOrder.OPEN_STATES)
+                .values_list("customer_id", flat=True).distinct())
+
+
+@dataclass
+class Candidate:
+    technician: Technician
+    region_match: bool
+    workload: int
+
+
+def dispatch_candidates(*, order) -> list[Candidate]:
+    """Eligible technicians for the order, best first: serving the order's
+    region, then the lightest open workload (seeds/004: dispatch to the
+    technician responsible for the region)."""
+    today = timezone.localdate()
+    qs = Technician.objects.filter(active=True).select_related("user", "station")
+    if order.category_id:
+        qs = qs.filter(certifications__category_id=order.category_id, certifications__valid_until__gte=today)
+    qs = qs.annotate(
+        workload=Count("work_orders", filter=Q(work_orders__state__in=WorkOrder.WORKLOAD_STATES), distinct=True),
+        region_match=Count("regions", filter=Q(regions__id=order.region_id), distinct=True) if order.region_id else Value(0),
+    )
+    candidates = [Candidate(t, bool(t.region_match), t.workload) for t in qs]
+    candidates.sort(key=lambda c: (not c.region_match, c.workload, c.technician.user.username))
+    return candidates

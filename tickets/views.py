@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.db.models import F, Min, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,9 +20,10 @@ from django.views.decorators.http import require_POST
 from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField
 from servicedesk.core.errors import ApplicationError, ValidationFailed, page_text
+from servicedesk.core.pages import duration_text, htmx_redirect, is_htmx
 from servicedesk.core.paginator import CountingPaginator
 from servicedesk.customers.selectors import phone_policy_for
-from technicians.selectors import dispatch_candidates, technician_choices
+from technicians.selectors import technician_choices
 
 from . import selectors, services
 from .api import WorkOrderFilter
@@ -76,17 +77,9 @@ DEADLINE_LABELS = {
 }
 
 
-def _is_htmx(request):
-    return request.headers.get("HX-Request") == "true"
-
-
 def _visible_order(user, pk) -> WorkOrder:
     """The order with everything a page shows, or 404 if this user may not see it."""
     return get_object_or_404(selectors.with_list_relations(selectors.work_orders_visible_to(user)), pk=pk)
-
-
-def _technician_of(user):
-    return getattr(user, "technician", None) if user.has_role(Role.TECHNICIAN) else None
 
 
 # --- presentation helpers ----------------------------------------------------
@@ -165,7 +158,7 @@ def _action_forms(request, order, *, view, failed=None, errors=None, values=None
             "open": name == failed,
         }
         if name == "dispatch":
-            form["candidates"] = dispatch_candidates(order=order)
+            form["candidates"] = selectors.dispatch_candidates(order=order)
         forms.append(form)
     # The way forward first, the ways out last.
     forms.sort(key=lambda f: ("primary", "secondary", "danger").index(f["style"]))
@@ -203,7 +196,7 @@ def _order_context(request, order, *, view="detail", **form_state):
 def home(request):
     """Each role lands where its day starts."""
     user = request.user
-    if _technician_of(user) is not None:
+    if selectors.technician_of(user) is not None:
         return redirect("my-jobs")
     if user.has_role(Role.AGENT) and not user.has_role(Role.DISPATCHER, Role.SUPERVISOR):
         return redirect("console")  # calls/urls.py: the agent's day starts on the console
@@ -229,7 +222,7 @@ def work_order_list(request):
     for order in page:
         _decorate_deadlines(order)
         order.phone = phone_policy_for(request).first_phone(order.customer, order=order)
-    sees_all = user.has_role(*selectors.SEE_ALL)
+    sees_all = selectors.user_sees_all_work_orders(user)
     return render(request, "tickets/work_order_list.html", {
         "page": page,
         "states": WorkOrder.State.choices,
@@ -275,7 +268,7 @@ def work_order_new(request):
 
 @login_required
 def my_jobs(request):
-    technician = _technician_of(request.user)
+    technician = selectors.technician_of(request.user)
     if technician is None:
         raise Forbidden
     open_deadline = Q(deadlines__met_at__isnull=True, deadlines__cancelled_at__isnull=True)
@@ -319,20 +312,12 @@ def _render_order(request, pk, view, *, status=200, **form_state):
     """The part of the page an action changes: the whole order panel on the
     detail page, one card on "my jobs". Messages ride along out of band."""
     order = _visible_order(request.user, pk)
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return render(request, "tickets/work_order_detail.html", _order_context(request, order, **form_state),
                       status=status)
     context = _order_context(request, order, view=view, **form_state)
     template = "tickets/_job_card.html" if view == "card" else "tickets/_order_panel.html"
     return render(request, template, {**context, "oob_messages": True}, status=status)
-
-
-def _go(request, url):
-    if _is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 @login_required
@@ -356,13 +341,13 @@ def work_order_action(request, pk, action):
             return _render_order(request, order.pk, view, status=exc.status, failed=action, errors=errors,
                                  values=values)
         messages.error(request, page_text(exc, ACTION_LABELS.get(action)))
-        if not _is_htmx(request):
+        if not is_htmx(request):
             return redirect(reverse("my-jobs") if view == "card" else reverse("work-order-detail", args=[order.pk]))
         return _render_order(request, order.pk, view, status=exc.status)
 
     if action == "revisit":
         messages.success(request, _("Revisit %(number)s opened.") % {"number": result.number})
-        return _go(request, reverse("work-order-detail", args=[result.pk]))
+        return htmx_redirect(request, reverse("work-order-detail", args=[result.pk]))
     if action == "hand-over":
         messages.success(request, _("Work order %(number)s handed over to %(name)s.") % {
             "number": result.number, "name": result.owner.display_name})
@@ -372,9 +357,9 @@ def work_order_action(request, pk, action):
     still_mine = selectors.work_orders_visible_to(request.user).filter(pk=order.pk, state__in=WorkOrder.OPEN_STATES)
     if view == "card" and not still_mine.exists():
         # Declined (or otherwise gone from this technician's list): drop the card.
-        return _go(request, reverse("my-jobs"))
+        return htmx_redirect(request, reverse("my-jobs"))
     if not selectors.work_orders_visible_to(request.user).filter(pk=order.pk).exists():
-        return _go(request, reverse("home"))
-    if not _is_htmx(request):
+        return htmx_redirect(request, reverse("home"))
+    if not is_htmx(request):
         return redirect(reverse("my-jobs") if view == "card" else reverse("work-order-detail", args=[order.pk]))
     return _render_order(request, order.pk, view)

@@ -316,6 +316,11 @@ def user_may_read_stock(user) -> bool:
     return stock_points_visible_to(user).exists()
 
 
+def user_may_manage_stock(user) -> bool:
+    """Record every kind of stock movement (a technician records only the parts used on an order)."""
+    return user.has_role(*STOCK_ALL_ROLES)
+
+
 def stock_visible_to(user) -> QuerySet:
     return StockItem.objects.filter(unit__in=stock_points_visible_to(user)).select_related("unit")
 
@@ -326,7 +331,11 @@ def low_stock(user) -> QuerySet:
     return stock_visible_to(user).filter(quantity__lte=F("low_threshold"))
 
 
-def nav_flags(user) -> dict:
-    """Which billing sections the navigation offers (no query: roles only)."""
-    staff = bool(user.roles - {Role.PARTNER, Role.TELEPHONY})
-    return {"fees": staff, "stock": user.has_role(*STOCK_ALL_ROLES, Role.TECHNICIAN)}
+def user_may_see_fee_schedule(user) -> bool:
+    """The navigation's fee schedule entry: staff (no query: roles only)."""
+    return bool(user.roles - {Role.PARTNER, Role.TELEPHONY})
+
+
+def user_may_see_stock(user) -> bool:
+    """The navigation's parts stock entry (no query: roles only)."""
+    return user.has_role(*STOCK_ALL_ROLES, Role.TECHNICIAN)

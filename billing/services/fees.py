@@ -19,6 +19,7 @@ from ..models import (
     StockMovement, WorkOrderEntitlement,
 )
 from ..models.fees import quote_actions_allowed_in
+from ..orders import work_orders_visible_to
 from ..selectors import fees as sel
 
 CENT = Decimal("0.01")
@@ -62,9 +63,6 @@ def revisit_is_covered(*, original, on) -> bool:
 # --- quotes --------------------------------------------------------------------
 
 def _locked_order(order_id, by, *, write=True):
-    from tickets.models import WorkOrder
-    from tickets.selectors import work_orders_visible_to
-
     order = (
         work_orders_visible_to(by).select_for_update(of=("self",))
         .select_related("category", "product", "revisit_of").filter(pk=order_id).first()
@@ -349,12 +347,10 @@ def stock_move(*, unit_id, part_code, kind, quantity, by, order_id=None, note=""
     point = sel.stock_points_visible_to(by).filter(pk=unit_id).first()
     if point is None:
         raise NotFound(_("No such service point."))
-    if kind not in TECHNICIAN_STOCK_KINDS and not by.has_role(*sel.STOCK_ALL_ROLES):
+    if kind not in TECHNICIAN_STOCK_KINDS and not sel.user_may_manage_stock(by):
         raise PermissionDenied()
     order = None
     if kind == StockMovement.Kind.CONSUMPTION:
-        from tickets.selectors import work_orders_visible_to
-
         if not order_id:
             raise ValidationFailed(_("Name the work order the part was used on."), field="work_order")
         order = work_orders_visible_to(by).filter(pk=order_id).first()

@@ -15,6 +15,7 @@ from servicedesk.core.errors import ApplicationError
 
 from ..api.fees import AcceptInput, EntitlementPreviewInput, PaymentInput, RefundInput, StockMovementInput
 from ..models import Payment, Quote, ServicePointDeposit, StockMovement
+from ..orders import work_orders_visible_to
 from ..selectors import fees as sel
 from ..services import fees as services
 
@@ -68,8 +69,6 @@ def entitlement_preview(request):
 # --- charges on a work order ---------------------------------------------------
 
 def _order(request, pk):
-    from tickets.selectors import work_orders_visible_to
-
     order = get_object_or_404(
         work_orders_visible_to(request.user).select_related("category", "product", "customer", "technician__user"),
         pk=pk)
@@ -255,7 +254,7 @@ def _stock_page(request, points, *, errors=None, values=None, status=200):
         "points": points, "unit_id": str(unit_id), "items": items,
         "low": [i for i in sel.low_stock(request.user).order_by("unit__name", "part_code")],
         "movements": movements, "kinds": StockMovement.Kind.choices, "errors": errors or {},
-        "values": values or {}, "may_manage": request.user.has_role(*sel.STOCK_ALL_ROLES),
+        "values": values or {}, "may_manage": sel.user_may_manage_stock(request.user),
     }, status=status)
 
 
@@ -266,7 +265,7 @@ def stock_move(request):
     if not points:
         raise Forbidden
     raw = {k: request.POST.get(k, "") for k in ("unit", "part_code", "kind", "quantity", "work_order", "note")}
-    payload = {**raw, "work_order": _order_id_from(raw["work_order"])}
+    payload = {**raw, "work_order": _order_id_from(raw["work_order"], request.user)}
     data = StockMovementInput(data=payload)
     if not data.is_valid():
         return _stock_page(request, points, errors=_errors(data.errors), values=raw, status=400)
@@ -281,16 +280,15 @@ def stock_move(request):
     return redirect(reverse("billing-stock") + f"?unit={v['unit']}")
 
 
-def _order_id_from(value):
-    """A work order named by its number (as printed) or its id."""
-    from tickets.models import WorkOrder
-
+def _order_id_from(value, user):
+    """A work order named by its number (as printed) or its id. A number the
+    user may not see is no order (stock_move refuses an id it may not see alike)."""
     value = (value or "").strip()
     if not value:
         return None
     if value.isdigit():
         return int(value)
-    order = WorkOrder.objects.filter(number=value).only("pk").first()
+    order = work_orders_visible_to(user).filter(number=value).only("pk").first()
     return order.pk if order else -1
 
 

@@ -50,7 +50,7 @@ DEADLINE_LABELS = {
 
 def _decorate(obj, history, states):
     """Label the prefetched deadlines and the history's states for the page."""
-    from tickets.views import duration_text
+    from servicedesk.core.pages import duration_text
 
     for d in obj.deadlines.all():
         d.label = DEADLINE_LABELS.get(d.kind, d.kind)

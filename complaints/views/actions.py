@@ -10,6 +10,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from servicedesk.core.pages import htmx_redirect as go
+from servicedesk.core.pages import is_htmx
 from servicedesk.core.errors import ApplicationError, page_text
 from servicedesk.ownership.serializers import HandOverInput
 
@@ -19,7 +21,7 @@ from ..serializers import (
     CloseInput, ComplaintNoteInput, ComplaintReasonInput, EscalateInput, FindingInput, ForwardInput, ReplyInput,
     ReturnVisitInput,
 )
-from .common import ACTION_LABELS, error_tags, go, is_htmx, visible_complaint
+from .common import ACTION_LABELS, error_tags, visible_complaint
 from .sheet import render_panel
 
 # The same input serializer for each action as the API's view of it.

@@ -2,15 +2,14 @@
 decorated for a page, and the htmx answers."""
 
 from django.db.models import Exists, OuterRef
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from servicedesk.customers.selectors import phone_policy_for
 from servicedesk.deadlines.labels import kind_label
 from servicedesk.deadlines.models import Deadline
-from tickets.views import duration_text
+from servicedesk.core.pages import duration_text
 
 from .. import selectors
 from ..models import Complaint
@@ -33,10 +32,6 @@ ACTION_LABELS = {
 ACTION_STYLES = {"reject": "danger", "escalate": "secondary", "propose-finding": "secondary"}
 
 
-def is_htmx(request):
-    return request.headers.get("HX-Request") == "true"
-
-
 def visible_complaint(user, pk) -> Complaint:
     """The complaint with what the pages show, or 404 if this user may not see it."""
     return get_object_or_404(selectors.with_list_relations(selectors.complaints_visible_to(user)), pk=pk)
@@ -57,15 +52,6 @@ def decorate(request, complaint):
 def overdue():
     return Exists(Deadline.objects.filter(complaint=OuterRef("pk"), met_at__isnull=True, cancelled_at__isnull=True,
                                           due_at__lt=timezone.now()))
-
-
-def go(request, url):
-    """Leave the page: htmx follows HX-Redirect, a plain form a redirect."""
-    if is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 def error_tags(exc) -> str:

@@ -7,13 +7,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from servicedesk.core.pages import is_htmx
 from servicedesk.accounts.models import Unit, User
 from servicedesk.accounts.roles import Role
 from servicedesk.ownership.handover import hand_over_targets
 
 from .. import selectors
 from ..models import Complaint
-from .common import ACTION_LABELS, ACTION_STYLES, decorate, is_htmx, visible_complaint
+from .common import ACTION_LABELS, ACTION_STYLES, decorate, visible_complaint
 
 
 def _history(complaint):

@@ -7,6 +7,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.html import escape
 
 from .errors import ApplicationError, InvalidTransition
+from .pages import is_htmx
 
 
 class ApplicationErrorMiddleware:
@@ -22,7 +23,7 @@ class ApplicationErrorMiddleware:
         text = str(exception.page_message() if isinstance(exception, InvalidTransition) else exception.message)
         # The stable code travels with the text (data-code, the message's tags): scripts
         # and tests match on it, people read the text.
-        if request.headers.get("HX-Request"):
+        if is_htmx(request):
             return HttpResponse(
                 f'<div class="alert alert-error" role="alert" data-code="{escape(exception.code)}">{escape(text)}</div>',
                 status=exception.status)

@@ -6,3 +6,10 @@ class CustomersConfig(AppConfig):
     name = "servicedesk.customers"
     label = "customers"
     verbose_name = _("Customers and products")
+
+    def ready(self):
+        from servicedesk.core import demo
+
+        from .demo import seed_categories
+
+        demo.register(20, seed_categories, name="categories")

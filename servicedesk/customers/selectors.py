@@ -25,6 +25,18 @@ at most one query per list (a technician's open customers), never one per row.
 from servicedesk.accounts.roles import Role
 from servicedesk.core.phone import mask_phone
 
+# Which customers a technician is serving now (an open work order assigned to
+# them) is the work orders' rule; customers sits below tickets and imports it
+# not (docs/architecture.md, Layers), so TicketsConfig.ready() registers it
+# here: `register_served_by(fn)`, fn(technician_id) -> customer ids.
+_served_by = None
+
+
+def register_served_by(served_by) -> None:
+    global _served_by
+    _served_by = served_by
+
+
 # Roles that see customers' full numbers.
 FULL_NUMBER_ROLES = frozenset({
     Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.HANDLER, Role.MANAGER, Role.HR, Role.ADMINISTRATOR,
@@ -48,12 +60,7 @@ class PhonePolicy:
     def open_customer_ids(self) -> frozenset:
         """Customers with an open order assigned to this technician (one query, once)."""
         if self._open_customer_ids is None:
-            from tickets.models import WorkOrder
-
-            self._open_customer_ids = frozenset(
-                WorkOrder.objects.filter(technician_id=self.technician_id, state__in=WorkOrder.OPEN_STATES)
-                .values_list("customer_id", flat=True).distinct()
-            )
+            self._open_customer_ids = frozenset(_served_by(self.technician_id) if _served_by is not None else ())
         return self._open_customer_ids
 
     def visible(self, *, customer, order=None) -> bool:

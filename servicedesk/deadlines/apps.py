@@ -6,3 +6,10 @@ class DeadlinesConfig(AppConfig):
     name = "servicedesk.deadlines"
     label = "deadlines"
     verbose_name = _("Deadlines")
+
+    def ready(self):
+        from servicedesk.core import menu
+
+        from .selectors import user_may_see_dashboard
+
+        menu.register("dashboard", user_may_see_dashboard)

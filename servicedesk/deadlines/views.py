@@ -3,6 +3,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from servicedesk.core.pages import is_htmx
+
 from . import selectors
 
 STATUSES = {"overdue", "due_soon", "warned_today", "escalated_today", "late_today", "late_7d"}
@@ -13,7 +15,7 @@ def dashboard(request):
     if not selectors.user_may_see_dashboard(request.user):
         raise PermissionDenied
     context = selectors.dashboard()
-    template = "deadlines/_dashboard_panel.html" if request.headers.get("HX-Request") else "deadlines/dashboard.html"
+    template = "deadlines/_dashboard_panel.html" if is_htmx(request) else "deadlines/dashboard.html"
     return render(request, template, context)
 
 
