@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "servicedesk.customers",
     "servicedesk.deadlines",
     "servicedesk.notifications",
+    "servicedesk.webhooks",
     "technicians",
     "tickets",
     "complaints",
@@ -236,6 +237,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "servicedesk@localh
 # A mail server that accepts and never answers must fail the attempt (and be
 # retried), not hold a worker and its row lock forever (Django's default: no timeout).
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Partner webhooks (docs/api.md): a hook's URL may name a private or loopback
+# address only when this is on (contract: DEBUG allows them).
+SERVICEDESK_WEBHOOKS_ALLOW_PRIVATE = env_bool("SERVICEDESK_WEBHOOKS_ALLOW_PRIVATE", DEBUG)
 # Links in e-mail point here.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 

@@ -14,6 +14,8 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The tests' webhook receivers listen on the loopback address (as DEBUG allows).
+SERVICEDESK_WEBHOOKS_ALLOW_PRIVATE = True
 # Without Redis the tests publish to an in-memory broker, never into the
 # developer's own file-system broker under var/.
 if not os.environ.get("REDIS_URL"):

@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from servicedesk.accounts.api import MeView, UnitViewSet
 from technicians.api import TechnicianViewSet
 from complaints.api import ComplaintViewSet, FindingViewSet
+from servicedesk.webhooks.api import WebhookViewSet
 from tickets.api import WorkOrderViewSet
 
 router = DefaultRouter()
@@ -17,6 +18,7 @@ router.register("technicians", TechnicianViewSet, basename="technician")
 router.register("units", UnitViewSet, basename="unit")
 router.register("complaints", ComplaintViewSet, basename="complaint")
 router.register("findings", FindingViewSet, basename="finding")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 
 class TokenView(ObtainAuthToken):

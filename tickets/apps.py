@@ -12,6 +12,7 @@ class TicketsConfig(AppConfig):
         from servicedesk.core.paginator import register_table_total
         from servicedesk.customers.selectors import register_served_by
         from servicedesk.deadlines import registry
+        from servicedesk.webhooks import sources as webhook_sources
 
         from .demo import ARGUMENTS, seed_work_orders
         from .models import WorkOrder, WorkOrderCount
@@ -27,3 +28,16 @@ class TicketsConfig(AppConfig):
         menu.register("work_orders", user_may_read_work_orders)
         menu.register("dispatch_queue", user_may_see_dispatch_queue)
         demo.register(40, seed_work_orders, name="work orders", arguments=ARGUMENTS)
+        webhook_sources.register(WorkOrder, _as_seen_by)
+
+
+def _as_seen_by(order, user):
+    """A webhook's `data`: the order as `user` (the partner) reads it in the API."""
+    from types import SimpleNamespace
+
+    from .models import WorkOrder
+    from .selectors import with_list_relations
+    from .serializers import WorkOrderSerializer
+
+    fresh = with_list_relations(WorkOrder.objects.filter(pk=order.pk)).get()
+    return WorkOrderSerializer(fresh, context={"request": SimpleNamespace(user=user)}).data

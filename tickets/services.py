@@ -17,6 +17,7 @@ from servicedesk.deadlines.services import (
     deadline_cancel_open, deadline_meet, deadline_start, deadlines_pause, deadlines_resume,
 )
 from servicedesk.ownership.handover import hand_over
+from servicedesk.webhooks.outbox import emit as webhooks_emit
 from technicians.selectors import technician_ineligibility
 
 from billing.selectors.fees import resolve_blocker
@@ -42,6 +43,11 @@ def _denied(action):
     return None
 
 
+def _state_changed(order, from_state, action, at):
+    # contract: Partner webhooks, every state change after the create; in this transaction.
+    webhooks_emit("work_order.state_changed", obj=order, partner_id=order.partner_id, at=at)
+
+
 MACHINE = Machine(
     model=WorkOrder, history=WorkOrderEvent, history_fk="order", actions=ACTIONS, may_take=user_may_take,
     allowed_in=actions_allowed_in, related=("customer", "category", "region", "owner"),
@@ -49,7 +55,7 @@ MACHINE = Machine(
     # (contract), also when the winner took the order away from the loser
     # (a decline unassigns the technician whose accept lost).
     state_first=True, is_open=lambda order: order.is_open, refresh_after_effects=("next_due_at",),
-    denied_message=_denied,
+    denied_message=_denied, on_change=_state_changed,
 )
 
 
@@ -126,6 +132,7 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
     order.number = f"WO{timezone.localtime(reported_at):%Y%m%d}{order.pk:06d}"
     order.next_due_at = min(d.due_at for d in started)
     order.save(update_fields=["number", "next_due_at"])
+    webhooks_emit("work_order.created", obj=order, partner_id=order.partner_id, at=now)
     return order
 
 

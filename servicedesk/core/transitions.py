@@ -14,7 +14,9 @@ transaction:
    postpone or hand-over, the machine's `is_open` guard and a `change`);
 5. save only the fields that changed;
 6. write the immutable history row (who, when, from, to, why);
-7. run the service's `effects(obj, at)` (start, meet or cancel deadlines);
+7. tell the machine's `on_change` when the state changed (the partner
+   webhooks' outbox row), and run the service's `effects(obj, at)` (start,
+   meet or cancel deadlines);
 8. queue `after_commit` callables with `transaction.on_commit`.
 
 Of two concurrent actions on one object the second waits for the lock and
@@ -61,6 +63,10 @@ class Machine:
     refresh_after_effects: tuple[str, ...] = ()
     #: the permission error's message for an action, when not the generic one
     denied_message: Callable[[str], Any] | None = None
+    #: on_change(obj, from_state, action, at): after the history row of an
+    #: action that changed the state, in the same transaction (the partner
+    #: webhooks' outbox row, written with the change it reports)
+    on_change: Callable[[Any, str, str, Any], None] | None = None
 
     def refuse(self, obj, action) -> InvalidTransition:
         return InvalidTransition(
@@ -158,6 +164,8 @@ def run_action(
         save_changed(obj, before)
         machine.record(obj=obj, action=action, from_state=from_state, by=by, at=at, note=note,
                        data=data(obj) if callable(data) else data)
+        if machine.on_change is not None and obj.state != from_state:
+            machine.on_change(obj, from_state, action, at)
         if effects:
             effects(obj, at)
             if machine.refresh_after_effects:
