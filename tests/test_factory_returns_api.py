@@ -8,9 +8,9 @@ import datetime
 import zoneinfo
 
 import pytest
+from django.utils import timezone
 
-from billing.models import FactoryReturn, FactoryReturnEvent, ReturnWindow, window_days
-from billing.services import returns as return_services
+from returns.models import FactoryReturn, FactoryReturnEvent, ReturnWindow, window_days
 from servicedesk.accounts.models import Unit
 from tests.conftest import api_for
 from tests.factories import RegionFactory, UnitFactory, UserFactory
@@ -24,7 +24,8 @@ def at(y, m, d, h=10):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """Moves the time the factory-return services see."""
+    """Moves the time the factory-return services (and the transition runner,
+    which stamps their history rows) see: django.utils.timezone.now."""
 
     class Clock:
         now = at(2026, 12, 3)
@@ -33,7 +34,7 @@ def clock(monkeypatch):
             self.now = value
 
     c = Clock()
-    monkeypatch.setattr(return_services, "_now", lambda: c.now)
+    monkeypatch.setattr(timezone, "now", lambda: c.now)
     return c
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from billing.models import FactoryReturn, ReturnRequest
+from returns.models import FactoryReturn, ReturnRequest
 from tests.factories import CategoryFactory, UserFactory
 from tests.test_factory_returns_api import at, clock, org  # noqa: F401  (fixtures)
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from billing.models import ReturnEvent, ReturnRequest, ReturnRule, add_months, in_term
+from returns.models import ReturnEvent, ReturnRequest, ReturnRule, add_months, in_term
 from servicedesk.deadlines import escalation
 from servicedesk.deadlines.models import Deadline
 from servicedesk.notifications.models import Notification
@@ -463,7 +463,7 @@ def test_the_visit_is_refused_to_a_technician_not_sent_when_checked_under_the_lo
     """The service re-checks under the row lock, after the API's visibility
     check: a technician whose dispute was given to another meanwhile gets 403;
     with nobody assigned, 409 naming the missing technician."""
-    from billing.services import returns as services
+    from returns import services
     from servicedesk.core.errors import InvalidTransition, PermissionDenied
 
     tech1, tech2 = lamp_technician("tech1"), lamp_technician("tech2")

@@ -6,7 +6,7 @@ def roles(request):
         return {"user_roles": [], "nav": {}}
     from calls.console import user_may_see_wallboard, user_may_use_console
     from billing.selectors.fees import nav_flags as billing_nav_flags
-    from billing.selectors.returns import nav_flags as returns_nav_flags
+    from returns.selectors import nav_flags as returns_nav_flags
     from servicedesk.deadlines.selectors import user_may_see_dashboard
     from tickets.queue import user_may_see_dispatch_queue
     from tickets.selectors import user_may_read_work_orders

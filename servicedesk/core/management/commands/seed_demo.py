@@ -18,6 +18,7 @@ from calls import demo as calls_demo
 from complaints import selectors as complaint_selectors
 from complaints import services as complaint_services
 from complaints.models import Complaint
+from returns import demo as returns_demo
 from servicedesk.accounts.models import Partner, Region, Unit, User
 from servicedesk.customers.models import ProductCategory
 from technicians.models import Certification, Technician
@@ -72,8 +73,8 @@ class Command(BaseCommand):
             people = self._organisation(password)
         created = self._orders(people, orders, rng)
         complaints_created = self._complaints(people, complaints, random.Random(seed + 1))
-        # The apps added later seed their own part, each idempotent (calls/demo.py, billing/demo.py).
-        for module in (calls_demo, billing_demo):
+        # The apps added later seed their own part, each idempotent (calls/, billing/, returns/demo.py).
+        for module in (calls_demo, billing_demo, returns_demo):
             module.seed(people=people, rng=random.Random(seed + 2), stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {WorkOrder.objects.count()} work orders ({created} new), "

@@ -8,7 +8,7 @@ from servicedesk.accounts.models import Unit
 from servicedesk.accounts.roles import Role
 from servicedesk.deadlines.models import Deadline
 
-from billing.models import (
+from .models import (
     FactoryReturn, FactoryReturnEvent, ReturnEvent, ReturnRequest, ReturnRule, factory_return_actions_allowed,
     return_actions_allowed,
 )
