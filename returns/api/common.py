@@ -16,7 +16,6 @@ class EventSerializer(serializers.Serializer):
     data = serializers.JSONField()
 
 
-
 def action_schema(request_serializer, summary, response, code=200):
     return extend_schema(
         request=request_serializer, summary=summary,

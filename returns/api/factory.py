@@ -20,7 +20,6 @@ from .common import EventSerializer, action_schema
 _schema = action_schema
 
 
-
 class FactoryItemInput(serializers.Serializer):
     description = serializers.CharField(max_length=200)
     model = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

@@ -138,7 +138,6 @@ class ReturnSerializer(serializers.ModelSerializer):
         return selectors.return_actions_for(request.user, obj) if request else []
 
 
-
 class ReturnFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ReturnRequest.State.choices)
     requested_by = django_filters.ChoiceFilter(choices=RequestedBy.choices)
@@ -155,7 +154,6 @@ class ReturnFilter(django_filters.FilterSet):
 class MayReadReturns(permissions.IsAuthenticated):
     def has_permission(self, request, view):
         return super().has_permission(request, view) and selectors.user_may_read_returns(request.user)
-
 
 
 def _schema(request_serializer, summary, response=None, code=200):

@@ -212,8 +212,6 @@ class FactoryReturnEvent(TransitionRecord):
         indexes = [models.Index(fields=["factory_return", "at"], name="factory_return_event_at")]
 
 
-
 def factory_return_actions_allowed(obj) -> list[str]:
     return [a for a, m in FACTORY_RETURN_ACTIONS.items()
             if can_proceed(getattr(obj, m)) and m not in ("roll_over",)]
-

@@ -224,8 +224,5 @@ class ReturnEvent(TransitionRecord):
         ]
 
 
-
 def return_actions_allowed(obj) -> list[str]:
     return [a for a, m in RETURN_ACTIONS.items() if can_proceed(getattr(obj, m))]
-
-

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
-
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day `months` later; when that month is shorter, its last day
     (31 Jan + 1 month = 28/29 Feb)."""
@@ -104,4 +103,3 @@ class ReturnRule(models.Model):
     @property
     def label(self):
         return bilingual(self.finding_label or self.finding, self.finding_label_zh)
-

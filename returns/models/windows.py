@@ -66,5 +66,3 @@ class ReturnWindow(models.Model):
                         return windows[name]
             unit = unit.parent
         return None
-
-

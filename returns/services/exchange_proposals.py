@@ -66,5 +66,3 @@ def propose_exchange_for_late_repairs(*, now) -> int:
             continue
         proposed += 1
     return proposed
-
-

@@ -138,7 +138,6 @@ def return_create(*, by, customer, product, requested_by, reason, requested_at=N
     return obj
 
 
-
 def _attributes(obj):
     return {"category": obj.product.category.slug, "requested_by": obj.requested_by}
 

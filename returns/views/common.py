@@ -49,8 +49,6 @@ def error_messages(request, errors):
             messages.error(request, f"{label}{m}")
 
 
-
-
 def domain_error_message(request, error, action_label):
     """A service's refusal as a page message; its code travels in the tags
     (as the page middleware does), so scripts and tests match on it."""

@@ -39,9 +39,6 @@ FACTORY_LABELS = {
 }
 
 
-
-
-
 def _may_read_factory(request):
     if not sel.user_may_read_factory_returns(request.user):
         raise Forbidden

@@ -32,7 +32,6 @@ RETURN_LABELS = {
 }
 
 
-
 def _may_read_returns(request):
     if not sel.user_may_read_returns(request.user):
         raise Forbidden
