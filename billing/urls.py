@@ -1,8 +1,2 @@
-"""Pages of billing (server-rendered, htmx): fees_urlpatterns from views/fees.py, returns_urlpatterns from views/returns.py."""
-urlpatterns = []
-
-from billing.views.fees import urlpatterns as fees_urlpatterns  # noqa: E402
-
-from billing.views.returns import urlpatterns as returns_urlpatterns  # noqa: E402
-
-urlpatterns = [*urlpatterns, *fees_urlpatterns, *returns_urlpatterns]
+"""Pages of billing (server-rendered, htmx): warranty, fees, payments and stock (views/fees.py)."""
+from billing.views.fees import urlpatterns  # noqa: F401 - this module's urlpatterns are fees'

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "complaints",
     "calls",
     "billing",
+    "returns",
 ]
 
 MIDDLEWARE = [
@@ -175,8 +176,8 @@ SPECTACULAR_SETTINGS = {
         "EntitlementStatusEnum": "billing.models.fees.WorkOrderEntitlement.Status",
         "QuoteLineKindEnum": "billing.models.fees.QuoteLine.Kind",
         "StockMovementKindEnum": "billing.models.fees.StockMovement.Kind",
-        "ReturnDecisionEnum": "billing.models.returns.Decision",
-        "FactoryReturnItemDecisionEnum": "billing.models.returns.FactoryReturnItem.Decision",
+        "ReturnDecisionEnum": "returns.models.Decision",
+        "FactoryReturnItemDecisionEnum": "returns.models.FactoryReturnItem.Decision",
     },
 }
 

@@ -47,6 +47,7 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("api/v1/", include("calls.api_urls")),
     path("api/v1/", include("billing.api_urls")),
+    path("api/v1/", include("returns.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -56,6 +57,7 @@ urlpatterns = [
     path("", include("servicedesk.notifications.urls")),
     path("", include("calls.urls")),
     path("", include("billing.urls")),
+    path("", include("returns.urls")),
     path("", include("complaints.urls")),
     path("", include("tickets.urls")),
 ]

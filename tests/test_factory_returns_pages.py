@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from billing.models import FactoryReturn, ReturnRequest
+from returns.models import FactoryReturn, ReturnRequest
 from tests.factories import CategoryFactory, UserFactory
 from tests.test_factory_returns_api import at, clock, org  # noqa: F401  (fixtures)
 
@@ -44,6 +44,7 @@ def test_a_month_of_factory_return_from_the_pages(org, clock):  # noqa: F811
     # The gate: shipping before signature and approval is refused, with the reason.
     page = post(clerk, base + "/actions/ship/")
     assert FactoryReturn.objects.get().state == "draft" and "返厂申请须经办事处或大区经理签字、客户服务部审批后方可发运" in page
+    assert 'data-tags="code-shipping_not_signed"' in page
     post(manager, base + "/actions/sign/")
     post(cs, base + "/actions/approve/")
     assert FactoryReturn.objects.get().state == "approved"
@@ -135,3 +136,34 @@ def test_partner_pages_show_only_own(db, username, roles):
     assert mine.number in page and other.number not in page
     assert client.get(f"/returns/{other.pk}/").status_code == 404
     assert 'data-form="assess"' not in client.get(f"/returns/{mine.pk}/").content.decode()
+
+
+def test_a_far_count_asks_for_confirmation_on_the_page(org, clock):  # noqa: F811
+    """Issue 13, item 12: 118 typed against 15 declared comes back with the
+    typed counts kept, the far one marked, and a box to tick; nothing is
+    recorded until it is ticked."""
+    clerk, manager, cs, logistics = (login(org[k]) for k in ("clerk", "office_manager", "cs", "logistics"))
+    clerk.post("/factory-returns/new/", {"office": org["bj"].pk, "month": "2026-12",
+                                          "description_0": "节能灯 11W", "quantity_0": "120", "reason_0": "不亮",
+                                          "description_1": "吸顶灯镇流器", "quantity_1": "15", "reason_1": "烧毁"})
+    fr = FactoryReturn.objects.get()
+    base = f"/factory-returns/{fr.pk}"
+    post(manager, base + "/actions/sign/")
+    post(cs, base + "/actions/approve/")
+    post(clerk, base + "/actions/ship/")
+    post(logistics, base + "/actions/arrive/")
+    lamps, ballasts = fr.items.order_by("line")
+    typed = {f"counted_{lamps.pk}": "118", f"condition_{lamps.pk}": "外包装破损",
+             f"counted_{ballasts.pk}": "118", f"condition_{ballasts.pk}": "完好"}
+    r = logistics.post(base + "/actions/check/", typed)
+    page = r.content.decode()
+    assert r.status_code == 400 and FactoryReturn.objects.get().state == "arrived"
+    assert [i.counted_quantity for i in fr.items.order_by("line")] == [None, None]
+    assert 'data-code="count_unconfirmed"' in page and 'name="confirm"' in page
+    assert "清点 118 件，申报 15 件" in page
+    assert page.count('data-far="true"') == 1 and 'data-far-line="2"' in page  # 118 of 120 is near
+    assert f'name="counted_{ballasts.pk}" value="118"' in page and 'value="外包装破损"' in page
+    page = post(logistics, base + "/actions/check/", {**typed, "confirm": "yes"})
+    fr = FactoryReturn.objects.get()
+    assert fr.state == "checked" and [i.counted_quantity for i in fr.items.order_by("line")] == [118, 118]
+    assert 'name="confirm"' not in page

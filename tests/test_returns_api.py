@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from billing.models import ReturnEvent, ReturnRequest, ReturnRule, add_months, in_term
+from returns.models import ReturnEvent, ReturnRequest, ReturnRule, add_months, in_term
 from servicedesk.deadlines import escalation
 from servicedesk.deadlines.models import Deadline
 from servicedesk.notifications.models import Notification
@@ -348,6 +348,7 @@ def test_batch_dispute_confirmed_company_takes_back_and_pays(agent, lamp, db):
     assert d.due_at - d.started_at == datetime.timedelta(days=2)
     r = assess(client, body["id"])
     assert r.status_code == 409 and r.json()["allowed"] == ["visit", "assign"]
+    assert r.json()["code"] == "invalid_transition"
     t = api(tech)
     assert t.get(f"/api/v1/returns/{body['id']}/").status_code == 404  # not sent there yet
     r = client.post(f"/api/v1/returns/{body['id']}/assign/", {"technician": tech.technician.pk}, format="json")
@@ -463,7 +464,7 @@ def test_the_visit_is_refused_to_a_technician_not_sent_when_checked_under_the_lo
     """The service re-checks under the row lock, after the API's visibility
     check: a technician whose dispute was given to another meanwhile gets 403;
     with nobody assigned, 409 naming the missing technician."""
-    from billing.services import returns as services
+    from returns import services
     from servicedesk.core.errors import InvalidTransition, PermissionDenied
 
     tech1, tech2 = lamp_technician("tech1"), lamp_technician("tech2")
@@ -471,11 +472,12 @@ def test_the_visit_is_refused_to_a_technician_not_sent_when_checked_under_the_lo
     with pytest.raises(InvalidTransition) as refused:
         services.return_visit(return_id=pk, by=tech1.user, confirmed=True)
     assert refused.value.status == 409 and refused.value.as_payload()["missing"] == "technician"
+    assert refused.value.code == "technician_missing"
     assert "assign" in str(refused.value.message) and refused.value.as_payload()["allowed"] == ["visit", "assign"]
     services.return_assign(return_id=pk, by=agent, technician=tech2)
     with pytest.raises(PermissionDenied) as refused:
         services.return_visit(return_id=pk, by=tech1.user, confirmed=True)
-    assert refused.value.status == 403
+    assert refused.value.status == 403 and refused.value.code == "not_assigned_technician"
     assert ReturnRequest.objects.get(pk=pk).state == "requested"
     assert not ReturnEvent.objects.filter(return_request_id=pk, action="visit").exists()
 
@@ -500,3 +502,45 @@ def test_a_technician_is_sent_from_the_page_and_records_the_visit_there(agent, l
     state = ReturnRequest.objects.get(pk=pk).get_state_display()
     assert f"“Technician's visit” is not possible now: the state is “{state}”." in r.content.decode().replace("&#x27;", "'")
     assert ReturnEvent.objects.filter(return_request_id=pk, action="visit").count() == 1
+
+
+def test_the_return_services_errors_carry_their_codes(agent, lamp):
+    """Clients and scripts match the code, people read the text (contract:
+    Error codes); each refusal below left the return as it was."""
+    from returns import services
+    from servicedesk.core.errors import ValidationFailed
+
+    customer = {"name": "王芳", "phone": "13800138000"}
+    refusals = [
+        (dict(requested_by="consumer", batch=True, batch_code="B1"), ("batch_needs_dealer", "batch")),
+        (dict(requested_by="dealer", batch=True), ("batch_code_missing", "batch_code")),
+        (dict(requested_by="consumer", requested_at=timezone.now() - datetime.timedelta(days=31)),
+         ("requested_at_too_old", "requested_at")),
+        (dict(requested_by="consumer", product={"category": lamp, "purchase_date": today() + datetime.timedelta(days=1)}),
+         ("date_after_request", "product.purchase_date")),
+    ]
+    for extra, expected in refusals:
+        kwargs = {"product": {"category": lamp}, **extra}
+        with pytest.raises(ValidationFailed) as refused:
+            services.return_create(by=agent, customer=customer, reason="灯不亮", **kwargs)
+        assert (refused.value.code, refused.value.field) == expected
+    assert ReturnRequest.objects.count() == 0
+    pk = create(api(agent), purchase=today()).json()["id"]
+    with pytest.raises(ValidationFailed) as refused:
+        services.return_assess(return_id=pk, by=agent, findings={"lights": False})
+    assert (refused.value.code, refused.value.field) == ("finding_required", "findings.base_aged")
+    with pytest.raises(ValidationFailed) as refused:
+        services.return_assess(return_id=pk, by=agent, findings={**ALL_CLEAR, "lights": "no"})
+    assert (refused.value.code, refused.value.field) == ("finding_not_boolean", "findings.lights")
+    batch = create(api(agent), requested_by="dealer", manufactured=today(), batch=True, batch_code="B3",
+                   phone="13700137000").json()["id"]
+    with pytest.raises(ValidationFailed) as refused:
+        services.return_visit(return_id=batch, by=agent, confirmed=False)
+    assert (refused.value.code, refused.value.field) == ("note_required", "note")
+    uncertified = TechnicianFactory(user=UserFactory(username="tech-uncertified", roles=["technician"]))
+    with pytest.raises(ValidationFailed) as refused:
+        services.return_assign(return_id=batch, by=agent, technician=uncertified)
+    assert (refused.value.code, refused.value.field) == ("technician_ineligible", "technician")
+    assert [r.state for r in ReturnRequest.objects.order_by("pk")] == ["requested", "requested"]
+    assert ReturnRequest.objects.get(pk=batch).technician_id is None
+    assert list(ReturnEvent.objects.values_list("action", flat=True)) == ["create", "create"]

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.utils import timezone
 
-from billing.models import FactoryReturnEvent, ReturnEvent, ReturnRequest
-from billing.services.returns import propose_exchange_for_late_repairs
+from returns.models import FactoryReturnEvent, ReturnEvent, ReturnRequest
+from returns.services import propose_exchange_for_late_repairs
 from servicedesk.deadlines import escalation, registry
 from servicedesk.deadlines.models import Deadline, Escalation
 from servicedesk.deadlines.tasks import sweep_task
@@ -69,7 +69,7 @@ def test_postgresql_refuses_to_change_or_delete_history(postgres):
     with pytest.raises(DatabaseError, match="history rows are immutable"), transaction.atomic():
         rows._raw_delete(rows.db)
     assert rows.count() == 1
-    from billing.models import FactoryReturn
+    from returns.models import FactoryReturn
     from servicedesk.accounts.models import Unit
     from tests.factories import UnitFactory
 
@@ -108,7 +108,7 @@ def test_a_proposal_that_failed_once_is_made_by_the_next_sweep(db, monkeypatch):
         raise RuntimeError("boom")
 
     entry = registry.subject(ReturnRequest)
-    monkeypatch.setitem(registry._subjects, "billing.returnrequest", dataclasses.replace(entry, after_sweep=broken))
+    monkeypatch.setitem(registry._subjects, "returns.returnrequest", dataclasses.replace(entry, after_sweep=broken))
     assert sweep_task.apply().get()["escalations"] == 1  # the level is reached; the failure is logged, rolled back
     assert Escalation.objects.filter(deadline=d, level=1).count() == 1
     obj = ReturnRequest.objects.get(pk=pk)
@@ -178,7 +178,7 @@ def test_two_sweeps_at_once_make_one_proposal_and_a_held_return_is_skipped_not_w
 def test_one_late_repair_that_fails_does_not_hold_back_the_others(db, monkeypatch):
     """Each proposal in its own savepoint: the return whose proposal fails
     is rolled back alone (tried again on the next sweep), the others are made."""
-    from billing.services import returns as services
+    from returns.services import exchange_proposals as services
 
     agent = UserFactory(username="agent", roles=["agent"])
     first, _ = repair_due_a_minute_ago(agent)

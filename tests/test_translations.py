@@ -10,7 +10,7 @@ is complete for the current code and is what the pages show.
   English, from the committed .po compiled into a temporary directory.
 
 To refresh the .po files after changing strings (the root catalog and the app
-catalogs of calls/ and billing/ at once):
+catalogs of calls/, billing/ and returns/ at once):
     DEBUG=1 .venv/bin/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=bench \
         --ignore=tests --ignore=docs --ignore=var
 """
@@ -37,7 +37,7 @@ from .factories import UserFactory
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 # Apps with their own catalog (their code and templates live inside the app, so
-# makemessages puts their strings there): calls, billing.
+# makemessages puts their strings there): calls, billing, returns.
 APP_POS = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))
 ALL_POS = [PO] + APP_POS
 MAKEMESSAGES_IGNORES = [".venv", "bench", "tests", "docs", "var"]
@@ -102,7 +102,7 @@ def untranslated(entries):
 # --- (a) the committed .po ----------------------------------------------------
 
 def test_the_app_catalogs_are_found():
-    assert {path.relative_to(ROOT).parts[0] for path in APP_POS} >= {"calls", "billing"}
+    assert {path.relative_to(ROOT).parts[0] for path in APP_POS} >= {"calls", "billing", "returns"}
 
 
 @pytest.mark.parametrize("po", ALL_POS, ids=lambda path: str(path.relative_to(ROOT)))

@@ -358,3 +358,24 @@ def test_an_administrator_redelivers_from_the_admin(admin_client, partner_user, 
     row.refresh_from_db()
     assert row.state == "pending"
     assert admin_client.get(f"/admin/webhooks/delivery/{row.pk}/change/").status_code == 200
+
+
+def test_a_returns_state_change_reaches_the_partner_that_filed_it(partner_user, partner2_user, agent, receiver):
+    from tests.factories import CategoryFactory
+    from tests.test_returns_api import assess, create
+
+    CategoryFactory(slug="energy_saving_lamp")
+    hook = register(api_for(partner_user), receiver.url, events=["return.state_changed"])
+    register(api_for(partner2_user), receiver.url, events=["return.state_changed"])
+    mine = create(api_for(partner_user), purchase=timezone.localdate()).json()
+
+    assert Delivery.objects.count() == 0  # the filing is no state change
+    r = assess(api_for(agent), mine["id"])
+    assert r.status_code == 200, r.content
+
+    row = Delivery.objects.get()
+    assert (row.webhook_id, row.event, row.object_key) == (hook["id"], "return.state_changed",
+                                                           f"returns.returnrequest:{mine['id']}")
+    data = json.loads(row.body)["data"]
+    assert data == api_for(partner_user).get(f"/api/v1/returns/{mine['id']}/").json()
+    assert data["state"] == r.json()["state"] != "requested"

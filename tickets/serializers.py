@@ -142,12 +142,6 @@ class RevisitInput(serializers.Serializer):
 # --- output ------------------------------------------------------------------
 
 
-def _phone_for(request, customer, order=None):
-    """Kept for callers written before the shared rule: use
-    servicedesk.customers.selectors (phone_policy_for / phone_for) instead."""
-    return phone_policy_for(request).first_phone(customer, order=order)
-
-
 class _DeadlineList(serializers.ListSerializer):
     """The order's deadlines: the rows prefetched by
     tickets.selectors.with_list_relations as they are (`.all()` on the

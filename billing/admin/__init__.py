@@ -1,2 +1,2 @@
-"""Admin of billing, split by topic (fees.py, returns.py); Django imports this package."""
-from . import fees, returns  # noqa: F401
+"""Admin of billing (fees.py); Django imports this package."""
+from . import fees  # noqa: F401 - imported for its admin.register side effects

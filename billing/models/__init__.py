@@ -1,4 +1,3 @@
-"""Billing: warranty, fees, payments, parts stock (fees.py) and returns,
-factory returns (returns.py). Both modules' models are exported here."""
-from .fees import *  # noqa: F401,F403
-from .returns import *  # noqa: F401,F403
+"""Billing: warranty, fees, payments, parts stock (fees.py). Returns and
+factory returns live in their own app (returns/)."""
+from .fees import *  # noqa: F401,F403 - the package's public names are fees.py's __all__

@@ -6,9 +6,10 @@ the events of one object."""
 import datetime
 import json
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import sources
 from .models import Delivery, Webhook
@@ -37,7 +38,9 @@ def emit(event: str, *, obj, partner_id, at=None) -> list[Delivery]:
     rows = []
     for hook in hooks:
         if hook.created_by_id not in views:
-            views[hook.created_by_id] = sources.serialize(obj, hook.created_by)
+            # In the organisation's language, not that of whoever made the change.
+            with translation.override(settings.LANGUAGE_CODE):
+                views[hook.created_by_id] = sources.serialize(obj, hook.created_by)
         row = Delivery(webhook=hook, event=event, object_key=f"{obj._meta.label_lower}:{obj.pk}",
                        created_at=at, next_attempt_at=at, give_up_at=at + GIVE_UP_AFTER)
         row.body = json.dumps({"id": str(row.delivery_id), "event": event, "at": timezone.localtime(at).isoformat(),

@@ -8,7 +8,7 @@ from servicedesk.accounts.models import Unit
 from servicedesk.accounts.roles import Role
 from servicedesk.deadlines.models import Deadline
 
-from billing.models import (
+from .models import (
     FactoryReturn, FactoryReturnEvent, ReturnEvent, ReturnRequest, ReturnRule, factory_return_actions_allowed,
     return_actions_allowed,
 )
@@ -210,8 +210,3 @@ def factory_returns_with_relations(qs: QuerySet) -> QuerySet:
 
 def factory_return_history(factory_return) -> QuerySet:
     return FactoryReturnEvent.objects.filter(factory_return=factory_return).select_related("by").order_by("at", "id")
-
-
-def nav_flags(user) -> dict:
-    """The navigation's returns entries, from the same rules that guard the pages."""
-    return {"returns": user_may_read_returns(user), "factory_returns": user_may_read_factory_returns(user)}

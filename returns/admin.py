@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from servicedesk.core.admin_mixins import ReadOnlyAdminMixin
 
-from ..models import (
+from .models import (
     FactoryReturn, FactoryReturnEvent, FactoryReturnItem, ReturnEvent, ReturnRequest, ReturnRule, ReturnWindow,
 )
 
