@@ -22,7 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from servicedesk.core.history import TransitionRecord
 from servicedesk.customers.models import Customer
@@ -85,6 +85,12 @@ class Call(FSMModelMixin, models.Model):
         verbose_name=_("reported by"),
     )
     note = models.TextField(_("note"), blank=True)
+    # An abandoned call whose number already had an open callback: it was
+    # added to that callback instead of opening another (issue 13 item 7).
+    joined_callback = models.ForeignKey(
+        "Callback", on_delete=models.PROTECT, null=True, blank=True, related_name="joined_calls",
+        verbose_name=_("added to callback"),
+    )
 
     deadlines = GenericRelation(Deadline, related_query_name="call")
 
@@ -249,6 +255,11 @@ class Callback(FSMModelMixin, models.Model):
     OPEN_STATES = (State.OPEN, State.TAKEN)
 
     call = models.OneToOneField(Call, on_delete=models.PROTECT, related_name="callback", verbose_name=_("call"))
+    # issue 13 item 7: one open callback per number. The caller's number,
+    # kept here so the database can hold that rule (callback_open_per_number);
+    # a further abandoned call from it joins this callback (Call.joined_callback).
+    number = models.CharField(_("caller"), max_length=20, blank=True)
+    missed_calls = models.PositiveSmallIntegerField(_("missed calls"), default=1)
     state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.OPEN, protected=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -270,6 +281,12 @@ class Callback(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["state", "created_at"], name="callback_queue"),
             models.Index(fields=["assigned_to", "state"], name="callback_assignee"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"], condition=models.Q(state__in=["open", "taken"]) & ~models.Q(number=""),
+                name="callback_open_per_number",
+            ),
         ]
 
     def __str__(self):
@@ -306,17 +323,17 @@ class Callback(FSMModelMixin, models.Model):
         self.assigned_to = by
         self.taken_at = at
 
-    @transition(field=state, source=State.TAKEN, target=State.TAKEN)
-    def attempt(self, *, note_text):
+    @transition(field=state, source=State.TAKEN, target=RETURN_VALUE(State.TAKEN, State.DONE))
+    def complete(self, *, reached, note_text, at, max_attempts):
+        """One attempt to call back. Reached: done. Not reached: tried again
+        later, until `max_attempts`, then done as not reached."""
         self.attempts += 1
         self.note = note_text
-
-    @transition(field=state, source=State.TAKEN, target=State.DONE)
-    def complete(self, *, outcome, note_text, at):
-        self.attempts += 1
-        self.outcome = outcome
-        self.note = note_text
+        if not reached and self.attempts < max_attempts:
+            return self.State.TAKEN
+        self.outcome = self.Outcome.REACHED if reached else self.Outcome.NOT_REACHED
         self.closed_at = at
+        return self.State.DONE
 
     @transition(field=state, source=[State.OPEN, State.TAKEN], target=State.CANCELLED)
     def cancel(self, *, outcome, note_text, at):

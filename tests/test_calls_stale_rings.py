@@ -144,7 +144,7 @@ def test_running_twice_changes_nothing(switch):
 
 
 def test_a_call_that_fails_to_close_does_not_keep_the_others_ringing(switch, monkeypatch):
-    from calls import services
+    from calls.services import stale as services  # where the sweep calls _abandon
 
     rang(switch, "bad", STALE + 120, caller="138 0000 0001")  # the oldest: first in every run
     rang(switch, "good", STALE + 60, caller="138 0000 0002")
