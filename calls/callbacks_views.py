@@ -44,6 +44,8 @@ def _decorate(callbacks, user, now):
     for cb in rows:
         call = cb.call
         cb.caller_shown = selectors.caller_shown_to(user, call) if call.caller else ""
+        # click-to-dial (issue 13 item 7): only a number this user sees whole
+        cb.dial = call.caller if cb.is_open and call.caller and cb.caller_shown == call.caller else ""
         cb.rang_seconds = (int((call.ended_at - call.rang_at).total_seconds())
                            if call.rang_at and call.ended_at else None)
         due = getattr(cb, "due_at", None)
