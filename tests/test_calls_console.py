@@ -387,3 +387,53 @@ def test_dispatch_queue_lists_emergencies_first_with_their_clock(client, agent, 
     html = client.get("/dispatch-queue/").content.decode()
     assert html.index(emergency.number) < html.index(repair.number)
     assert "Arrive on site" in html and 'data-due="' in html
+
+
+# --- the read-back's promise in people's units (issue 13 item 6) ---------------------------
+
+def repair_post(**extra):
+    return {"wo-kind": "repair", "wo-customer_name": "王伟", "wo-customer_phone": "13800138000",
+            "wo-customer_address": "北京市朝阳区建国路88号", "wo-description": "热水器不出热水", **extra}
+
+
+def test_the_read_back_promises_24_hours_not_1440_minutes(agent_client, agent, telephony, known_caller):
+    from django.utils.translation import override
+
+    from servicedesk.core.durations import due_text
+
+    ring(telephony, agent=agent)
+    call = answer(telephony, agent)
+    url = f"/console/calls/{call.pk}/file/work-order/"
+    before = timezone.now()
+    html = agent_client.post(url, repair_post(), **HX).content.decode()
+    promise = re.search(r'data-testid="promise">([^<]*)<', html).group(1)
+    with override("en"):
+        due = due_text(before + datetime.timedelta(hours=24), now=before)  # tomorrow: with its date
+    assert promise == f"Arrive on site: within 24 hours, by {due}."
+    html = agent_client.post(url, repair_post(), HTTP_ACCEPT_LANGUAGE="zh-hans", **HX).content.decode()
+    promise = re.search(r'data-testid="promise">([^<]*)<', html).group(1)
+    with override("zh-hans"):
+        due = due_text(before + datetime.timedelta(hours=24), now=before)
+    assert promise == f"上门：24 小时内，{due} 之前。" and "分钟" not in promise
+
+
+def test_the_complaint_read_back_says_working_days_and_the_due_date(agent_client, agent, telephony, known_caller):
+    from django.utils.translation import override
+
+    from servicedesk.core.durations import day_month
+    from servicedesk.deadlines.calendar import add_working_days
+
+    ring(telephony, agent=agent)
+    call = answer(telephony, agent)
+    url = f"/console/calls/{call.pk}/file/complaint/"
+    data = {"cp-customer_name": "王伟", "cp-customer_phone": "13800138000", "cp-category": "service",
+            "cp-source": "phone", "cp-description": "师傅迟到两小时"}
+    due = add_working_days(timezone.now(), 5)
+    html = agent_client.post(url, data, **HX).content.decode()
+    promise = re.search(r'data-testid="promise">([^<]*)<', html).group(1)
+    with override("en"):
+        assert promise == f"Overall complaint: 5 working days, due {day_month(due)}."
+    html = agent_client.post(url, data, HTTP_ACCEPT_LANGUAGE="zh-hans", **HX).content.decode()
+    promise = re.search(r'data-testid="promise">([^<]*)<', html).group(1)
+    with override("zh-hans"):
+        assert promise.endswith(f"：5 个工作日，{day_month(due)} 到期。") and "分钟" not in promise
