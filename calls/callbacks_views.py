@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from servicedesk.core.durations import due_text
 from servicedesk.core.errors import ApplicationError, InvalidTransition, ValidationFailed, page_text
 from tickets.views import duration_text
 
@@ -51,6 +52,7 @@ def _decorate(callbacks, user, now):
         due = getattr(cb, "due_at", None)
         cb.overdue = bool(due and cb.is_open and due < now)
         cb.countdown = duration_text((due - now).total_seconds()) if due else ""
+        cb.due_text = due_text(due, now=now) if due else ""
         cb.actions = selectors.callback_actions_for(user, cb)
         cb.may_call = selectors.user_may_call_back(user, cb)
     return rows

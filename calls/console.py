@@ -122,6 +122,7 @@ def _present(deadline):
 
     deadline.label = kind_label(deadline.kind)
     deadline.countdown = duration_text(deadline.seconds_left)
+    deadline.due_text = due_text(deadline.due_at)  # with its date when not today (issue 13 item 5)
     return deadline
 
 

@@ -44,7 +44,8 @@ def nothing_saved():
 
 def test_only_the_switch_posts_events(db, agent, supervisor, telephony, t0):
     for user in (agent, supervisor):
-        assert event(user, "c1", "ring", t0).status_code == 403
+        refused = event(user, "c1", "ring", t0)
+        assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
     assert APIClient().post(EVENTS, {"call_id": "c1", "event": "ring", "at": t0.isoformat()},
                             format="json").status_code == 401
     assert nothing_saved()
@@ -151,6 +152,7 @@ def test_a_walk_in_is_answered_and_owned_at_once_without_an_answer_deadline(agen
     assert ended.status_code == 200 and ended.json()["state"] == "ended"
     again = api_for(agent).post(f"/api/v1/calls/{body['call_id']}/end/", {}, format="json")
     assert again.status_code == 409 and again.json()["state"] == "ended"
+    assert again.json()["code"] == "invalid_transition"
 
 
 @pytest.mark.parametrize("body, field", [

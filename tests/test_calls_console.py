@@ -103,7 +103,8 @@ def test_ring_pops_the_known_callers_file(agent_client, agent, telephony, known_
     assert "保修多久" in html  # last contacts
     # The work-order form comes prefilled with the caller.
     assert 'name="wo-customer_name"' in html and 'value="王伟"' in html
-    assert f'<option value="{product.pk}">' in html
+    # the caller's only product, preselected (issue 13 item 5)
+    assert f'<option value="{product.pk}" selected>' in html
     # Seen: nothing more to send.
     assert poll(agent_client, key).status_code == 204
 
@@ -437,3 +438,35 @@ def test_the_complaint_read_back_says_working_days_and_the_due_date(agent_client
     promise = re.search(r'data-testid="promise">([^<]*)<', html).group(1)
     with override("zh-hans"):
         assert promise.endswith(f"：5 个工作日，{day_month(due)} 到期。") and "分钟" not in promise
+
+
+# --- after-call work (issue 13 item 5) -------------------------------------------------------
+
+def test_a_draft_holds_the_ended_call_and_the_next_call_waits(agent_client, agent, telephony, known_caller):
+    ring(telephony, agent=agent)
+    first = answer(telephony, agent)
+    call_event_record(call_id="c-1", event="hangup", at=timezone.now(), by=telephony)
+    second = ring(telephony, call_id="c-2", caller="139 0013 9000", agent=agent)
+    seen = f"{first.pk}:ended"
+
+    held = poll(agent_client, seen)
+    assert held.status_code == 200  # without a draft: the next call replaces the workspace
+    assert 'id="workspace" class="workspace" hx-swap-oob="true"' in held.content.decode()
+
+    held = agent_client.get("/console/poll/", {"seen": seen, "draft": "1"}, **HX)
+    html = held.content.decode()
+    assert held.status_code == 200 and 'data-testid="next-call"' in html and "13900139000" in html
+    assert 'id="workspace"' not in html  # the draft stays on screen
+    key = f"{first.pk}:ended+{second.pk}"
+    assert f'data-watch="{key}"' in html and f'href="/console/calls/{second.pk}/"' in html
+    assert agent_client.get("/console/poll/", {"seen": key, "draft": "1"}, **HX).status_code == 204
+    # the draft filed (or the next call taken): the usual poll brings the next call
+    assert 'id="workspace"' in agent_client.get("/console/poll/", {"seen": key}, **HX).content.decode()
+
+
+def test_a_draft_does_not_hold_a_call_still_going(agent_client, agent, telephony, known_caller):
+    ring(telephony, agent=agent)
+    first = answer(telephony, agent)
+    ring(telephony, call_id="c-2", caller="139 0013 9000", agent=agent)
+    key = f"{first.pk}:answered"
+    assert agent_client.get("/console/poll/", {"seen": key, "draft": "1"}, **HX).status_code == 204

@@ -344,7 +344,7 @@ def test_the_api_close(switch, supervisor, agent):
     assert api.post("/api/v1/calls/lost/close/", {}, format="json").json() == {"reason": ["This field is required."]}
     assert api_for(agent).post("/api/v1/calls/lost/close/", {"reason": "x"}, format="json").status_code == 403
     response = api.post("/api/v1/calls/fresh/close/", {"reason": "x"}, format="json")
-    assert response.status_code == 409
+    assert response.status_code == 409 and response.json()["code"] == "invalid_transition"
     assert (response.json()["state"], response.json()["allowed"]) == ("ringing", [])
     assert call("lost").state == call("fresh").state == Call.State.RINGING
 
