@@ -87,14 +87,20 @@ def callback_open(call, *, by):
     partial unique index `callback_open_per_number` holds the rule, so of two
     abandoned calls from one number at once, one inserts and the other waits
     for it, fails, and joins it."""
-    existing = _open_callback_of(call.caller)
-    if existing is not None:
-        return _join(existing, call, by=by)
-    try:
-        with transaction.atomic():
-            callback = Callback.objects.create(call=call, number=call.caller, created_at=call.ended_at)
-    except IntegrityError:
-        return _join(_open_callback_of(call.caller), call, by=by)
+    # Twice at most: the open callback that made the insert fail may have
+    # been closed before it could be joined (then the insert succeeds).
+    for _attempt in range(2):
+        existing = _open_callback_of(call.caller)
+        if existing is not None:
+            return _join(existing, call, by=by)
+        try:
+            with transaction.atomic():
+                callback = Callback.objects.create(call=call, number=call.caller, created_at=call.ended_at)
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise RuntimeError(f"no open callback to join for call {call.call_id}, and none could be opened")
     start = call.ended_at
     policy = policy_for(subject=callback, kind="callback", attributes={})
     cap = _callback_cap(call)
