@@ -85,12 +85,9 @@ class Call(FSMModelMixin, models.Model):
         verbose_name=_("reported by"),
     )
     note = models.TextField(_("note"), blank=True)
-    # An abandoned call whose number already had an open callback: it was
-    # added to that callback instead of opening another (issue 13 item 7).
-    joined_callback = models.ForeignKey(
-        "Callback", on_delete=models.PROTECT, null=True, blank=True, related_name="joined_calls",
-        verbose_name=_("added to callback"),
-    )
+    # abandoned while its number had an open callback: added to it (issue 13 item 7)
+    joined_callback = models.ForeignKey("Callback", on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="joined_calls", verbose_name=_("added to callback"))
 
     deadlines = GenericRelation(Deadline, related_query_name="call")
 
@@ -255,9 +252,8 @@ class Callback(FSMModelMixin, models.Model):
     OPEN_STATES = (State.OPEN, State.TAKEN)
 
     call = models.OneToOneField(Call, on_delete=models.PROTECT, related_name="callback", verbose_name=_("call"))
-    # issue 13 item 7: one open callback per number. The caller's number,
-    # kept here so the database can hold that rule (callback_open_per_number);
-    # a further abandoned call from it joins this callback (Call.joined_callback).
+    # The caller's number, here so the database holds one open callback per
+    # number (callback_open_per_number, issue 13 item 7).
     number = models.CharField(_("caller"), max_length=20, blank=True)
     missed_calls = models.PositiveSmallIntegerField(_("missed calls"), default=1)
     state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.OPEN, protected=True)
@@ -282,12 +278,9 @@ class Callback(FSMModelMixin, models.Model):
             models.Index(fields=["state", "created_at"], name="callback_queue"),
             models.Index(fields=["assigned_to", "state"], name="callback_assignee"),
         ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["number"], condition=models.Q(state__in=["open", "taken"]) & ~models.Q(number=""),
-                name="callback_open_per_number",
-            ),
-        ]
+        constraints = [models.UniqueConstraint(
+            fields=["number"], condition=models.Q(state__in=["open", "taken"]) & ~models.Q(number=""),
+            name="callback_open_per_number")]
 
     def __str__(self):
         return _("Callback for call %(id)s") % {"id": self.call.call_id[:12]}
