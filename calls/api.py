@@ -152,7 +152,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         model_class = ContentType.objects.get_by_natural_key(app_label, model).model_class()
         subject = model_class.objects.filter(pk=data.validated_data["id"]).first()
         if subject is None:
-            raise NotFound(_("No such %(type)s.") % {"type": data.validated_data["type"]})
+            raise NotFound(_("No such %(type)s.") % {"type": data.validated_data["type"]}, code="link_subject_not_found")
         existed = CallLink.objects.filter(call=call, content_type=ContentType.objects.get_for_model(subject),
                                           object_id=subject.pk).exists()
         link = services.call_link(call=call, subject=subject, by=request.user)

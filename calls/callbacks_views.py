@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from servicedesk.core.durations import due_text
 from servicedesk.core.errors import ApplicationError, InvalidTransition, ValidationFailed, page_text
 from servicedesk.core.pages import duration_text, htmx_redirect, is_htmx
 
@@ -39,11 +40,14 @@ def _decorate(callbacks, user, now):
     for cb in rows:
         call = cb.call
         cb.caller_shown = selectors.caller_shown_to(user, call) if call.caller else ""
+        # click-to-dial (issue 13 item 7): only a number this user sees whole
+        cb.dial = call.caller if cb.is_open and call.caller and cb.caller_shown == call.caller else ""
         cb.rang_seconds = (int((call.ended_at - call.rang_at).total_seconds())
                            if call.rang_at and call.ended_at else None)
         due = getattr(cb, "due_at", None)
         cb.overdue = bool(due and cb.is_open and due < now)
         cb.countdown = duration_text((due - now).total_seconds()) if due else ""
+        cb.due_text = due_text(due, now=now) if due else ""
         cb.actions = selectors.callback_actions_for(user, cb)
         cb.may_call = selectors.user_may_call_back(user, cb)
     return rows

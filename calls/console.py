@@ -16,6 +16,7 @@ from billing.selectors.fees import decide
 from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
 from servicedesk.accounts.roles import Role
+from servicedesk.core.durations import day_month, due_text, duration_phrase, working_days_phrase
 from servicedesk.core.pages import duration_text
 from servicedesk.core.phone import normalize_phone
 from servicedesk.customers.models import Customer, CustomerProduct
@@ -120,6 +121,7 @@ def _open_deadlines():
 def _present(deadline):
     deadline.label = kind_label(deadline.kind)
     deadline.countdown = duration_text(deadline.seconds_left)
+    deadline.due_text = due_text(deadline.due_at)  # with its date when not today (issue 13 item 5)
     return deadline
 
 
@@ -261,28 +263,30 @@ def user_may_see_wallboard(user) -> bool:
 
 # --- what the agent promises at read-back -------------------------------------------
 
-def _promise(subject, kind, attributes, now):
+def _promise(subject, kind, attributes, now) -> dict | None:
+    """The promise in the policy's own units (issue 13 item 6): "24 hours" by
+    the time it is due; "5 working days" by the day it is due."""
     policy = policy_for(subject=subject, kind=kind, attributes=attributes)
-    return policy.due_from(now) if policy is not None else None
+    if policy is None:
+        return None
+    due = policy.due_from(now)
+    if policy.working_days is not None:
+        return {"label": kind_label(kind), "due_at": due, "working_days": True,
+                "within": working_days_phrase(policy.working_days), "due": day_month(due)}
+    return {"label": kind_label(kind), "due_at": due, "working_days": False,
+            "within": duration_phrase(policy.duration), "due": due_text(due, now=now)}
 
 
 def work_order_promise(kind: str, *, category: str = "", now=None) -> dict | None:
     """When an engineer will be on site, by the SLA policy the order will get
     (seeds/001: 24 hours; emergency 30 minutes)."""
     now = now or timezone.now()
-    due = _promise(WorkOrder(kind=kind), "arrive", {"kind": kind, "category": category or None, "vip": False}, now)
-    if due is None:
-        return None
-    return {"label": kind_label("arrive"), "due_at": due, "minutes": int((due - now).total_seconds() // 60)}
+    return _promise(WorkOrder(kind=kind), "arrive", {"kind": kind, "category": category or None, "vip": False}, now)
 
 
 def complaint_promise(*, now=None) -> dict | None:
     """seeds/000: registered within 1 working day, the overall result within 5."""
-    now = now or timezone.now()
-    due = _promise(Complaint(), "overall", {}, now)
-    if due is None:
-        return None
-    return {"label": kind_label("overall"), "due_at": due, "minutes": int((due - now).total_seconds() // 60)}
+    return _promise(Complaint(), "overall", {}, now or timezone.now())
 
 
 # --- what was filed from a call ----------------------------------------------------------

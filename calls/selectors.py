@@ -122,8 +122,9 @@ def hand_over_candidates():
 
 
 def with_relations(qs: QuerySet) -> QuerySet:
-    return qs.select_related("customer", "agent", "owner", "offered_to", "callback", "callback__assigned_to") \
-        .prefetch_related("deadlines", "callback__deadlines")
+    return qs.select_related("customer", "agent", "owner", "offered_to", "callback", "callback__assigned_to",
+                             "joined_callback", "joined_callback__assigned_to") \
+        .prefetch_related("deadlines", "callback__deadlines", "joined_callback__deadlines")
 
 
 def call_history(call: Call) -> QuerySet:

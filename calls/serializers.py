@@ -82,7 +82,7 @@ class CallbackBriefSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Callback
-        fields = ["id", "state", "deadlines", "assigned_to", "attempts", "outcome"]
+        fields = ["id", "state", "deadlines", "assigned_to", "attempts", "outcome", "missed_calls"]
         read_only_fields = fields
 
     def get_assigned_to(self, obj) -> str | None:
@@ -123,7 +123,9 @@ class CallSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(CallbackBriefSerializer(allow_null=True))
     def get_callback(self, obj):
-        return CallbackBriefSerializer(obj.callback).data if _has_callback(obj) else None
+        # A call added to its number's open callback shows that one (issue 13 item 7).
+        callback = obj.callback if _has_callback(obj) else obj.joined_callback
+        return CallbackBriefSerializer(callback).data if callback is not None else None
 
 
 def _has_callback(call) -> bool:
@@ -147,7 +149,7 @@ class CallbackSerializer(serializers.ModelSerializer):
     class Meta:
         model = Callback
         fields = ["id", "state", "deadlines", "call_id", "caller", "customer", "rang_at", "assigned_to", "attempts",
-                  "outcome", "note", "created_at", "taken_at", "closed_at"]
+                  "outcome", "note", "created_at", "taken_at", "closed_at", "missed_calls"]
         read_only_fields = fields
 
     def get_caller(self, obj) -> str:

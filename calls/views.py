@@ -55,6 +55,11 @@ def _prefill(call, file_):
     }
 
 
+def _one_product(initial, products):
+    """issue 13 item 5: a caller with exactly one product has it preselected."""
+    return {**initial, "existing_product": str(products[0].pk)} if len(products) == 1 else initial
+
+
 def _forms(call, file_):
     """One unbound form per filing, prefilled from the call."""
     initial = _prefill(call, file_)
@@ -62,7 +67,8 @@ def _forms(call, file_):
               Call.Channel.WECHAT: Complaint.Source.WECHAT, Call.Channel.EMAIL: Complaint.Source.EMAIL,
               Call.Channel.OUTBOUND: Complaint.Source.PHONE}
     return {
-        "work-order": ConsoleWorkOrderForm(initial=initial, products=file_.products, prefix="wo"),
+        "work-order": ConsoleWorkOrderForm(initial=_one_product(initial, file_.products), products=file_.products,
+                                           prefix="wo"),
         "complaint": ConsoleComplaintForm(initial={**initial, "source": source.get(call.channel, "phone")},
                                           work_orders=WorkOrder.objects.none(), prefix="cp"),
         "inquiry": InquiryForm(prefix="iq"),
@@ -85,6 +91,25 @@ def _call_context(request, call):
 
 def _watch_key(call) -> str:
     return f"{call.pk}:{call.state}" if call is not None else ""
+
+
+def _after_call(request, seen, seen_pk, waiting):
+    """issue 13 item 5: the call on screen is over but the agent is still at
+    its after-call work (a draft typed, a read-back, what was just filed: the
+    browser says `draft=1`): the workspace stays, the next call waits visibly
+    in the watch until the agent takes it. None when the call on screen is
+    still going (then the usual poll)."""
+    shown = (selectors.calls_visible_to(request.user).select_related("customer", "owner", "agent")
+             .filter(pk=seen_pk).first())
+    if shown is None or shown.is_open:
+        return None
+    key = f"{_watch_key(shown)}+{waiting.pk}"
+    if seen == key:
+        return HttpResponse(status=204)
+    waiting.caller_shown = selectors.caller_shown_to(request.user, waiting) if waiting.caller else ""
+    return render(request, "calls/_watch.html", {
+        "watch_key": key, "poll_ms": poll_interval_ms(), "call": shown, "waiting": waiting,
+    })
 
 
 # --- pages ----------------------------------------------------------------------
@@ -124,6 +149,10 @@ def console_poll(request):
     seen = request.GET.get("seen", "")
     seen_pk = seen.split(":")[0]
     call = selectors.console_call_for(request.user)
+    if call is not None and request.GET.get("draft") == "1" and seen_pk.isdigit() and str(call.pk) != seen_pk:
+        held = _after_call(request, seen, seen_pk, call)
+        if held is not None:
+            return held
     if call is None and seen_pk.isdigit():
         # The call on screen is over (hung up, ended): its banner says so.
         call = selectors.calls_visible_to(request.user).select_related("customer", "owner", "agent") \
@@ -235,6 +264,10 @@ def call_file(request, pk, what):
             form = None
             context["linked"] = console.filed_from(call, user=request.user)
             context["oob_linked"] = True
+            # issue 13 item 5: the caller's open orders and complaints, with the one just filed
+            call.refresh_from_db(fields=["customer"])
+            file_ = console.caller_file(call.caller, user=request.user, customer=call.customer, call=call)
+            context["oob_file"] = True
     context["form"] = form
     context["file"] = file_
     return render(request, "calls/_filing.html", context, status=status)

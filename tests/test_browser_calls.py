@@ -270,3 +270,61 @@ def test_the_callback_panel_refreshes_itself(browser, live_server, people, passw
     page.wait_for_selector("[data-testid=callbacks-panel][data-count='2']", timeout=8000)
     assert errors == []
     context.close()
+
+
+def test_the_draft_survives_a_hang_up_and_the_next_call_waits(browser, live_server, people, agent, password):
+    """issue 13 item 5: the caller hangs up while the agent is typing and
+    another call rings: the console keeps the typed order (after-call state)
+    and shows the next call waiting; once filed, the caller's open orders show
+    it and the next call comes up. The caller's only product is preselected;
+    a promise due tomorrow shows its date."""
+    from calls.models import Call
+
+    base = live_server.url
+    token = switch_token(base, password)
+    context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="en-US",
+                                  timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    log_in(page, base, "agent", password)
+    page.goto(f"{base}/console/")
+    ring_and_time_the_pop(page, base, token, call_id="draft-1")
+    answer(base, token, call_id="draft-1")
+    first = Call.objects.get(call_id="draft-1")
+    page.keyboard.press("Alt+w")
+    panel = page.locator("[data-panel=work-order]")
+    assert panel.locator("select[name=wo-existing_product]").input_value() == str(people["product"].pk)
+    panel.locator("select[name=wo-kind]").select_option("repair")
+    panel.locator("textarea[name=wo-description]").fill("热水器不出热水，显示E1")
+
+    status, _body = api_post(base, "/api/v1/calls/events/", {
+        "call_id": "draft-1", "event": "hangup", "at": timezone.now().isoformat()}, token=token)
+    assert status == 201
+    status, _body = api_post(base, "/api/v1/calls/events/", {
+        "call_id": "draft-2", "event": "ring", "at": timezone.now().isoformat(), "caller": "13900139000",
+        "agent": "agent"}, token=token)
+    assert status == 201
+    page.wait_for_selector("[data-testid=next-call]")
+    assert "13900139000" in page.text_content("[data-testid=next-call]")
+    time.sleep(1.5)  # a few more polls: the draft stays
+    assert page.get_attribute("#workspace", "data-call") == str(first.pk)
+    assert panel.locator("textarea[name=wo-description]").input_value() == "热水器不出热水，显示E1"
+
+    panel.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-testid=readback]")
+    assert re.search(r"Arrive on site: within 24 hours, by \d{1,2} [A-Z][a-z]{2} \d\d:\d\d\.",
+                     page.text_content("[data-testid=promise]"))
+    page.click("[data-testid=confirm]")
+    page.wait_for_selector("[data-testid=filed]")
+    order = WorkOrder.objects.get()
+    assert order.product == people["product"]
+    # the due time is tomorrow: shown with its date
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d\d:\d\d", page.text_content("[data-testid=filed-due-arrive]").strip())
+    # the caller's file shows the order just filed; the waiting call comes up when taken
+    assert order.number in page.text_content("#caller-file [data-testid=open-order]")
+    time.sleep(1.5)
+    assert page.get_attribute("#workspace", "data-call") == str(first.pk)
+    page.click("[data-testid=take-next]")
+    page.wait_for_function(
+        f"document.querySelector('#workspace').dataset.call === '{Call.objects.get(call_id='draft-2').pk}'")
+    context.close()

@@ -44,7 +44,8 @@ def nothing_saved():
 
 def test_only_the_switch_posts_events(db, agent, supervisor, telephony, t0):
     for user in (agent, supervisor):
-        assert event(user, "c1", "ring", t0).status_code == 403
+        refused = event(user, "c1", "ring", t0)
+        assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
     assert APIClient().post(EVENTS, {"call_id": "c1", "event": "ring", "at": t0.isoformat()},
                             format="json").status_code == 401
     assert nothing_saved()
@@ -151,6 +152,7 @@ def test_a_walk_in_is_answered_and_owned_at_once_without_an_answer_deadline(agen
     assert ended.status_code == 200 and ended.json()["state"] == "ended"
     again = api_for(agent).post(f"/api/v1/calls/{body['call_id']}/end/", {}, format="json")
     assert again.status_code == 409 and again.json()["state"] == "ended"
+    assert again.json()["code"] == "invalid_transition"
 
 
 @pytest.mark.parametrize("body, field", [
@@ -174,7 +176,8 @@ def test_hand_over_is_explicit_with_a_note_and_recorded(telephony, agent, agent2
     event(telephony, "c1", "ring", t0, caller="13812345678")
     event(telephony, "c1", "answer", t0 + 5 * S, agent="agent")
     url = "/api/v1/calls/c1/hand-over/"
-    assert api_for(agent2).post(url, {"to": "agent2", "note": "mine now"}, format="json").status_code == 403
+    refused = api_for(agent2).post(url, {"to": "agent2", "note": "mine now"}, format="json")
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
     response = api_for(agent).post(url, {"to": "agent2"}, format="json")
     assert response.status_code == 400 and "note" in response.json()
     response = api_for(agent).post(url, {"to": "agent2", "note": "  "}, format="json")
@@ -190,7 +193,9 @@ def test_hand_over_is_explicit_with_a_note_and_recorded(telephony, agent, agent2
     assert response.json()["owner"] == "agent2" and response.json()["agent"] == "agent"
     row = api_for(supervisor).get("/api/v1/calls/c1/history/").json()[-1]
     assert row["action"] == "hand-over" and row["by"] == "agent"
-    assert row["data"] == {"from": "agent", "to": "agent2"} and row["note"].startswith("billing question")
+    # the history row of every hand-over (servicedesk.ownership.handover): the new owner, then why
+    assert row["data"] == {"from_owner": "agent", "to_owner": "agent2"}
+    assert row["note"] == f"→ {agent2.display_name} (agent2): billing question, agent2 knows the case"
     assert Notification.objects.filter(recipient__username="agent2").count() == 1
     # after the call ended the question is still the owner's to hand over; a supervisor may too
     event(telephony, "c1", "hangup", t0 + 100 * S)
@@ -202,6 +207,7 @@ def test_a_ringing_call_cannot_be_handed_over(telephony, supervisor, agent, t0):
     event(telephony, "c1", "ring", t0)
     response = api_for(supervisor).post("/api/v1/calls/c1/hand-over/", {"to": "agent", "note": "x"}, format="json")
     assert response.status_code == 409 and response.json()["state"] == "ringing"
+    assert response.json()["code"] == "invalid_transition"
 
 
 def test_what_is_filed_from_a_call_shows_with_it(telephony, agent, agent2, t0):

@@ -103,7 +103,8 @@ def test_ring_pops_the_known_callers_file(agent_client, agent, telephony, known_
     assert "保修多久" in html  # last contacts
     # The work-order form comes prefilled with the caller.
     assert 'name="wo-customer_name"' in html and 'value="王伟"' in html
-    assert f'<option value="{product.pk}">' in html
+    # the caller's only product, preselected (issue 13 item 5)
+    assert f'<option value="{product.pk}" selected>' in html
     # Seen: nothing more to send.
     assert poll(agent_client, key).status_code == 204
 
@@ -276,7 +277,7 @@ def test_hand_over_with_a_note_changes_the_owner_and_is_recorded(agent_client, a
     call.refresh_from_db()
     assert call.owner == agent2
     row = CallTransition.objects.get(call=call, action="hand-over")
-    assert (row.by, row.note, row.data["to"]) == (agent, "需要回电报价", "agent2")
+    assert (row.by, row.note, row.data["to_owner"]) == (agent, f"→ {agent2.display_name} (agent2): 需要回电报价", "agent2")
     page = agent_client.get(f"/console/calls/{call.pk}/").content.decode()
     assert "李娜" in page
 
@@ -387,3 +388,85 @@ def test_dispatch_queue_lists_emergencies_first_with_their_clock(client, agent, 
     html = client.get("/dispatch-queue/").content.decode()
     assert html.index(emergency.number) < html.index(repair.number)
     assert "Arrive on site" in html and 'data-due="' in html
+
+
+# --- the read-back's promise in people's units (issue 13 item 6) ---------------------------
+
+def repair_post(**extra):
+    return {"wo-kind": "repair", "wo-customer_name": "王伟", "wo-customer_phone": "13800138000",
+            "wo-customer_address": "北京市朝阳区建国路88号", "wo-description": "热水器不出热水", **extra}
+
+
+def test_the_read_back_promises_24_hours_not_1440_minutes(agent_client, agent, telephony, known_caller):
+    from django.utils.translation import override
+
+    from servicedesk.core.durations import due_text
+
+    ring(telephony, agent=agent)
+    call = answer(telephony, agent)
+    url = f"/console/calls/{call.pk}/file/work-order/"
+    before = timezone.now()
+    html = agent_client.post(url, repair_post(), **HX).content.decode()
+    promise = re.search(r'data-testid="promise">([^<]*)<', html).group(1)
+    with override("en"):
+        due = due_text(before + datetime.timedelta(hours=24), now=before)  # tomorrow: with its date
+    assert promise == f"Arrive on site: within 24 hours, by {due}."
+    html = agent_client.post(url, repair_post(), HTTP_ACCEPT_LANGUAGE="zh-hans", **HX).content.decode()
+    promise = re.search(r'data-testid="promise">([^<]*)<', html).group(1)
+    with override("zh-hans"):
+        due = due_text(before + datetime.timedelta(hours=24), now=before)
+    assert promise == f"上门：24 小时内，{due} 之前。" and "分钟" not in promise
+
+
+def test_the_complaint_read_back_says_working_days_and_the_due_date(agent_client, agent, telephony, known_caller):
+    from django.utils.translation import override
+
+    from servicedesk.core.durations import day_month
+    from servicedesk.deadlines.calendar import add_working_days
+
+    ring(telephony, agent=agent)
+    call = answer(telephony, agent)
+    url = f"/console/calls/{call.pk}/file/complaint/"
+    data = {"cp-customer_name": "王伟", "cp-customer_phone": "13800138000", "cp-category": "service",
+            "cp-source": "phone", "cp-description": "师傅迟到两小时"}
+    due = add_working_days(timezone.now(), 5)
+    html = agent_client.post(url, data, **HX).content.decode()
+    promise = re.search(r'data-testid="promise">([^<]*)<', html).group(1)
+    with override("en"):
+        assert promise == f"Overall complaint: 5 working days, due {day_month(due)}."
+    html = agent_client.post(url, data, HTTP_ACCEPT_LANGUAGE="zh-hans", **HX).content.decode()
+    promise = re.search(r'data-testid="promise">([^<]*)<', html).group(1)
+    with override("zh-hans"):
+        assert promise.endswith(f"：5 个工作日，{day_month(due)} 到期。") and "分钟" not in promise
+
+
+# --- after-call work (issue 13 item 5) -------------------------------------------------------
+
+def test_a_draft_holds_the_ended_call_and_the_next_call_waits(agent_client, agent, telephony, known_caller):
+    ring(telephony, agent=agent)
+    first = answer(telephony, agent)
+    call_event_record(call_id="c-1", event="hangup", at=timezone.now(), by=telephony)
+    second = ring(telephony, call_id="c-2", caller="139 0013 9000", agent=agent)
+    seen = f"{first.pk}:ended"
+
+    held = poll(agent_client, seen)
+    assert held.status_code == 200  # without a draft: the next call replaces the workspace
+    assert 'id="workspace" class="workspace" hx-swap-oob="true"' in held.content.decode()
+
+    held = agent_client.get("/console/poll/", {"seen": seen, "draft": "1"}, **HX)
+    html = held.content.decode()
+    assert held.status_code == 200 and 'data-testid="next-call"' in html and "13900139000" in html
+    assert 'id="workspace"' not in html  # the draft stays on screen
+    key = f"{first.pk}:ended+{second.pk}"
+    assert f'data-watch="{key}"' in html and f'href="/console/calls/{second.pk}/"' in html
+    assert agent_client.get("/console/poll/", {"seen": key, "draft": "1"}, **HX).status_code == 204
+    # the draft filed (or the next call taken): the usual poll brings the next call
+    assert 'id="workspace"' in agent_client.get("/console/poll/", {"seen": key}, **HX).content.decode()
+
+
+def test_a_draft_does_not_hold_a_call_still_going(agent_client, agent, telephony, known_caller):
+    ring(telephony, agent=agent)
+    first = answer(telephony, agent)
+    ring(telephony, call_id="c-2", caller="139 0013 9000", agent=agent)
+    key = f"{first.pk}:answered"
+    assert agent_client.get("/console/poll/", {"seen": key, "draft": "1"}, **HX).status_code == 204

@@ -224,6 +224,7 @@ def test_callback_attempts_until_reached_or_the_limit(switch, supervisor, agent,
     # complete before take: 409 with what is allowed
     response = client.post(f"/api/v1/callbacks/{ids['c1']}/complete/", {"reached": True, "note": "x"}, format="json")
     assert response.status_code == 409 and response.json()["allowed"] == ["take"]
+    assert response.json()["code"] == "invalid_transition"
     assert client.post(f"/api/v1/callbacks/{ids['c1']}/take/").json()["assigned_to"] == "agent"
     assert api_for(agent2).post(f"/api/v1/callbacks/{ids['c1']}/take/").status_code == 409
     # someone else may not record it

@@ -48,6 +48,15 @@
     box.hidden = items.length === 0;
   }
 
+  // issue 13 item 5: after-call work on screen: something typed and not yet
+  // filed (a form changed, a read-back waiting for its confirmation) or what
+  // was just filed. The watch sends it with every poll, so a new call waits
+  // instead of replacing the workspace of the call that ended.
+  window.consoleDraft = function () {
+    var selector = "#workspace .filing-form[data-dirty], #workspace .readback, #workspace [data-testid=filed]";
+    return document.querySelector(selector) ? "1" : "";
+  };
+
   function wire(root) {
     root.querySelectorAll(".filing-form").forEach(renderChecklist);
   }
@@ -60,7 +69,10 @@
   ["input", "change"].forEach(function (name) {
     document.addEventListener(name, function (event) {
       var form = event.target.closest && event.target.closest(".filing-form");
-      if (form) renderChecklist(form);
+      if (form) {
+        form.setAttribute("data-dirty", "1");
+        renderChecklist(form);
+      }
     });
   });
   document.addEventListener("keydown", function (event) {

@@ -22,7 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from servicedesk.core.history import TransitionRecord
 from servicedesk.customers.models import Customer
@@ -85,6 +85,9 @@ class Call(FSMModelMixin, models.Model):
         verbose_name=_("reported by"),
     )
     note = models.TextField(_("note"), blank=True)
+    # abandoned while its number had an open callback: added to it (issue 13 item 7)
+    joined_callback = models.ForeignKey("Callback", on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="joined_calls", verbose_name=_("added to callback"))
 
     deadlines = GenericRelation(Deadline, related_query_name="call")
 
@@ -249,6 +252,10 @@ class Callback(FSMModelMixin, models.Model):
     OPEN_STATES = (State.OPEN, State.TAKEN)
 
     call = models.OneToOneField(Call, on_delete=models.PROTECT, related_name="callback", verbose_name=_("call"))
+    # The caller's number, here so the database holds one open callback per
+    # number (callback_open_per_number, issue 13 item 7).
+    number = models.CharField(_("caller"), max_length=20, blank=True)
+    missed_calls = models.PositiveSmallIntegerField(_("missed calls"), default=1)
     state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.OPEN, protected=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -271,6 +278,9 @@ class Callback(FSMModelMixin, models.Model):
             models.Index(fields=["state", "created_at"], name="callback_queue"),
             models.Index(fields=["assigned_to", "state"], name="callback_assignee"),
         ]
+        constraints = [models.UniqueConstraint(
+            fields=["number"], condition=models.Q(state__in=["open", "taken"]) & ~models.Q(number=""),
+            name="callback_open_per_number")]
 
     def __str__(self):
         return _("Callback for call %(id)s") % {"id": self.call.call_id[:12]}
@@ -306,17 +316,17 @@ class Callback(FSMModelMixin, models.Model):
         self.assigned_to = by
         self.taken_at = at
 
-    @transition(field=state, source=State.TAKEN, target=State.TAKEN)
-    def attempt(self, *, note_text):
+    @transition(field=state, source=State.TAKEN, target=RETURN_VALUE(State.TAKEN, State.DONE))
+    def complete(self, *, reached, note_text, at, max_attempts):
+        """One attempt to call back. Reached: done. Not reached: tried again
+        later, until `max_attempts`, then done as not reached."""
         self.attempts += 1
         self.note = note_text
-
-    @transition(field=state, source=State.TAKEN, target=State.DONE)
-    def complete(self, *, outcome, note_text, at):
-        self.attempts += 1
-        self.outcome = outcome
-        self.note = note_text
+        if not reached and self.attempts < max_attempts:
+            return self.State.TAKEN
+        self.outcome = self.Outcome.REACHED if reached else self.Outcome.NOT_REACHED
         self.closed_at = at
+        return self.State.DONE
 
     @transition(field=state, source=[State.OPEN, State.TAKEN], target=State.CANCELLED)
     def cancel(self, *, outcome, note_text, at):
@@ -345,50 +355,3 @@ class CallTransition(TransitionRecord):
         verbose_name = _("call history")
         verbose_name_plural = _("call history")
         indexes = [models.Index(fields=["call", "at"], name="call_history_at")]
-
-
-class Inquiry(models.Model):
-    """A question answered on the call (no work order or complaint needed)."""
-
-    call = models.ForeignKey(
-        Call, on_delete=models.PROTECT, null=True, blank=True, related_name="inquiries", verbose_name=_("call")
-    )
-    customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="inquiries", verbose_name=_("customer")
-    )
-    text = models.TextField(_("inquiry"))
-    answer = models.TextField(_("answer given"), blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("inquiry")
-        verbose_name_plural = _("inquiries")
-
-    def __str__(self):
-        return self.text[:60]
-
-
-class CallLink(models.Model):
-    """Something filed from a call: a work order, a complaint, an inquiry.
-    The call's owner answers for it (first-question responsibility)."""
-
-    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="links", verbose_name=_("call"))
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.BigIntegerField()
-    subject = GenericForeignKey("content_type", "object_id")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
-    at = models.DateTimeField(_("at"))
-
-    class Meta:
-        ordering = ["at", "id"]
-        verbose_name = _("filed from the call")
-        verbose_name_plural = _("filed from the call")
-        constraints = [
-            models.UniqueConstraint(fields=["call", "content_type", "object_id"], name="call_link_once")
-        ]
-        indexes = [models.Index(fields=["content_type", "object_id"], name="call_link_subject")]
-
-    def __str__(self):
-        return f"{self.call} → {self.content_type.model} #{self.object_id}"

@@ -1,0 +1,31 @@
+"""The call center's models: calls, their events and history, callbacks
+(call.py); inquiries and what is filed from a call (contacts.py)."""
+
+from .call import (
+    answer_limit,
+    new_call_id,
+    Call,
+    ACTIONS,
+    actions_allowed_in,
+    CallEvent,
+    Callback,
+    CALLBACK_ACTIONS,
+    callback_actions_allowed_in,
+    CallTransition,
+)
+from .contacts import CallLink, Inquiry
+
+__all__ = [
+    "answer_limit",
+    "new_call_id",
+    "Call",
+    "ACTIONS",
+    "actions_allowed_in",
+    "CallEvent",
+    "Callback",
+    "CALLBACK_ACTIONS",
+    "callback_actions_allowed_in",
+    "CallTransition",
+    "CallLink",
+    "Inquiry",
+]
