@@ -230,5 +230,5 @@ def test_bad_input_and_visibility(org, clock):
     other = file(org, office="gz", user="gz_manager")["id"]
     assert [f["id"] for f in client.get("/api/v1/factory-returns/").json()["results"]] == [mine]
     assert client.get(f"/api/v1/factory-returns/{other}/").status_code == 404
-    assert api_for(org["logistics"]).get("/api/v1/factory-returns/?office=%d" % org["gz"].pk).json()["count"] == 1
+    assert api_for(org["logistics"]).get(f"/api/v1/factory-returns/?office={org['gz'].pk}").json()["count"] == 1
     assert FactoryReturn.objects.count() == 2

@@ -16,7 +16,7 @@ from django.utils import timezone
 from billing.models import FactoryReturn, FactoryReturnEvent, FactoryReturnItem, ReturnRequest
 from servicedesk.deadlines.models import Deadline
 from tests.factories import CategoryFactory, UserFactory
-from tests.test_factory_returns_api import at, clock, org  # noqa: F401  (fixtures)
+from tests.test_factory_returns_api import at, clock, org  # noqa: F401 - fixtures, used as arguments
 
 
 def login(user):
@@ -52,7 +52,7 @@ def snapshot(fr_pk):
     }
 
 
-def test_a_month_of_factory_return_from_the_pages(org, clock):  # noqa: F811
+def test_a_month_of_factory_return_from_the_pages(org, clock):  # noqa: F811 - the imported fixtures
     clerk, manager, cs, logistics = (login(org[k]) for k in ("clerk", "office_manager", "cs", "logistics"))
     page = clerk.get("/factory-returns/").content.decode()
     assert 'href="/factory-returns/new/"' in page and "新建返厂申请" in page
@@ -105,7 +105,7 @@ def test_a_month_of_factory_return_from_the_pages(org, clock):  # noqa: F811
     assert fr.number in listing
 
 
-def test_roll_over_shown_on_the_page(org, clock):  # noqa: F811
+def test_roll_over_shown_on_the_page(org, clock):  # noqa: F811 - the imported fixtures
     clerk, manager, cs = (login(org[k]) for k in ("clerk", "office_manager", "cs"))
     clerk.post("/factory-returns/new/", {"office": org["bj"].pk, "month": "2026-12", "description_0": "灯",
                                           "quantity_0": "5", "reason_0": "不亮"})
@@ -121,12 +121,12 @@ def test_roll_over_shown_on_the_page(org, clock):  # noqa: F811
     assert fr.month == datetime.date(2027, 1, 1) and fr.state == "approved"
 
 
-def test_windows_page(org):  # noqa: F811
+def test_windows_page(org):  # noqa: F811 - the imported fixtures
     page = login(org["clerk"]).get("/factory-returns/windows/").content.decode()
     assert "黑龙江" in page and "福州" in page and "广东" in page
 
 
-def test_nav_and_who_sees_factory_returns(org, db):  # noqa: F811
+def test_nav_and_who_sees_factory_returns(org, db):  # noqa: F811 - the imported fixtures
     page = login(org["clerk"]).get("/factory-returns/").content.decode()
     assert 'href="/factory-returns/"' in page
     tech = UserFactory(username="t9", roles=["technician"], unit=org["hq"])

@@ -6,6 +6,7 @@ at once by a barrier, each request with its user's token. Every race is run
 several times over so that the requests really meet."""
 
 import http.client
+import itertools
 import json
 import threading
 from urllib.parse import urlparse
@@ -92,7 +93,7 @@ def assert_chained(order):
     """Each history row starts where the one before ended, and the last ends
     in the order's state: nothing was half applied."""
     rows = history(order)
-    for before, after in zip(rows, rows[1:]):
+    for before, after in itertools.pairwise(rows):
         assert after[1] == before[2], rows
     order.refresh_from_db()
     assert rows[-1][2] == order.state
@@ -232,7 +233,7 @@ def test_two_dispatches_at_once_are_serialised(server, agent, dispatcher, tech1,
         # An answer is read after its own commit: it shows its own technician
         # or, if the other dispatch followed in between, the final one.
         last_by = rows[-1].by.username
-        answers = dict(zip(["dispatcher", "dispatcher2"], (body["technician"] for _, body in results)))
+        answers = dict(zip(["dispatcher", "dispatcher2"], (body["technician"] for _, body in results), strict=True))
         assert answers[last_by] == order.technician_id
         assert set(answers.values()) <= {tech1.pk, tech2.pk}
         assert_chained(order)
