@@ -290,6 +290,6 @@ def test_a_missing_object_is_a_translated_404_that_names_no_model(supervisor):
     client = api_for(supervisor)
     english = client.get("/api/v1/work-orders/999999/", HTTP_ACCEPT_LANGUAGE="en")
     chinese = client.get("/api/v1/returns/999999/", HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert (english.status_code, english.json()) == (404, {"detail": "Not found."})
-    assert chinese.status_code == 404
+    assert (english.status_code, english.json()) == (404, {"detail": "Not found.", "code": "not_found"})
+    assert (chinese.status_code, chinese.json()["code"]) == (404, "not_found")
     assert "ReturnRequest" not in chinese.json()["detail"] and chinese.json()["detail"] != "Not found."
