@@ -175,14 +175,13 @@ def main():
         psql(args.database_url, f'DROP DATABASE IF EXISTS "{db}"', db="postgres")
         psql(args.database_url, f'CREATE DATABASE "{db}"', db="postgres")
     setup_django(args.database_url)
+    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from calls import console
     from servicedesk.accounts.models import User
     from servicedesk.customers.models import Customer
-
-    from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
     if Customer.objects.count() < args.customers:
@@ -227,7 +226,7 @@ def main():
               f"p99 {percentile(values, .99):6.2f} ms  max {max(values):6.2f} ms")
     print(f"one pop of a known caller: {len(queries) - 1} queries "
           f"({len(found.products)} products, {len(found.work_orders)} open orders, {len(found.contacts)} contacts)")
-    print(f"load average: {open('/proc/loadavg').read().split()[:3]}; nproc {os.cpu_count()}")
+    print(f"load average: {Path('/proc/loadavg').read_text().split()[:3]}; nproc {os.cpu_count()}")
     if args.explain:
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN ANALYZE " + queries.captured_queries[0]["sql"])

@@ -23,6 +23,7 @@ gunicorn is stopped at the end, also on error or Ctrl-C.
 """
 
 import argparse
+import contextlib
 import http.client
 import itertools
 import json
@@ -276,7 +277,7 @@ def run_config(args, workers, password, payloads):
     cmd = [str(ROOT / ".venv/bin/gunicorn"), "servicedesk.wsgi", "-w", str(workers), "-b", f"{HOST}:{args.port}",
            "--timeout", "60", "--backlog", "2048", *args.gunicorn_arg]
     print(f"\n=== {' '.join(cmd[1:])} ===", flush=True)
-    log = open(f"/tmp/bench-gunicorn-{workers}.log", "w")
+    log = open(f"/tmp/bench-gunicorn-{workers}.log", "w")  # noqa: SIM115 - gunicorn writes to it until it is stopped
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_ready(args.port, proc)
@@ -323,10 +324,8 @@ def run_config(args, workers, password, payloads):
         print(json.dumps(result, ensure_ascii=False, indent=2), flush=True)
         return result
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from list_page import DEFAULT_URL, percentile, setup  # noqa: E402
+from list_page import DEFAULT_URL, percentile, setup  # noqa: E402 - needs the sys.path line above
 
 
 def main():

@@ -189,7 +189,7 @@ def main():
         print(f"ring POST     p50 {statistics.median(posts) * 1000:6.1f} ms  p99 {percentile(posts, .99) * 1000:6.1f} ms")
         idle = [x * 1000 for x in state["idle"]]
         print(f"idle poll 204 p50 {statistics.median(idle):6.1f} ms  p99 {percentile(idle, .99):6.1f} ms  ({len(idle)} polls)")
-        print(f"load average: {open('/proc/loadavg').read().split()[:3]}; nproc {os.cpu_count()}")
+        print(f"load average: {Path('/proc/loadavg').read_text().split()[:3]}; nproc {os.cpu_count()}")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -55,7 +55,7 @@ def sql_int_array(items):
     return "ARRAY[" + ",".join(str(int(i)) for i in items) + "]::bigint[]"
 
 
-def log(msg, started=[time.monotonic()]):  # noqa: B006 - a deliberate static
+def log(msg, started=[time.monotonic()]):  # noqa: B006, B008 - a deliberate static: when the run started
     print(f"[{time.monotonic() - started[0]:7.1f}s] {msg}", flush=True)
 
 
@@ -166,7 +166,7 @@ def seed(conn, args):
                               "ORDER BY username")
     # agent takes most calls: weight it three times.
     staff_creators = staff_creators + [staff_creators[0]] * 3
-    max_id = lambda table: one(cur, f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: E731
+    max_id = lambda table: one(cur, f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: E731 - one-line SQL helpers of this function
 
     cur.execute("SELECT setseed(%s)", [args.seed])
 
@@ -221,9 +221,9 @@ def seed(conn, args):
         max_id("customers_customerproduct")
     nreg, ncat = len(region_ids), len(category_ids)
     # Deterministic per-customer choices (hashint8), so later statements agree on them.
-    reg_of = lambda g: f"(1 + abs(hashint8(({g})::bigint * 7)) % {nreg})"  # noqa: E731
-    cat_of = lambda g: f"(1 + abs(hashint8(({g})::bigint * 13)) % {ncat})"  # noqa: E731
-    has_product = lambda g: f"(abs(hashint8(({g})::bigint * 17)) % 10 < 6)"  # noqa: E731
+    reg_of = lambda g: f"(1 + abs(hashint8(({g})::bigint * 7)) % {nreg})"  # noqa: E731 - one-line SQL helpers of this function
+    cat_of = lambda g: f"(1 + abs(hashint8(({g})::bigint * 13)) % {ncat})"  # noqa: E731 - one-line SQL helpers of this function
+    has_product = lambda g: f"(abs(hashint8(({g})::bigint * 17)) % 10 < 6)"  # noqa: E731 - one-line SQL helpers of this function
     run(conn, cur, "customers", f"""
         INSERT INTO customers_customer (id, name, vip, note, created_at)
         SELECT {c0} + g,

@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import sweep_bench as sb  # noqa: E402
+import sweep_bench as sb  # noqa: E402 - needs the sys.path line above
 
 ROOT = sb.ROOT
 CELERY = str(ROOT / ".venv" / "bin" / "celery")

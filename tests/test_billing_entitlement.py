@@ -82,8 +82,10 @@ def test_the_lamp_rules_table(agent, slug, purchase, proof, made, who, status, c
 
 def test_terms_are_counted_to_the_month_end(agent):
     # bought 31 August: the tube's 6 months end on 28 February
-    tube = lambda on: next(c for c in preview(agent, category="ceiling_lamp", purchase_date="2025-08-31",
-                                             proof_of_purchase="FP", on=on)["components"] if c["component"] == "tube")
+    def tube(on):
+        components = preview(agent, category="ceiling_lamp", purchase_date="2025-08-31", proof_of_purchase="FP",
+                             on=on)["components"]
+        return next(c for c in components if c["component"] == "tube")
     assert tube("2026-02-28") == {"component": "tube", "months": 6, "counted_from": "purchase",
                                   "expires_on": "2026-02-28", "covered": True}
     assert tube("2026-03-01")["covered"] is False

@@ -140,7 +140,7 @@ def test_two_consumptions_of_the_last_part_one_wins(server, agent, dispatcher, s
         barrier = threading.Barrier(2)
         results = [None, None]
 
-        def send(i):
+        def send(i, barrier, code, results):
             key = keys[i]
             conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
             conn.connect()
@@ -153,7 +153,7 @@ def test_two_consumptions_of_the_last_part_one_wins(server, agent, dispatcher, s
             results[i] = (response.status, json.loads(response.read()))
             conn.close()
 
-        threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+        threads = [threading.Thread(target=send, args=(i, barrier, code, results)) for i in range(2)]
         for t in threads:
             t.start()
         for t in threads:

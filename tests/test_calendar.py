@@ -6,6 +6,7 @@ chinese-calendar); a year nobody confirmed still works by weekends and the
 fixed-date holidays; an administrator's override changes the answer."""
 
 import datetime
+import io
 
 import chinese_calendar
 import pytest
@@ -188,7 +189,7 @@ def test_calendar_sync_keeps_manual_overrides_and_restores_its_own_rows():
         date=D(2026, 10, 9), defaults={"kind": CalendarDay.Kind.HOLIDAY, "name": "company day", "source": "manual"}
     )
 
-    call_command("calendar_sync", stdout=open("/dev/null", "w"))
+    call_command("calendar_sync", stdout=io.StringIO())
 
     assert CalendarDay.objects.get(date=D(2026, 10, 10)).kind == "workday"
     manual = CalendarDay.objects.get(date=D(2026, 10, 9))

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from calls import selectors
-from calls.models import Call, CallEvent, Callback, CallLink, CallTransition
+from calls.models import Call, Callback, CallEvent, CallLink, CallTransition
 from servicedesk.deadlines.models import Deadline
 from servicedesk.notifications.models import Notification
 from tests.conftest import api_for

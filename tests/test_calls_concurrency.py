@@ -8,7 +8,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from calls.models import Call, CallEvent, Callback
+from calls.models import Call, Callback, CallEvent
 from servicedesk.deadlines.models import Deadline
 from tests.factories import UserFactory
 from tests.test_work_order_concurrency import race, token

@@ -15,7 +15,10 @@ from calls.models import Call, CallLink, CallTransition, Inquiry
 from calls.services import call_event_record
 from complaints.models import Complaint
 from tests.factories import (
-    AddressFactory, CustomerFactory, CustomerProductFactory, UserFactory,
+    AddressFactory,
+    CustomerFactory,
+    CustomerProductFactory,
+    UserFactory,
 )
 from tickets.models import WorkOrder
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from calls.models import Call, CallEvent, Callback, CallTransition
+from calls.models import Call, Callback, CallEvent, CallTransition
 from servicedesk.deadlines.models import Deadline, SlaPolicy
 from servicedesk.notifications.models import Notification
 from tests.conftest import api_for

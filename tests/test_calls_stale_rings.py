@@ -15,8 +15,8 @@ from calls.models import Call, Callback, CallTransition
 from calls.services import calls_close_stale_rings
 from calls.tasks import close_stale_rings_task
 from servicedesk.deadlines.models import Deadline
-from tests.concurrency import at_once
 from tests.celery_utils import app, broker, new_prefix, scratch_broker_url, wait_for, worker_thread
+from tests.concurrency import at_once
 from tests.conftest import api_for
 
 pytestmark = pytest.mark.django_db

@@ -556,7 +556,7 @@ def test_two_forwards_at_once_one_wins_and_the_other_gets_409(postgres, org):
         return lambda: post(user, f"{URL}{c['id']}/forward/", {"handling_unit": unit.pk})
 
     answers = dict(zip((org.quality.pk, org.station.pk),
-                       at_once(forward(org.agent, org.quality), forward(org.supervisor, org.station))))
+                       at_once(forward(org.agent, org.quality), forward(org.supervisor, org.station)), strict=True))
 
     assert sorted(r.status_code for r in answers.values()) == [200, 409]
     winner = next(unit for unit, r in answers.items() if r.status_code == 200)

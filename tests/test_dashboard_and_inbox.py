@@ -97,6 +97,7 @@ def test_inbox_lists_escalations_and_marks_them_read(client, agent, supervisor, 
     assert page.context["unread_notifications"] == 2  # level 2 of respond and of arrive
     titles = [n.title for n in page.context["page"].object_list]
     assert all("level 2" in t for t in titles)
+    assert len(titles) == 2
     first = page.context["page"].object_list[0]
     client.post("/notifications/read/", {"id": first.pk})
     assert Notification.objects.get(pk=first.pk).read_at is not None

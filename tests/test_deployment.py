@@ -15,6 +15,7 @@ check, and beat writes its schedule to the database."""
 
 import importlib
 import inspect
+import json
 import os
 import re
 import secrets
@@ -259,8 +260,6 @@ def test_dockerfile_builds_from_python_slim_with_runtime_requirements_only():
 
 
 def test_dockerfile_copies_what_exists_and_runs_what_exists():
-    import json
-
     for op, arg in dockerfile_instructions():
         if op in {"COPY", "ADD"}:
             parts = [p for p in shlex.split(arg) if not p.startswith("--")]
@@ -477,6 +476,36 @@ def test_worker_command_passes_its_health_check(scratch, tmp_path, redis_url):
         worker.wait_until(lambda: run(check, env).returncode == 0)
     finally:
         worker.stop()
+
+
+# What the migrations schedule in django-celery-beat's tables (deadlines/0004,
+# calls/0004), by task: (every, period, expire_seconds). Beat reads these rows,
+# not CELERY_BEAT_SCHEDULE; a task scheduled nowhere else would never run.
+PERIODIC_TASKS = {
+    "deadlines.sweep": (15, "seconds", 60),  # the escalation sweep (contract: Escalation)
+    "notifications.redeliver_pending": (60, "seconds", None),
+    "calls.close_stale_rings": (60, "seconds", 60),
+    "webhooks.deliver_due": (10, "seconds", 10),  # partner webhooks' retries and safety net
+}
+
+
+def test_the_migrations_schedule_the_periodic_tasks_and_the_worker_knows_them(scratch):
+    with sqlite3.connect(scratch / "db.sqlite3", timeout=20) as db:
+        rows = db.execute(
+            "SELECT t.task, i.every, i.period, t.expire_seconds, t.enabled, t.one_off,"
+            " t.crontab_id, t.solar_id, t.clocked_id"
+            " FROM django_celery_beat_periodictask t"
+            " LEFT JOIN django_celery_beat_intervalschedule i ON i.id = t.interval_id").fetchall()
+    assert sorted(rows) == sorted(
+        (task, every, period, expires, 1, 0, None, None, None)
+        for task, (every, period, expires) in PERIODIC_TASKS.items())
+    # The task names the worker registers when it starts (it imports every
+    # app's tasks module the same way), with the worker's environment.
+    registered = run(["python", "-c", "import json; from servicedesk.celery import app; "
+                      "app.loader.import_default_modules(); print(json.dumps(sorted(app.tasks)))"],
+                     compose_environment("worker", scratch))
+    assert registered.returncode == 0, registered.stderr
+    assert set(PERIODIC_TASKS) - set(json.loads(registered.stdout)) == set()
 
 
 def test_beat_command_keeps_its_schedule_in_the_database(scratch, tmp_path):

@@ -10,6 +10,7 @@ alone switches to SMTP, empty variables (as compose passes them) mean "not
 configured", and a contradictory or malformed setting stops the start."""
 
 import base64
+import contextlib
 import email
 import email.policy
 import json
@@ -65,10 +66,8 @@ class SmtpServer:
             with conn:
                 conn.settimeout(10)
                 self.sessions += 1
-                try:
+                with contextlib.suppress(OSError):
                     self.session(conn)
-                except OSError:
-                    pass
 
     def session(self, conn):
         stream = conn.makefile("rb")
@@ -162,10 +161,10 @@ def test_notifications_are_mailed_through_the_smtp_server_with_subject_and_link(
     wang = UserFactory(username="sup_wang", roles=["supervisor"], email="wang@example.cn")
     zhao = UserFactory(username="sup_zhao", roles=["supervisor"], email="zhao@example.cn")
 
-    with override_settings(EMAIL_HOST_USER="servicedesk", EMAIL_HOST_PASSWORD="s3cret"):
-        with django_capture_on_commit_callbacks(execute=True):
-            notifications_create(recipients=[wang, zhao], title="工单 WO1 已超时", body="到达时限已过。",
-                                 url="/work-orders/1/")
+    with (override_settings(EMAIL_HOST_USER="servicedesk", EMAIL_HOST_PASSWORD="s3cret"),
+          django_capture_on_commit_callbacks(execute=True)):
+        notifications_create(recipients=[wang, zhao], title="工单 WO1 已超时", body="到达时限已过。",
+                             url="/work-orders/1/")
 
     assert sorted(m["rcpt_to"][0] for m in smtp_server.messages) == ["wang@example.cn", "zhao@example.cn"]
     for message in smtp_server.messages:

@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
-from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
@@ -29,11 +28,20 @@ from django.utils import timezone
 from servicedesk.deadlines.escalation import sweep
 from servicedesk.deadlines.models import Deadline, Escalation, SlaPolicy
 from servicedesk.notifications.models import EmailDelivery, Notification
-from tests.concurrency import at_once
 from tests.celery_utils import (
-    ROOT, app, broker, finishes, new_prefix, queued_messages, scratch_broker_url, stop_process, wait_for, worker_process,
+    ROOT,
+    app,
+    broker,
+    finishes,
+    new_prefix,
+    queued_messages,
+    scratch_broker_url,
+    stop_process,
+    wait_for,
+    worker_process,
     worker_thread,
 )
+from tests.concurrency import at_once
 from tests.conftest import api_for
 from tests.factories import CustomerFactory, UserFactory
 from tickets.models import WorkOrder

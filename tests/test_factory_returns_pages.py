@@ -5,14 +5,18 @@ as messages, the weeks table; a lamp return recorded and assessed from its
 page with the findings checkboxes."""
 
 import datetime
+import html
+import re
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.utils import timezone
 
-from returns.models import FactoryReturn, ReturnRequest
+from returns.models import FactoryReturn, FactoryReturnEvent, FactoryReturnItem, ReturnRequest
+from servicedesk.deadlines.models import Deadline
 from tests.factories import CategoryFactory, UserFactory
-from tests.test_factory_returns_api import at, clock, org  # noqa: F401  (fixtures)
+from tests.test_factory_returns_api import at, clock, org  # noqa: F401 - fixtures, used as arguments
 
 
 def login(user):
@@ -27,10 +31,31 @@ def post(client, url, data=None):
     return r.content.decode()
 
 
-def test_a_month_of_factory_return_from_the_pages(org, clock):  # noqa: F811
+# One message of templates/_messages.html: level, tags (the error's code as
+# `code-<code>` where the view gives it), text.
+MESSAGE = re.compile(r'<div class="alert alert-(\w+)" role="\w+"(?: data-tags="([^"]*)")?>(.*?)</div>', re.S)
+
+
+def shown(page):
+    """The messages a page shows, as (level, text)."""
+    return [(level, html.unescape(text)) for level, _tags, text in MESSAGE.findall(page)]
+
+
+def snapshot(fr_pk):
+    """A factory return as stored: its row, its items, its history, its deadlines."""
+    ct = ContentType.objects.get_for_model(FactoryReturn)
+    return {
+        "row": FactoryReturn.objects.filter(pk=fr_pk).values().get(),
+        "items": list(FactoryReturnItem.objects.filter(factory_return_id=fr_pk).order_by("id").values()),
+        "history": list(FactoryReturnEvent.objects.filter(factory_return_id=fr_pk).order_by("id").values()),
+        "deadlines": list(Deadline.objects.filter(content_type=ct, object_id=fr_pk).order_by("id").values()),
+    }
+
+
+def test_a_month_of_factory_return_from_the_pages(org, clock):  # noqa: F811 - the imported fixtures
     clerk, manager, cs, logistics = (login(org[k]) for k in ("clerk", "office_manager", "cs", "logistics"))
     page = clerk.get("/factory-returns/").content.decode()
-    assert "新建返厂申请" in page or "/factory-returns/new/" in page
+    assert 'href="/factory-returns/new/"' in page and "新建返厂申请" in page
     r = clerk.post("/factory-returns/new/", {
         "office": org["bj"].pk, "month": "2026-12", "note": "十二月返厂",
         "description_0": "节能灯 11W", "model_0": "E27", "quantity_0": "100", "reason_0": "不亮",
@@ -42,9 +67,12 @@ def test_a_month_of_factory_return_from_the_pages(org, clock):  # noqa: F811
     page = clerk.get(base + "/").content.decode()
     assert "节能灯 11W" in page and "2026-12" in page and 'data-form="ship"' in page
     # The gate: shipping before signature and approval is refused, with the reason.
+    before = snapshot(fr.pk)
     page = post(clerk, base + "/actions/ship/")
     assert FactoryReturn.objects.get().state == "draft" and "返厂申请须经办事处或大区经理签字、客户服务部审批后方可发运" in page
     assert 'data-tags="code-shipping_not_signed"' in page
+    assert shown(page) == [("error", "返厂申请须经办事处或大区经理签字、客户服务部审批后方可发运；缺少任一项，工厂拒收。")]
+    assert snapshot(fr.pk) == before
     post(manager, base + "/actions/sign/")
     post(cs, base + "/actions/approve/")
     assert FactoryReturn.objects.get().state == "approved"
@@ -58,8 +86,12 @@ def test_a_month_of_factory_return_from_the_pages(org, clock):  # noqa: F811
         f"counted_{items[0].pk}": "98", f"condition_{items[0].pk}": "2只缺失",
         f"counted_{items[1].pk}": "10", f"condition_{items[1].pk}": "完好"})
     assert FactoryReturn.objects.get().state == "checked" and "-2" in page
+    assert '<span class="badge badge-overdue">-2</span>' in page  # the first item's difference
+    # A rejection needs its reason: refused, and nothing is decided.
+    before = snapshot(fr.pk)
     page = post(cs, base + "/actions/decide/", {f"decision_{items[1].pk}": "rejected"})
-    assert "拒" in page or "reason" in page  # the reason is required for a rejection
+    assert shown(page) == [("error", "拒收的货品须写明理由。")]
+    assert snapshot(fr.pk) == before
     post(cs, base + "/actions/decide/", {
         f"decision_{items[0].pk}": "credit", f"decision_{items[1].pk}": "rejected",
         f"reason_{items[1].pk}": "非质量问题"})
@@ -74,7 +106,7 @@ def test_a_month_of_factory_return_from_the_pages(org, clock):  # noqa: F811
     assert fr.number in listing
 
 
-def test_roll_over_shown_on_the_page(org, clock):  # noqa: F811
+def test_roll_over_shown_on_the_page(org, clock):  # noqa: F811 - the imported fixtures
     clerk, manager, cs = (login(org[k]) for k in ("clerk", "office_manager", "cs"))
     clerk.post("/factory-returns/new/", {"office": org["bj"].pk, "month": "2026-12", "description_0": "灯",
                                           "quantity_0": "5", "reason_0": "不亮"})
@@ -84,16 +116,18 @@ def test_roll_over_shown_on_the_page(org, clock):  # noqa: F811
     clock.set(at(2026, 12, 12))
     page = post(clerk, f"/factory-returns/{fr.pk}/actions/ship/")
     assert "2027-01" in page
+    assert shown(page) == [("success", f"返厂申请 {fr.number} 已提交。"),  # the create's, not shown until now
+                           ("error", "已错过 2026-12 的返厂周（2026-12-01 至 2026-12-07）：顺延至 2027-01。")]
     fr.refresh_from_db()
     assert fr.month == datetime.date(2027, 1, 1) and fr.state == "approved"
 
 
-def test_windows_page(org):  # noqa: F811
+def test_windows_page(org):  # noqa: F811 - the imported fixtures
     page = login(org["clerk"]).get("/factory-returns/windows/").content.decode()
     assert "黑龙江" in page and "福州" in page and "广东" in page
 
 
-def test_nav_and_who_sees_factory_returns(org, db):  # noqa: F811
+def test_nav_and_who_sees_factory_returns(org, db):  # noqa: F811 - the imported fixtures
     page = login(org["clerk"]).get("/factory-returns/").content.decode()
     assert 'href="/factory-returns/"' in page
     tech = UserFactory(username="t9", roles=["technician"], unit=org["hq"])

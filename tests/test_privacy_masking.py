@@ -232,7 +232,9 @@ def test_the_work_order_pages_mask_the_number_where_the_api_does(client, agent, 
     # The assigned technician: list, detail and "my jobs" show the number to call.
     for url in ("/work-orders/", f"/work-orders/{open_order.pk}/", "/my-jobs/"):
         html = page(client, tech1.user, url)
-        assert f'href="tel:{number}"' in html or number in html, url
+        assert number in html and masked(number) not in html, url
+        # The list shows it; the detail and the job card link it for a tap to call.
+        assert (f'href="tel:{number}"' in html) == (url != "/work-orders/"), url
     # tech2's closed job: masked on the list and the detail page.
     for url in ("/work-orders/", f"/work-orders/{done.pk}/"):
         html = page(client, tech2.user, url)

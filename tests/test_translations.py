@@ -28,10 +28,10 @@ from django.test import override_settings
 from django.utils import translation
 
 from complaints.models import Complaint
-from .conftest import skip_or_fail
 from tickets import services
 from tickets.models import WorkOrder
 
+from .conftest import skip_or_fail
 from .factories import UserFactory
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent

@@ -172,7 +172,7 @@ def test_the_created_order_is_answered_as_it_reads_back(agent, partner_user, dis
     for client, answer in created:
         assert answer == client.get(f"{LIST}{answer['id']}/").json()
     assert created[0][1]["product"]["serial"] == "SN51" and created[0][1]["region"] == "朝阳区"
-    assert "*" in created[2][1]["customer"]["phone"]  # a partner sees it masked, in both
+    assert created[2][1]["customer"]["phone"] == "139****0052"  # a partner sees it masked, in both
     assert len(created[1][1]["deadlines"]) == 2
     # Repeating a partner's external_ref answers 200 with the existing order.
     r = partner_api.post(LIST, bodies[2][1], format="json")
@@ -266,7 +266,7 @@ def test_the_list_loader_keeps_what_was_already_loaded_and_never_leaves_rows_hal
     rows = list(selectors.with_list_relations(WorkOrder.objects.filter(pk__in=ids)).select_related("technician__station"))
     with django_assert_max_num_queries(0):
         assert {row.technician.station_id for row in rows} == {tech1.station_id}
-        assert [row.technician.station for row in rows]
+        assert [row.technician.station for row in rows] == [tech1.station] * 3
         assert all(row.customer.phones.all() for row in rows)
     # A loader that fails leaves no result behind: evaluated again, the rows are loaded again.
     qs = selectors.with_list_relations(WorkOrder.objects.filter(pk__in=ids))

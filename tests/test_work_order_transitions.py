@@ -15,7 +15,8 @@ from servicedesk.customers.models import Customer, CustomerPhone
 from servicedesk.deadlines.models import Deadline
 from tests.conftest import api_for
 from tickets import services
-from tickets.models import WorkOrder, WorkOrderEvent
+from tickets.models import ACTIONS as MODEL_ACTIONS
+from tickets.models import WorkOrder, WorkOrderEvent, actions_allowed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +66,37 @@ ASSIGNED_ONLY = {"decline", "accept", "check-in", "resolve", "take-back", "retur
 
 
 def test_the_allowed_map_is_the_contract_table():
+    # Guards the transcription: ALLOWED is the contract's table read by state.
     derived = {state: [a for a in ACTIONS if state in TABLE[a][0]] for state in STATES}
     assert derived == ALLOWED
+
+
+def machine_transitions():
+    """What django-fsm knows of WorkOrder.state: method name -> (sources, targets)."""
+    found = {}
+    for t in WorkOrder._meta.get_field("state").get_all_transitions(WorkOrder):
+        sources, targets = found.setdefault(t.name, (set(), set()))
+        sources.add(t.source)
+        targets.add(t.target)
+    return found
+
+
+def test_the_models_states_and_actions_are_the_contracts():
+    assert [value for value, _ in WorkOrder.State.choices] == STATES
+    assert list(MODEL_ACTIONS) == ACTIONS
+    # Every transition method of the state field has a contract name, and only those.
+    assert set(machine_transitions()) == set(MODEL_ACTIONS.values())
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_the_state_machine_is_the_contract_table(action):
+    sources, target = TABLE[action]
+    assert machine_transitions()[MODEL_ACTIONS[action]] == (set(sources), {target})
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_the_actions_allowed_in_each_state_are_the_contracts(state):
+    assert actions_allowed_in(state) == ALLOWED[state]
 
 
 # --- building start states through the services ------------------------------

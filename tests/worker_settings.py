@@ -4,7 +4,7 @@ worker takes only that test's messages."""
 
 import os
 
-from servicedesk.test_settings import *  # noqa: F401,F403
+from servicedesk.test_settings import *  # noqa: F401,F403 - the test settings, extended below
 from servicedesk.test_settings import CELERY_BROKER_TRANSPORT_OPTIONS
 
 CELERY_BROKER_TRANSPORT_OPTIONS = {
