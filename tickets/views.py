@@ -207,6 +207,8 @@ def home(request):
         return redirect("my-jobs")
     if user.has_role(Role.AGENT) and not user.has_role(Role.DISPATCHER, Role.SUPERVISOR):
         return redirect("console")  # calls/urls.py: the agent's day starts on the console
+    if user.has_role(Role.DISPATCHER) and not user.has_role(Role.AGENT):
+        return redirect("dispatch-queue")  # the dispatcher's day is the received orders waiting for a technician
     if user.has_role(Role.AGENT, Role.DISPATCHER, Role.PARTNER):
         return redirect("work-order-list")
     if user.has_role(Role.SUPERVISOR, Role.MANAGER):
@@ -215,6 +217,8 @@ def home(request):
         return redirect("complaint-queue")
     if user.has_role(Role.HR):
         return redirect("finding-list")
+    if user.has_role(Role.LOGISTICS):
+        return redirect("factory-return-list")  # seeds/004: logistics checks the returns arriving at the factory
     if selectors.user_may_read_work_orders(user):
         return redirect("work-order-list")
     return redirect("api-docs")
