@@ -124,7 +124,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Internationalisation: the users are Chinese service companies.
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogues first: a short msgid such as "Exchange" also lives in
+# third-party catalogues (django_celery_beat: 交换机), and LOCALE_PATHS win over
+# every installed app's catalogue. Among the project's own, the root catalogue
+# first; an ambiguous label carries a message context (issue 13, item 3).
+LOCALE_PATHS = [BASE_DIR / "locale", *sorted(BASE_DIR.glob("*/locale"))]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")

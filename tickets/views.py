@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from servicedesk.accounts.roles import Role
@@ -71,7 +71,7 @@ ACTION_STYLES = {"decline": "danger", "cancel": "danger", "take-back": "secondar
 DEADLINE_LABELS = {
     "respond": gettext_lazy("Respond"),
     "arrive": gettext_lazy("Arrive on site"),
-    "repair": gettext_lazy("Depot repair"),
+    "repair": pgettext_lazy("deadline kind", "Depot repair"),
     "follow_up": gettext_lazy("Follow-up visit"),
 }
 

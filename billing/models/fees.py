@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from servicedesk.accounts.models import Unit
@@ -102,7 +103,7 @@ class WorkOrderEntitlement(models.Model):
     """Decided when the work order is created (billing.services.fees.entitlement_decide)."""
 
     class Status(models.TextChoices):
-        IN_WARRANTY = "in_warranty", _("In warranty")
+        IN_WARRANTY = "in_warranty", pgettext_lazy("warranty status", "In warranty")
         OUT_OF_WARRANTY = "out_of_warranty", _("Out of warranty")
         NO_PROOF = "no_proof", _("No proof of purchase")
 
@@ -419,7 +420,7 @@ class StockMovement(models.Model):
     """The stock ledger: rows are added, never changed (a trigger on PostgreSQL)."""
 
     class Kind(models.TextChoices):
-        RECEIPT = "receipt", _("Receipt")
+        RECEIPT = "receipt", pgettext_lazy("stock movement", "Receipt")  # 入库, not a payment receipt
         CONSUMPTION = "consumption", _("Used on a work order")
         SWAP = "swap", _("Old-for-new swap")
         ADJUSTMENT = "adjustment", _("Adjustment")

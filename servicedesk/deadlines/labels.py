@@ -1,10 +1,11 @@
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Every deadline kind of the contract, for people to read.
 DEADLINE_KINDS = {
     "respond": _("Respond"),
     "arrive": _("Arrive on site"),
-    "repair": _("Depot repair"),
+    "repair": pgettext_lazy("deadline kind", "Depot repair"),
     "follow_up": _("Follow-up"),
     "register": _("Register complaint"),
     "reply": _("Reply to customer"),
