@@ -14,10 +14,14 @@ DEADLINE_KINDS = {
     "acknowledge": _("Acknowledge to sales"),
     "answer": _("Answer within 3 rings"),
     "callback": _("Call back"),
+    # seeds/004, deadlines migration 0005: the returns' clocks.
+    "batch_visit": _("Technician on site for a batch dispute"),
+    "check": _("Check on arrival at the factory"),
+    "decide": _("Decide the factory return"),
 }
 LEVELS = {0: _("Warning"), 1: _("Level 1: supervisor"), 2: _("Level 2: manager"), 3: _("Level 3: leadership")}
 SUBJECTS = {"workorder": _("Work order"), "complaint": _("Complaint"), "call": _("Call"), "callback": _("Callback"),
-            "returnrequest": _("Return")}
+            "returnrequest": _("Return"), "factoryreturn": _("Factory return")}
 
 
 def kind_label(kind):
