@@ -245,8 +245,16 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "servicedesk@localh
 # A mail server that accepts and never answers must fail the attempt (and be
 # retried), not hold a worker and its row lock forever (Django's default: no timeout).
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
-# Links in e-mail point here.
-SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+# Links in e-mail point here: SERVICEDESK_BASE_URL (or SITE_URL), else the
+# address bin/run serves at, from its HOST and PORT (issue 13, item 11). A
+# wildcard bind address is no address to follow: localhost then.
+_run_host = os.environ.get("HOST", "").strip()
+_run_host = "localhost" if _run_host in {"", "0.0.0.0", "::", "[::]"} else _run_host
+SERVICEDESK_BASE_URL = (
+    os.environ.get("SERVICEDESK_BASE_URL") or os.environ.get("SITE_URL")
+    or f"http://{_run_host}:{os.environ.get('PORT', '').strip() or '8000'}"
+).rstrip("/")
+SITE_URL = SERVICEDESK_BASE_URL
 
 # --- Security (production) -------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
