@@ -66,6 +66,7 @@ ACTION_LABELS = {
     "resume": gettext_lazy("Resume the clocks"),
     "hand-over": gettext_lazy("Hand over"),
 }
+REASSIGN_LABEL = gettext_lazy("Reassign")
 ACTION_STYLES = {"decline": "danger", "cancel": "danger", "take-back": "secondary",
                  "revisit": "secondary", "postpone": "secondary", "hand-over": "secondary"}
 DEADLINE_LABELS = {
@@ -166,6 +167,8 @@ def _action_forms(request, order, *, view, failed=None, errors=None, values=None
         }
         if name == "dispatch":
             form["candidates"] = dispatch_candidates(order=order)
+            if order.technician_id:  # a dispatched order goes to another technician: a reassignment, not a dispatch
+                form["label"] = REASSIGN_LABEL
         forms.append(form)
     # The way forward first, the ways out last.
     forms.sort(key=lambda f: ("primary", "secondary", "danger").index(f["style"]))
