@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "servicedesk.core",
     "servicedesk.accounts",
@@ -125,7 +126,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Internationalisation: the users are Chinese service companies.
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogues first: a short msgid such as "Exchange" also lives in
+# third-party catalogues (django_celery_beat: 交换机), and LOCALE_PATHS win over
+# every installed app's catalogue. Among the project's own, the root catalogue
+# first; an ambiguous label carries a message context (issue 13, item 3).
+LOCALE_PATHS = [BASE_DIR / "locale", *sorted(BASE_DIR.glob("*/locale"))]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
@@ -165,6 +170,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "After-sales field service: work orders, complaints, calls and returns.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from the product's static files, never a CDN (issue 13, item 1).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Two choice sets share the field name "kind": name their enums (check --deploy warns otherwise).
@@ -241,8 +250,16 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 # Partner webhooks (docs/api.md): a hook's URL may name a private or loopback
 # address only when this is on (contract: DEBUG allows them).
 SERVICEDESK_WEBHOOKS_ALLOW_PRIVATE = env_bool("SERVICEDESK_WEBHOOKS_ALLOW_PRIVATE", DEBUG)
-# Links in e-mail point here.
-SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+# Links in e-mail point here: SERVICEDESK_BASE_URL (or SITE_URL), else the
+# address bin/run serves at, from its HOST and PORT (issue 13, item 11). A
+# wildcard bind address is no address to follow: localhost then.
+_run_host = os.environ.get("HOST", "").strip()
+_run_host = "localhost" if _run_host in {"", "0.0.0.0", "::", "[::]"} else _run_host
+SERVICEDESK_BASE_URL = (
+    os.environ.get("SERVICEDESK_BASE_URL") or os.environ.get("SITE_URL")
+    or f"http://{_run_host}:{os.environ.get('PORT', '').strip() or '8000'}"
+).rstrip("/")
+SITE_URL = SERVICEDESK_BASE_URL
 
 # --- Security (production) -------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

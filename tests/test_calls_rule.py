@@ -199,7 +199,7 @@ def test_a_late_callback_is_escalated_by_the_sweep(switch, supervisor, telephony
     callback_deadline = body["callback"]["deadlines"][0]
     assert callback_deadline["breached"] is True and callback_deadline["escalation_level"] == 1
     note = Notification.objects.get(recipient=supervisor, escalation__deadline__kind="callback")
-    assert "callback" in note.title
+    assert "Call back" in note.title  # issue 13, item 4: the deadline kind's label, not its code
     call_command("escalate_overdue")  # once, never twice
     assert Notification.objects.filter(recipient=supervisor, escalation__deadline__kind="callback").count() == 1
 

@@ -144,9 +144,9 @@ def test_a_real_worker_escalates_an_overdue_register_deadline_of_a_complaint(pos
     due = timezone.localtime(register.due_at).strftime("%Y-%m-%d %H:%M")
     assert list(Notification.objects.filter(escalation__deadline=register).order_by("escalation__level")
                 .values_list("recipient__username", "title")) == [
-        ("sup_cs", f"Overdue (level 1): {late['number']}, register was due {due}"),
-        ("mgr_cs", f"Overdue (level 2): {late['number']}, register was due {due}"),
-        ("mgr_hq", f"Overdue (level 3): {late['number']}, register was due {due}"),
+        ("sup_cs", f"Overdue (level 1): Complaint {late['number']}, Register complaint was due {due}"),
+        ("mgr_cs", f"Overdue (level 2): Complaint {late['number']}, Register complaint was due {due}"),
+        ("mgr_hq", f"Overdue (level 3): Complaint {late['number']}, Register complaint was due {due}"),
     ]
     # The forwarded one met its register step: nothing to escalate; its overall step is the quality department's.
     met = Deadline.objects.get(complaint__pk=in_time["id"], kind="register")

@@ -109,8 +109,9 @@ def test_inbox_lists_escalations_and_marks_them_read(client, agent, supervisor, 
 
 
 @pytest.mark.parametrize("role,target", [
-    ("dispatcher", "/work-orders/"), ("supervisor", "/dashboard/"), ("manager", "/dashboard/"),
+    ("dispatcher", "/dispatch-queue/"), ("supervisor", "/dashboard/"), ("manager", "/dashboard/"),
     ("handler", "/complaints/queue/"), ("hr", "/complaints/findings/"), ("telephony", "/api/docs/"),
+    ("logistics", "/factory-returns/"),
 ])
 def test_home_sends_each_role_where_its_day_starts(client, role, target):
     client.force_login(UserFactory(username=f"home-{role}", roles=[role]))

@@ -151,7 +151,8 @@ def test_every_notification_with_an_address_gets_one_pending_email_row(org, repo
     assert sorted(deliveries.values_list("to", flat=True)) == sorted(["sup_chaoyang@example.cn", "mgr_north@example.cn"] * 2)
     assert set(deliveries.values_list("state", "attempts")) == {("pending", 0)}
     first = notes.filter(escalation__level=1, escalation__deadline__kind="respond").get()
-    assert first.title.startswith(f"Overdue (level 1): {order.number}, respond was due ")
+    # issue 13, item 4: the deadline kind's label, not its code; the object named with its kind.
+    assert first.title.startswith(f"Overdue (level 1): Work order {order.number}, Respond was due ")
     assert first.url.endswith(f"/{order.pk}/")
 
 

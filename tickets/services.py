@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from servicedesk.core.errors import PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import Machine, run_action, run_state_kept
 from servicedesk.customers.models import Customer
@@ -16,6 +17,7 @@ from servicedesk.customers.services import address_add, customer_match_or_create
 from servicedesk.deadlines.services import (
     deadline_cancel_open, deadline_meet, deadline_start, deadlines_pause, deadlines_resume,
 )
+from servicedesk.notifications.titles import Title
 from servicedesk.ownership.handover import hand_over
 from servicedesk.webhooks.outbox import emit as webhooks_emit
 from technicians.selectors import technician_ineligibility
@@ -292,8 +294,9 @@ def work_order_hand_over(*, order_id, by, to, note) -> WorkOrder:
     note = _require_text(note, "note")
     return hand_over(
         MACHINE, pk=order_id, by=by, to=to, note=note, already_owned=_("“%(name)s” already owns this order."),
-        title=lambda order: _("Work order %(number)s is yours now (handed over by %(name)s)") % {
-            "number": order.number, "name": by.display_name},
+        # Facts, said in the new owner's language when shown or mailed (notifications/titles.py).
+        title=lambda order: Title(gettext_noop("Work order %(number)s is yours now (handed over by %(name)s)"), {
+            "number": order.number, "name": by.display_name}),
     )
 
 

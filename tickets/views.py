@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from servicedesk.accounts.roles import Role
@@ -67,12 +67,13 @@ ACTION_LABELS = {
     "resume": gettext_lazy("Resume the clocks"),
     "hand-over": gettext_lazy("Hand over"),
 }
+REASSIGN_LABEL = gettext_lazy("Reassign")
 ACTION_STYLES = {"decline": "danger", "cancel": "danger", "take-back": "secondary",
                  "revisit": "secondary", "postpone": "secondary", "hand-over": "secondary"}
 DEADLINE_LABELS = {
     "respond": gettext_lazy("Respond"),
     "arrive": gettext_lazy("Arrive on site"),
-    "repair": gettext_lazy("Depot repair"),
+    "repair": pgettext_lazy("deadline kind", "Depot repair"),
     "follow_up": gettext_lazy("Follow-up visit"),
 }
 
@@ -159,6 +160,8 @@ def _action_forms(request, order, *, view, failed=None, errors=None, values=None
         }
         if name == "dispatch":
             form["candidates"] = selectors.dispatch_candidates(order=order)
+            if order.technician_id:  # a dispatched order goes to another technician: a reassignment, not a dispatch
+                form["label"] = REASSIGN_LABEL
         forms.append(form)
     # The way forward first, the ways out last.
     forms.sort(key=lambda f: ("primary", "secondary", "danger").index(f["style"]))
@@ -200,6 +203,8 @@ def home(request):
         return redirect("my-jobs")
     if user.has_role(Role.AGENT) and not user.has_role(Role.DISPATCHER, Role.SUPERVISOR):
         return redirect("console")  # calls/urls.py: the agent's day starts on the console
+    if user.has_role(Role.DISPATCHER) and not user.has_role(Role.AGENT):
+        return redirect("dispatch-queue")  # the dispatcher's day is the received orders waiting for a technician
     if user.has_role(Role.AGENT, Role.DISPATCHER, Role.PARTNER):
         return redirect("work-order-list")
     if user.has_role(Role.SUPERVISOR, Role.MANAGER):
@@ -208,6 +213,8 @@ def home(request):
         return redirect("complaint-queue")
     if user.has_role(Role.HR):
         return redirect("finding-list")
+    if user.has_role(Role.LOGISTICS):
+        return redirect("factory-return-list")  # seeds/004: logistics checks the returns arriving at the factory
     if selectors.user_may_read_work_orders(user):
         return redirect("work-order-list")
     return redirect("api-docs")

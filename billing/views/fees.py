@@ -249,7 +249,8 @@ def _stock_page(request, points, *, errors=None, values=None, status=200):
     deposits = {d.unit_id: d for d in ServicePointDeposit.objects.filter(unit__in=points)}
     for point in points:
         point.deposit = deposits.get(point.pk)
-    movements = StockMovement.objects.filter(item__in=items).select_related("item__unit", "by", "order")[:30]
+    movements = list(StockMovement.objects.filter(item__in=items).select_related("item__unit", "by", "order")[:30])
+    _show_only_visible_orders(request.user, movements)
     return render(request, "billing/fees/stock.html", {
         "points": points, "unit_id": str(unit_id), "items": items,
         "low": [i for i in sel.low_stock(request.user).order_by("unit__name", "part_code")],
@@ -278,6 +279,16 @@ def stock_move(request):
                            status=exc.status)
     messages.success(request, _("Stock updated."))
     return redirect(reverse("billing-stock") + f"?unit={v['unit']}")
+
+
+def _show_only_visible_orders(user, movements):
+    """A movement names its work order only to whom may see that order: a
+    technician sees the numbers of their own jobs, not their colleagues'
+    (issue 13, item 13); the rule is the work order list's own."""
+    ids = {m.order_id for m in movements if m.order_id}
+    visible = set(work_orders_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    for m in movements:
+        m.shown_order = m.order if m.order_id in visible else None
 
 
 def _order_id_from(value, user):

@@ -25,7 +25,7 @@ def log_in(page, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("form.login-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
 
 
 def shoot(browser, name, username, path, viewport, *, full_page=True, mobile=False):

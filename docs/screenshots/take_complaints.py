@@ -24,7 +24,7 @@ def log_in(page, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("form.login-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")  # a landing page may poll (the console): never "networkidle"
 
 
 def first_link(browser, username, path):

@@ -31,7 +31,7 @@ def context_for(browser, username, *, mobile=False):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("form.login-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     return context, page
 
 

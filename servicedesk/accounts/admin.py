@@ -8,7 +8,7 @@ from .models import Partner, Region, Unit, User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (
-        (_("Service organisation"), {"fields": ("unit", "partner", "staff_number", "phone")}),
+        (_("Service organisation"), {"fields": ("unit", "partner", "staff_number", "phone", "language")}),
     )
     list_display = ("username", "first_name", "unit", "partner", "is_active")
     list_filter = ("groups", "unit", "partner", "is_active")

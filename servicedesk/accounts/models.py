@@ -1,5 +1,6 @@
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -92,6 +93,8 @@ class User(AbstractUser):
     )
     staff_number = models.CharField(_("staff number"), max_length=20, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # The language of the e-mail this user receives (the pages follow the browser or the switch).
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
 
     class Meta:
         verbose_name = _("user")

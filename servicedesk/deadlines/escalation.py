@@ -17,11 +17,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from servicedesk.accounts.models import Unit, User
 from servicedesk.accounts.roles import Role
 from servicedesk.notifications.models import EmailDelivery, Notification
+from servicedesk.notifications.titles import Title, render
 
 from . import registry
 from .models import Deadline, Escalation, EscalationStep, SlaPolicy
@@ -202,22 +203,29 @@ class _Recipients:
         return self.cache[key]
 
 
-def _titles():
-    """The two title formats, translated once per batch."""
-    return (_("Due soon: %(subject)s, %(kind)s at %(due)s"),
-            _("Overdue (level %(level)d): %(subject)s, %(kind)s was due %(due)s"))
+# The English messages, kept untranslated on the notification with its facts
+# and said in the reader's language when shown (notifications/titles.py).
+WARNING = gettext_noop("Due soon: %(subject)s, %(kind)s at %(due)s")
+OVERDUE = gettext_noop("Overdue (level %(level)d): %(subject)s, %(kind)s was due %(due)s")
+
+# The whole reference people know an object by, where it is not str(obj):
+# a call's str() cuts its id to 12 characters.
+REFERENCES = {"call": lambda call: call.call_id, "callback": lambda callback: callback.call.call_id}
 
 
-def _describe(subject, deadline, level, titles=None):
-    warning, overdue = titles or _titles()
-    label = str(subject) if subject is not None else f"#{deadline.object_id}"
-    due = timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M")
-    if level == 0:
-        title = warning % {"subject": label, "kind": deadline.kind, "due": due}
-    else:
-        title = overdue % {"level": level, "subject": label, "kind": deadline.kind, "due": due}
+def _facts(subject, deadline, level):
+    model = ContentType.objects.get_for_id(deadline.content_type_id).model if subject is None else subject._meta.model_name
+    reference = f"#{deadline.object_id}" if subject is None else REFERENCES.get(model, str)(subject)
+    params = {"subject": [model, reference], "kind": deadline.kind, "due": deadline.due_at.isoformat()}
+    if level:
+        params["level"] = level
+    return Title(OVERDUE if level else WARNING, params)
+
+
+def _describe(subject, deadline, level):
+    """The title (facts) and the link of a deadline's notification."""
     url = subject.get_absolute_url() if hasattr(subject, "get_absolute_url") else ""
-    return title, url
+    return _facts(subject, deadline, level), url
 
 
 def _notify(escalations) -> tuple[int, list[int]]:
@@ -225,7 +233,6 @@ def _notify(escalations) -> tuple[int, list[int]]:
         return 0, []
     subjects = _subjects(escalations)
     recipients = _Recipients()
-    titles = _titles()
     notes = []
     for e in escalations:
         d = e.deadline
@@ -233,9 +240,11 @@ def _notify(escalations) -> tuple[int, list[int]]:
         unit_id, assignee = None, None
         if subject is not None:
             unit_id, assignee = registry.responsible(subject)
-        title, url = _describe(subject, d, e.level, titles)
+        title, url = _describe(subject, d, e.level)
+        text = render(title.message, title.params)[:200]
         for user in recipients.for_target(e.target, unit_id, assignee):
-            notes.append(Notification(recipient_id=user.pk, title=title[:200], url=url, escalation=e))
+            notes.append(Notification(recipient_id=user.pk, title=text, message=title.message, params=title.params,
+                                      url=url, escalation=e))
     Notification.objects.bulk_create(notes)
     return len(notes), _queue_email([e.pk for e in escalations])
 

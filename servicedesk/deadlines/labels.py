@@ -1,10 +1,11 @@
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Every deadline kind of the contract, for people to read.
 DEADLINE_KINDS = {
     "respond": _("Respond"),
     "arrive": _("Arrive on site"),
-    "repair": _("Depot repair"),
+    "repair": pgettext_lazy("deadline kind", "Depot repair"),
     "follow_up": _("Follow-up"),
     "register": _("Register complaint"),
     "reply": _("Reply to customer"),
@@ -13,10 +14,14 @@ DEADLINE_KINDS = {
     "acknowledge": _("Acknowledge to sales"),
     "answer": _("Answer within 3 rings"),
     "callback": _("Call back"),
+    # seeds/004, deadlines migration 0005: the returns' clocks.
+    "batch_visit": _("Technician on site for a batch dispute"),
+    "check": _("Check on arrival at the factory"),
+    "decide": _("Decide the factory return"),
 }
 LEVELS = {0: _("Warning"), 1: _("Level 1: supervisor"), 2: _("Level 2: manager"), 3: _("Level 3: leadership")}
 SUBJECTS = {"workorder": _("Work order"), "complaint": _("Complaint"), "call": _("Call"), "callback": _("Callback"),
-            "returnrequest": _("Return")}
+            "returnrequest": _("Return"), "factoryreturn": _("Factory return")}
 
 
 def kind_label(kind):

@@ -11,7 +11,11 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
     )
+    # As written, in the writer's language: what is shown where no message is kept (rows written before
+    # issue 13) and in the admin. The inbox and the e-mail render `message` with `params` (titles.py).
     title = models.CharField(_("title"), max_length=200)
+    message = models.TextField(_("message"), blank=True)
+    params = models.JSONField(_("facts"), default=dict, blank=True)
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     escalation = models.ForeignKey(
@@ -38,6 +42,24 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def display_title(self):
+        """The title in the active language (the reader's)."""
+        from .titles import render
+
+        if not self.message:
+            return self.title
+        try:
+            return render(self.message, self.params)
+        except (KeyError, TypeError, ValueError):  # facts that no longer fit the message: the stored title
+            return self.title
+
+    def title_in(self, language):
+        from django.utils import translation
+
+        with translation.override(language or None):
+            return self.display_title
 
 
 class EmailDelivery(models.Model):

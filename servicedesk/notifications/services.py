@@ -36,12 +36,17 @@ def enqueue_after_commit(task, *args):
 def notifications_create(*, recipients, title, body="", url="", escalation=None) -> list[Notification]:
     """One inbox entry per recipient, an e-mail row for each with an address,
     and one delivery task for them all after commit (one broker round trip
-    per call, however many recipients)."""
+    per call, however many recipients). `title` is a titles.Title (kept as
+    facts, said in each reader's language) or, as before, a finished text."""
     from .tasks import deliver_batch
+    from .titles import Title, render
 
+    message, params = (title.message, title.params) if isinstance(title, Title) else ("", {})
+    text = render(message, params) if message else title
     created, delivery_ids = [], []
     for user in {u.pk: u for u in recipients}.values():
-        note = Notification.objects.create(recipient=user, title=title[:200], body=body, url=url, escalation=escalation)
+        note = Notification.objects.create(recipient=user, title=text[:200], message=message, params=params,
+                                           body=body, url=url, escalation=escalation)
         created.append(note)
         if user.email:
             delivery_ids.append(EmailDelivery.objects.create(notification=note, to=user.email).pk)

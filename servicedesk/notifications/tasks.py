@@ -19,7 +19,7 @@ def deliver_email(self, delivery_id):
     with transaction.atomic():
         delivery = (
             EmailDelivery.objects.select_for_update(skip_locked=True)
-            .select_related("notification").filter(pk=delivery_id, state=EmailDelivery.State.PENDING).first()
+            .select_related("notification__recipient").filter(pk=delivery_id, state=EmailDelivery.State.PENDING).first()
         )
         if delivery is None:
             return "skipped"
@@ -27,7 +27,8 @@ def deliver_email(self, delivery_id):
         note = delivery.notification
         try:
             link = f"{settings.SITE_URL}{note.url}" if note.url.startswith("/") else note.url
-            send_mail(note.title, f"{note.body}\n\n{link}".strip(), None, [delivery.to])
+            # In the recipient's language, whatever language the sender or the sweep had.
+            send_mail(note.title_in(note.recipient.language), f"{note.body}\n\n{link}".strip(), None, [delivery.to])
         except Exception as exc:  # noqa: BLE001 - SMTP errors of every kind are retried
             delivery.last_error = repr(exc)[:1000]
             if delivery.attempts >= MAX_ATTEMPTS:

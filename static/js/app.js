@@ -41,3 +41,26 @@
     document.body.addEventListener("htmx:afterSettle", tick);
   });
 })();
+
+/* The phone menu: folded behind its button once this script runs (without
+ * it the menu stays open and wraps); the wide layout ignores the fold. */
+(function () {
+  "use strict";
+
+  function setUp() {
+    var toggle = document.querySelector(".nav-toggle");
+    var bar = document.querySelector(".topbar");
+    if (!toggle || !bar) return;
+    toggle.hidden = false;
+    bar.dataset.nav = "folded";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.addEventListener("click", function () {
+      var open = bar.dataset.nav === "folded";
+      bar.dataset.nav = open ? "open" : "folded";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
+  else setUp();
+})();

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from servicedesk.accounts.models import Unit
 from servicedesk.core.history import ImmutableRowError
@@ -65,7 +66,7 @@ class StockMovement(models.Model):
     """The stock ledger: rows are added, never changed (a trigger on PostgreSQL)."""
 
     class Kind(models.TextChoices):
-        RECEIPT = "receipt", _("Receipt")
+        RECEIPT = "receipt", pgettext_lazy("stock movement", "Receipt")  # 入库, not a payment receipt
         CONSUMPTION = "consumption", _("Used on a work order")
         SWAP = "swap", _("Old-for-new swap")
         ADJUSTMENT = "adjustment", _("Adjustment")

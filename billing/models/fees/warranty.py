@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from servicedesk.customers.models import ProductCategory
 
@@ -89,7 +90,7 @@ class WorkOrderEntitlement(models.Model):
     """Decided when the work order is created (billing.services.fees.entitlement_decide)."""
 
     class Status(models.TextChoices):
-        IN_WARRANTY = "in_warranty", _("In warranty")
+        IN_WARRANTY = "in_warranty", pgettext_lazy("warranty status", "In warranty")
         OUT_OF_WARRANTY = "out_of_warranty", _("Out of warranty")
         NO_PROOF = "no_proof", _("No proof of purchase")
 

@@ -1,0 +1,57 @@
+"""A notification keeps its facts (what kind, which object, which numbers) and
+says them in the reader's language when it is shown, and in the recipient's
+when it is mailed (issue 13, item 4). Its `message` is the English msgid,
+never translated when written; `params` the facts, rendered here: a deadline
+kind by its label, never its code; an object by its kind and its full
+reference (a call id is never cut); a time in the organisation's time zone.
+
+Writers pass `Title(message, params)` as the title of notifications_create."""
+
+import datetime
+from typing import NamedTuple
+
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
+
+
+class Title(NamedTuple):
+    message: str
+    params: dict
+
+
+def _deadline_kind(code):
+    from servicedesk.deadlines.labels import kind_label
+
+    return str(kind_label(code))
+
+
+def _subject(value):
+    """[model name, reference]: "Work order WO-1", "Call demo-20261206-0042"."""
+    from servicedesk.deadlines.labels import SUBJECTS
+
+    model, reference = value
+    label = SUBJECTS.get(model)
+    return f"{label} {reference}" if label is not None else str(reference)
+
+
+def _time(value):
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime.datetime):
+        return str(value)
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+# The facts that need words: by parameter name, explicitly.
+RENDERERS = {"kind": _deadline_kind, "subject": _subject, "due": _time}
+
+
+def render(message, params):
+    """The title in the active language."""
+    values = {name: RENDERERS.get(name, lambda v: v)(value) for name, value in (params or {}).items()}
+    return gettext(message) % values
+
+
+def render_in(language, message, params):
+    with translation.override(language or None):
+        return render(message, params)
