@@ -20,7 +20,7 @@ from servicedesk.core.durations import day_month, due_text, duration_phrase, wor
 from servicedesk.core.pages import duration_text
 from servicedesk.core.phone import normalize_phone
 from servicedesk.customers.models import Customer, CustomerProduct
-from servicedesk.deadlines.labels import kind_label
+from servicedesk.core.labels import kind_label
 from servicedesk.deadlines.models import Deadline
 from servicedesk.deadlines.services import policy_for
 from tickets.models import WorkOrder

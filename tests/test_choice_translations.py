@@ -89,7 +89,7 @@ def test_the_labels_that_collided(name, chinese):
 
 
 def test_the_same_message_elsewhere_keeps_its_own_meaning():
-    from servicedesk.deadlines.labels import kind_label
+    from servicedesk.core.labels import kind_label
     from django.template import Context, Template
 
     with translation.override("zh-hans"):

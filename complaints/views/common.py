@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from servicedesk.customers.selectors import phone_policy_for
-from servicedesk.deadlines.labels import kind_label
+from servicedesk.core.labels import kind_label
 from servicedesk.deadlines.models import Deadline
 from servicedesk.core.pages import duration_text
 

@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from servicedesk.accounts.roles import Role
 from servicedesk.core.phone import normalize_phone
-from servicedesk.deadlines.labels import kind_label
+from servicedesk.core.labels import kind_label
 
 from .. import selectors
 from ..api import ComplaintFilter

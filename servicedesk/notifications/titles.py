@@ -21,14 +21,14 @@ class Title(NamedTuple):
 
 
 def _deadline_kind(code):
-    from servicedesk.deadlines.labels import kind_label
+    from servicedesk.core.labels import kind_label
 
     return str(kind_label(code))
 
 
 def _subject(value):
     """[model name, reference]: "Work order WO-1", "Call demo-20261206-0042"."""
-    from servicedesk.deadlines.labels import SUBJECTS
+    from servicedesk.core.labels import SUBJECTS
 
     model, reference = value
     label = SUBJECTS.get(model)

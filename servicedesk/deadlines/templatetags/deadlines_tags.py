@@ -1,6 +1,6 @@
 from django import template
 
-from ..labels import DEADLINE_KINDS, LEVELS, SUBJECTS
+from servicedesk.core.labels import DEADLINE_KINDS, LEVELS, SUBJECTS
 
 register = template.Library()
 

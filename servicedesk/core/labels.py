@@ -1,3 +1,7 @@
+"""The deadline kinds, escalation levels and subjects, for people to read:
+used by the deadline engine, the notifications that render their titles
+when read, and the pages. Data only, so any package may import it."""
+
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
