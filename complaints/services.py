@@ -17,6 +17,8 @@ from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, 
 from servicedesk.notifications.services import notifications_create
 from servicedesk.ownership.handover import hand_over_note, hand_over_target_check
 
+from tickets.services import customer_as_sent_by
+
 from .models import ACTIONS, CaseStudy, Complaint, ComplaintEvent, Finding, actions_allowed_in
 from .selectors import repeat_window, user_may_create_complaints, user_may_take
 
@@ -79,6 +81,7 @@ def complaint_create(
             return existing, False
     now = timezone.now()
     received_at = received_at or now
+    as_sent = customer_as_sent_by(partner=partner, customer=customer, address=address) if partner else None
     try:
         with transaction.atomic():
             if isinstance(customer, Customer):
@@ -98,7 +101,7 @@ def complaint_create(
                 complaint_class=level, class_reason=reason, external=external, media=media, customer=customer,
                 address=address_obj, product=product or (work_order.product if work_order else None), work_order=work_order,
                 technician=technician, description=description.strip(), received_at=received_at, created_by=by, owner=by,
-                accepting_unit=by.unit, partner=partner, external_ref=external_ref,
+                accepting_unit=by.unit, partner=partner, external_ref=external_ref, customer_as_sent=as_sent,
             )
             complaint.number = f"CP{timezone.localtime(received_at):%Y%m%d}{complaint.pk:06d}"
             complaint.save(update_fields=["number"])

@@ -20,7 +20,7 @@ from servicedesk.accounts.models import Unit, User
 from servicedesk.accounts.roles import Role
 from servicedesk.core.errors import ApplicationError, ValidationFailed, page_text
 from servicedesk.core.phone import normalize_phone
-from servicedesk.customers.selectors import phone_policy_for
+from servicedesk.customers.selectors import customer_shown, phone_policy_for, show_as_sent
 from servicedesk.customers.services import customer_find_by_phone
 from servicedesk.deadlines.labels import kind_label
 from servicedesk.deadlines.models import Deadline
@@ -115,7 +115,9 @@ def _decorate(request, complaint):
         deadline.countdown = duration_text(deadline.seconds_left)
         if deadline.is_open and complaint.next_deadline is None:
             complaint.next_deadline = deadline
-    complaint.phone = phone_policy_for(request).first_phone(complaint.customer)
+    policy = phone_policy_for(request)
+    complaint.phone = customer_shown(policy, complaint)["phone"]
+    show_as_sent(policy, complaint)  # a partner sees the customer as it sent it
     return complaint
 
 
@@ -306,9 +308,10 @@ def _prefill(request, work_orders) -> dict:
         order = work_orders.select_related("customer", "address").prefetch_related("customer__phones").filter(
             pk=order_id).first()
         if order is not None:
-            initial.update(work_order=order.number, customer_name=order.customer.name,
-                           customer_address=order.address.text if order.address_id else "")
             policy = phone_policy_for(request)
+            show_as_sent(policy, order)  # a partner's own order: what it sent, not the file
+            initial.update(work_order=order.number, customer_name=order.customer.name,
+                           customer_address=order.address.text if order.address else "")
             if policy.visible(customer=order.customer, order=order):
                 initial["customer_phone"] = policy.first_phone(order.customer, order=order)
     phone = request.GET.get("phone", "").strip()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from servicedesk.core.errors import PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import Machine, run_action, run_state_kept
 from servicedesk.customers.models import Customer
+from servicedesk.customers.selectors import customer_as_sent
 from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
 from servicedesk.deadlines.services import (
     deadline_cancel_open, deadline_meet, deadline_start, deadlines_pause, deadlines_resume,
@@ -77,12 +78,13 @@ def work_order_create(
         if existing:
             return existing, False
     now = timezone.now()
+    as_sent = customer_as_sent_by(partner=partner, customer=customer, address=address) if partner else None
     try:
         with transaction.atomic():
             order = _create(
                 by=by, kind=kind, customer=customer, description=description.strip(),
                 reported_at=reported_at or now, product=product, partner=partner, external_ref=external_ref,
-                address=address, revisit_of=revisit_of, now=now,
+                address=address, revisit_of=revisit_of, now=now, as_sent=as_sent,
             )
     except IntegrityError:
         # A concurrent create with the same external_ref won the race.
@@ -94,8 +96,23 @@ def work_order_create(
     return order, True
 
 
+def customer_as_sent_by(*, partner, customer, address: str = "") -> dict:
+    """What `partner` told us of the customer (contract: Retries, privacy,
+    abuse): the {"name", "phone", "address"} of its request; for an existing
+    customer given by id, what it sent on its latest order of that customer
+    (a partner may refer by id only to customers of its own orders)."""
+    if isinstance(customer, dict):
+        return customer_as_sent({**customer, "address": customer.get("address") or address})
+    earlier = (WorkOrder.objects.filter(partner=partner, customer=customer, customer_as_sent__isnull=False)
+               .order_by("-id").values_list("customer_as_sent", flat=True).first())
+    sent = customer_as_sent(earlier)
+    if (address or "").strip():
+        sent["address"] = address.strip()
+    return sent
+
+
 def _create(*, by, kind, customer, description, reported_at, product, partner, external_ref, address, revisit_of, now,
-            free_of_charge=False):
+            free_of_charge=False, as_sent=None):
     if isinstance(customer, Customer):
         address_obj = address_add(customer=customer, text=address)
     else:
@@ -111,6 +128,7 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
         region=address_obj.region if address_obj else None,
         description=description, reported_at=reported_at, created_by=by, owner=by,
         partner=partner, external_ref=external_ref, revisit_of=revisit_of, free_of_charge=free_of_charge,
+        customer_as_sent=as_sent,
     )
     _record(order=order, action="create", from_state="", by=by, at=now,
             data={"revisit_of": revisit_of.pk} if revisit_of else None)
@@ -256,7 +274,7 @@ def work_order_revisit(*, order_id, by, description) -> WorkOrder:
             by=by, kind=kind, customer=original.customer, description=description, reported_at=now,
             product=original.product, partner=original.partner, external_ref="",
             address=original.address.text if original.address_id else "", revisit_of=original, now=now,
-            free_of_charge=repeat,
+            free_of_charge=repeat, as_sent=original.customer_as_sent,
         )
     return new
 
