@@ -264,6 +264,11 @@ LOGGING = {
 }
 
 # --- Domain defaults (each one configurable per organisation) ---------------
+# Contract (Retries, privacy, abuse): reported_at, received_at, a switch event's
+# `at` (and a return's requested_at, recorded by staff) more than this many
+# days in the past are a 400: back-dating would trigger escalations at will.
+SERVICEDESK_MAX_BACKDATE_DAYS = int(os.environ.get("SERVICEDESK_MAX_BACKDATE_DAYS", "30"))
+
 SERVICEDESK = {
     # seeds/004: a take-back promises completion within at most 3 days.
     "TAKE_BACK_MAX_DAYS": int(os.environ.get("TAKE_BACK_MAX_DAYS", "3")),
