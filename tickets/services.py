@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from servicedesk.core.errors import PermissionDenied, ValidationFailed
+from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import Machine, run_action, run_state_kept
 from servicedesk.customers.models import Customer
 from servicedesk.customers.selectors import customer_as_sent
@@ -257,6 +257,24 @@ def work_order_cancel(*, order_id, by, reason) -> WorkOrder:
                 effects=lambda order, at: deadline_cancel_open(subject=order, at=at))
 
 
+def _not_revisited_yet(order):
+    """One revisit per order (issue 16: 20 revisits at once made 20 orders).
+    The caller holds the original's row lock, so of concurrent revisits the
+    first creates the order and every later one sees it here: 409, as for any
+    two concurrent actions (contract: Conventions); a repeat that wants the
+    first answer again sends an Idempotency-Key. The fault coming back after
+    the revisit is a revisit of the revisit; a cancelled revisit does not count."""
+    existing = (WorkOrder.objects.filter(revisit_of=order).exclude(state=WorkOrder.State.CANCELLED)
+                .order_by("id").only("number").first())
+    if existing is not None:
+        refusal = InvalidTransition(action="revisit", state=order.state, state_label=order.get_state_display(),
+                                    allowed=[a for a in actions_allowed_in(order.state) if a != "revisit"])
+        refusal.message = _("This order already has a revisit, %(number)s: revisit that one if the fault is back.") % {
+            "number": existing.number}
+        refusal.code = "already_revisited"
+        raise refusal
+
+
 def work_order_revisit(*, order_id, by, description) -> WorkOrder:
     """seeds/003: the same fault again. Inside the original's repair warranty
     (billing) the original counts as a repeat repair and the revisit is free;
@@ -268,7 +286,7 @@ def work_order_revisit(*, order_id, by, description) -> WorkOrder:
         row = WorkOrder.objects.filter(pk=order_id).first()
         repeat = row is not None and revisit_is_covered(original=row, on=timezone.localdate(now))
         original = _act(order_id=order_id, action="revisit", by=by, note=description, repeat=repeat,
-                        data={"repeat_repair": repeat})
+                        data={"repeat_repair": repeat}, check=_not_revisited_yet)
         kind = original.kind if original.kind in (WorkOrder.Kind.REPAIR, WorkOrder.Kind.EMERGENCY) else WorkOrder.Kind.REPAIR
         new = _create(
             by=by, kind=kind, customer=original.customer, description=description, reported_at=now,
