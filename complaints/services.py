@@ -12,12 +12,14 @@ from servicedesk.accounts.roles import Role
 from servicedesk.accounts.selectors import leadership, nearest_with_role, users_with_role
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.customers.models import Customer
-from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
+from servicedesk.customers.services import (
+    address_add, customer_as_sent_by, customer_match_or_create, customer_product_add,
+)
 from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
 from servicedesk.ownership.handover import hand_over_note, hand_over_target_check
 
-from tickets.services import customer_as_sent_by
+from tickets.models import WorkOrder
 
 from .models import ACTIONS, CaseStudy, Complaint, ComplaintEvent, Finding, actions_allowed_in
 from .selectors import repeat_window, user_may_create_complaints, user_may_take
@@ -81,7 +83,9 @@ def complaint_create(
             return existing, False
     now = timezone.now()
     received_at = received_at or now
-    as_sent = customer_as_sent_by(partner=partner, customer=customer, address=address) if partner else None
+    # A partner refers by id only to customers of its own work orders (api.py).
+    as_sent = customer_as_sent_by(customer=customer, address=address,
+                                  earlier=WorkOrder.objects.filter(partner=partner)) if partner else None
     try:
         with transaction.atomic():
             if isinstance(customer, Customer):

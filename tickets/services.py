@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import Machine, run_action, run_state_kept
 from servicedesk.customers.models import Customer
-from servicedesk.customers.selectors import customer_as_sent
-from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
+from servicedesk.customers.services import (
+    address_add, customer_as_sent_by, customer_match_or_create, customer_product_add,
+)
 from servicedesk.deadlines.services import (
     deadline_cancel_open, deadline_meet, deadline_start, deadlines_pause, deadlines_resume,
 )
@@ -78,7 +79,8 @@ def work_order_create(
         if existing:
             return existing, False
     now = timezone.now()
-    as_sent = customer_as_sent_by(partner=partner, customer=customer, address=address) if partner else None
+    as_sent = customer_as_sent_by(customer=customer, address=address,
+                                  earlier=WorkOrder.objects.filter(partner=partner)) if partner else None
     try:
         with transaction.atomic():
             order = _create(
@@ -94,21 +96,6 @@ def work_order_create(
                 return existing, False
         raise
     return order, True
-
-
-def customer_as_sent_by(*, partner, customer, address: str = "") -> dict:
-    """What `partner` told us of the customer (contract: Retries, privacy,
-    abuse): the {"name", "phone", "address"} of its request; for an existing
-    customer given by id, what it sent on its latest order of that customer
-    (a partner may refer by id only to customers of its own orders)."""
-    if isinstance(customer, dict):
-        return customer_as_sent({**customer, "address": customer.get("address") or address})
-    earlier = (WorkOrder.objects.filter(partner=partner, customer=customer, customer_as_sent__isnull=False)
-               .order_by("-id").values_list("customer_as_sent", flat=True).first())
-    sent = customer_as_sent(earlier)
-    if (address or "").strip():
-        sent["address"] = address.strip()
-    return sent
 
 
 def _create(*, by, kind, customer, description, reported_at, product, partner, external_ref, address, revisit_of, now,
