@@ -13,6 +13,7 @@ from django.utils import timezone
 from complaints.models import Complaint
 from servicedesk.customers.models import Customer
 from tests.conftest import api_for
+from tests.factories import CategoryFactory
 from tickets import services
 from tickets.models import WorkOrder
 
@@ -128,3 +129,27 @@ def test_the_switchs_answers_carry_no_customer_field(stored, telephony):
         assert r.status_code in (200, 201), r.content
         assert "customer" not in r.json() and leaks(r) == [] and PHONE not in r.content.decode()
     assert r.json()["state"] == "abandoned" and r.json()["callback"] is not None
+
+
+def test_a_partner_recording_a_return_for_a_known_phone_sees_what_it_sent(client, stored, partner_user, agent):
+    CategoryFactory(slug="energy_saving_lamp")
+    r = api_for(partner_user).post("/api/v1/returns/", {
+        "customer": dict(SENT), "product": {"category": "energy_saving_lamp", "model": "E27-11W"},
+        "requested_by": "consumer", "reason": "灯不亮"}, format="json")
+
+    assert r.status_code == 201 and leaks(r) == []
+    return_id = r.json()["id"]
+    assert r.json()["customer"] == {"id": stored.pk, "name": "张先生", "phone": "138****8000",
+                                    "address": "上海市浦东新区世纪大道100号"}
+    partner = api_for(partner_user)
+    for response in (partner.get(f"/api/v1/returns/{return_id}/"), partner.get("/api/v1/returns/")):
+        assert response.status_code == 200 and leaks(response) == []
+    again = api_for(partner_user).post("/api/v1/returns/", {
+        "customer": stored.pk, "product": {"category": "energy_saving_lamp", "model": "E27-11W"},
+        "requested_by": "consumer", "reason": "又不亮"}, format="json")
+    assert again.status_code == 201 and again.json()["customer"]["name"] == "张先生"
+    client.force_login(partner_user)
+    for url in ("/returns/", f"/returns/{return_id}/"):
+        page = client.get(url)
+        assert page.status_code == 200 and leaks(page) == [], url
+    assert api_for(agent).get(f"/api/v1/returns/{return_id}/").json()["customer"]["name"] == "张秘密"

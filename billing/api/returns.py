@@ -14,9 +14,10 @@ from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
 from servicedesk.core.errors import InvalidTransition, PermissionDenied
 from servicedesk.customers.models import Customer
+from servicedesk.customers.selectors import customer_shown, phone_policy_for
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from technicians.models import Technician
-from tickets.serializers import CategoryField, CustomerField, _phone_for
+from tickets.serializers import CategoryField, CustomerField
 
 from billing.models import (
     Decision, FactoryReturn, FactoryReturnEvent, FactoryReturnItem, RequestedBy, ReturnEvent, ReturnRequest,
@@ -115,9 +116,7 @@ class ReturnSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
                                                            "phone": {"type": "string"}, "address": {"type": "string"}}})
     def get_customer(self, obj):
-        return {"id": obj.customer_id, "name": obj.customer.name,
-                "phone": _phone_for(self.context.get("request"), obj.customer),
-                "address": obj.address.text if obj.address_id else ""}
+        return customer_shown(phone_policy_for(self.context), obj)  # a partner sees what it sent
 
     @extend_schema_field({"type": "object", "properties": {
         "id": {"type": "integer"}, "category": {"type": "string"}, "model": {"type": "string"},

@@ -6,6 +6,7 @@ transaction."""
 import datetime
 import logging
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +17,7 @@ from servicedesk.accounts.roles import Role
 from servicedesk.accounts.selectors import nearest_with_role
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.customers.models import Customer
-from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
+from servicedesk.customers.services import address_add, customer_as_sent_by, customer_match_or_create, customer_product_add
 from servicedesk.deadlines.models import Deadline
 from servicedesk.deadlines.services import deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
@@ -42,9 +43,6 @@ def _record(*, obj, action, from_state, by, at, note="", data=None):
                                       by=by, at=at, note=note or "", data=data or {})
 
 
-RETURN_BACKDATE_DAYS = 30
-
-
 def return_create(*, by, customer, product, requested_by, reason, requested_at=None, batch=False, batch_code="",
                   quantity=1, address="") -> ReturnRequest:
     if not user_may_create_returns(by):
@@ -58,18 +56,19 @@ def return_create(*, by, customer, product, requested_by, reason, requested_at=N
         raise ValidationFailed(_("Give the batch code of the disputed goods."), field="batch_code")
     now = timezone.now()
     # The request time decides the warranty term: only staff may record an earlier one (a return
-    # taken on paper at the counter), at most RETURN_BACKDATE_DAYS back; a partner's is now.
+    # taken on paper at the counter), at most SERVICEDESK_MAX_BACKDATE_DAYS back; a partner's is now.
     if requested_at is not None:
         if by.partner_id or by.has_role(Role.PARTNER):
             raise ValidationFailed(_("Partners cannot set the request time: it is the time of the request."),
                                    field="requested_at")
-        if now - requested_at > datetime.timedelta(days=RETURN_BACKDATE_DAYS):
-            raise ValidationFailed(_("At most %(days)d days back.") % {"days": RETURN_BACKDATE_DAYS},
+        if now - requested_at > datetime.timedelta(days=settings.SERVICEDESK_MAX_BACKDATE_DAYS):
+            raise ValidationFailed(_("At most %(days)d days back.") % {"days": settings.SERVICEDESK_MAX_BACKDATE_DAYS},
                                    field="requested_at")
     requested_at = requested_at or now
     for field in ("purchase_date", "manufactured_on"):
         if product.get(field) and product[field] > timezone.localdate(requested_at):
             raise ValidationFailed(_("Must not be after the return was requested."), field=f"product.{field}")
+    customer_sent = customer
     with transaction.atomic():
         if isinstance(customer, Customer):
             address_obj = address_add(customer=customer, text=address)
@@ -87,6 +86,8 @@ def return_create(*, by, customer, product, requested_by, reason, requested_at=N
             requested_by=requested_by, customer=customer, address=address_obj, product=product_obj, reason=reason,
             requested_at=requested_at, batch=bool(batch), batch_code=(batch_code or "").strip(), quantity=quantity or 1,
             created_by=by, owner=by, accepting_unit=by.unit, partner=by.partner if by.partner_id else None,
+            customer_as_sent=customer_as_sent_by(customer=customer_sent, address=address, earlier=ReturnRequest.objects
+                                                 .filter(partner_id=by.partner_id)) if by.partner_id else None,
         )
         obj.number = f"RT{timezone.localtime(requested_at):%Y%m%d}{obj.pk:06d}"
         obj.save(update_fields=["number"])

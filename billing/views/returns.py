@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from servicedesk.core.errors import ApplicationError, page_text
 from servicedesk.customers.models import ProductCategory
+from servicedesk.customers.selectors import phone_policy_for, show_as_sent
 
 from ..api.returns import (
     AssignInput, AssessInput, CheckInput, DecideInput, FactoryNoteInput, FactoryReturnCreateInput, ReturnCreateInput,
@@ -115,6 +116,8 @@ def return_list(request):
     if selected["category"]:
         qs = qs.filter(product__category__slug=selected["category"])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for r in page:
+        show_as_sent(phone_policy_for(request), r)  # a partner sees the customer as it sent it
     return render(request, "billing/returns/list.html", {
         "page": page, "selected": selected, "filtered": any(selected.values()),
         "states": ReturnRequest.State.choices, "requesters": RequestedBy.choices,
@@ -168,6 +171,7 @@ def return_detail(request, pk):
     for h in history:
         h.label = RETURN_LABELS.get(h.action, h.action)
     _decorate(obj, history, dict(ReturnRequest.State.choices))
+    show_as_sent(phone_policy_for(request), obj)
     rules = sel.finding_rules(obj.product.category.slug)
     labels = {r.finding: r.label for r in rules}
     return render(request, "billing/returns/detail.html", {
