@@ -172,6 +172,7 @@ SPECTACULAR_SETTINGS = {
         "WorkOrderKindEnum": "tickets.models.WorkOrder.Kind",
         "UnitKindEnum": "servicedesk.accounts.models.Unit.Kind",
         "CallStateEnum": "calls.models.Call.State",
+        "CallChannelEnum": "calls.models.Call.Channel",
         "CallbackStateEnum": "calls.models.Callback.State",
         "EntitlementStatusEnum": "billing.models.fees.WorkOrderEntitlement.Status",
         "QuoteLineKindEnum": "billing.models.fees.QuoteLine.Kind",
