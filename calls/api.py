@@ -18,7 +18,7 @@ from .models import Call, Callback, CallLink
 from .serializers import (
     CallbackCompleteInput, CallbackSerializer, CallEventInput, CallLinkSerializer, CallOpenInput, CallSerializer,
     CallTransitionSerializer, CallHandOverInput, InquiryInput, InquirySerializer, LinkInput, CallNoteInput,
-    CallCloseInput,
+    CallCloseInput, SwitchCallSerializer,
 )
 
 ERRORS = {
@@ -83,7 +83,8 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request=CallEventInput, summary="The telephone switch reports an event (role telephony)",
         description="ring, answer, hangup and transfer. Idempotent per call and event: a repeat changes nothing "
                     "and answers 200. Events may arrive out of order.",
-        responses={201: CallSerializer, 200: OpenApiResponse(CallSerializer, description="A repeat: nothing changed"),
+        responses={201: SwitchCallSerializer,
+                   200: OpenApiResponse(SwitchCallSerializer, description="A repeat: nothing changed"),
                    400: ERRORS[400], 403: ERRORS[403]},
     )
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
@@ -92,7 +93,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data.is_valid(raise_exception=True)
         call, changed = services.call_event_record(by=request.user, **data.validated_data)
         call = selectors.with_relations(Call.objects.filter(pk=call.pk)).get()
-        body = CallSerializer(call, context=self.get_serializer_context()).data
+        body = SwitchCallSerializer(call, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED if changed else status.HTTP_200_OK)
 
     @extend_schema(request=CallOpenInput, summary="Open a walk-in, WeChat or e-mail contact by hand",

@@ -128,6 +128,16 @@ class CallSerializer(serializers.ModelSerializer):
         return CallbackBriefSerializer(callback).data if callback is not None else None
 
 
+class SwitchCallSerializer(CallSerializer):
+    """The call as the telephone switch is answered: no customer data or ids
+    (contract: Retries, privacy, abuse); `caller` is the number it reported,
+    masked by the one privacy rule."""
+
+    class Meta(CallSerializer.Meta):
+        fields = [f for f in CallSerializer.Meta.fields if f != "customer"]
+        read_only_fields = fields
+
+
 def _has_callback(call) -> bool:
     try:
         return call.callback is not None

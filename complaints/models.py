@@ -85,6 +85,10 @@ class Complaint(FSMModelMixin, models.Model):
     accepting_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("accepting unit"))
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints", verbose_name=_("partner"))
     external_ref = models.CharField(_("external reference"), max_length=100, blank=True)
+    # What the partner sent (name, phone, address), shown to partners instead
+    # of the customer's file it was matched to by phone (contract: Retries,
+    # privacy, abuse). Null on orders no partner created.
+    customer_as_sent = models.JSONField(_("customer as sent"), null=True, blank=True, editable=False)
 
     handling_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints", verbose_name=_("handling unit"))
     forwarded_at = models.DateTimeField(_("forwarded at"), null=True, blank=True)

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from servicedesk.accounts.models import Unit, User
 from servicedesk.core.api import NotFutureDateTimeField
-from servicedesk.customers.selectors import phone_policy_for
+from servicedesk.customers.selectors import customer_shown, phone_policy_for
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from technicians.models import Technician
 from tickets.models import WorkOrder
@@ -126,9 +126,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
                                                            "phone": {"type": "string"}, "address": {"type": "string"}}})
     def get_customer(self, obj):
-        return {"id": obj.customer_id, "name": obj.customer.name,
-                "phone": phone_policy_for(self.context).first_phone(obj.customer),
-                "address": obj.address.text if obj.address_id else ""}
+        return customer_shown(phone_policy_for(self.context), obj)
 
     def get_case_study(self, obj) -> str | None:
         study = getattr(obj, "case_study", None)

@@ -16,10 +16,14 @@ from servicedesk.accounts.selectors import leadership, nearest_with_role, users_
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import Machine, run_action, run_state_kept
 from servicedesk.customers.models import Customer
-from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
+from servicedesk.customers.services import (
+    address_add, customer_as_sent_by, customer_match_or_create, customer_product_add,
+)
 from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
 from servicedesk.ownership.handover import hand_over
+
+from tickets.models import WorkOrder
 
 from .models import ACTIONS, CaseStudy, Complaint, ComplaintEvent, Finding, actions_allowed_in
 from .selectors import repeat_window, user_may_create_complaints, user_may_take
@@ -104,6 +108,9 @@ def complaint_create(
             return existing, False
     now = timezone.now()
     received_at = received_at or now
+    # A partner refers by id only to customers of its own work orders (api.py).
+    as_sent = customer_as_sent_by(customer=customer, address=address,
+                                  earlier=WorkOrder.objects.filter(partner=partner)) if partner else None
     try:
         with transaction.atomic():
             if isinstance(customer, Customer):
@@ -123,7 +130,7 @@ def complaint_create(
                 complaint_class=level, class_reason=reason, external=external, media=media, customer=customer,
                 address=address_obj, product=product or (work_order.product if work_order else None), work_order=work_order,
                 technician=technician, description=description.strip(), received_at=received_at, created_by=by, owner=by,
-                accepting_unit=by.unit, partner=partner, external_ref=external_ref,
+                accepting_unit=by.unit, partner=partner, external_ref=external_ref, customer_as_sent=as_sent,
             )
             complaint.number = f"CP{timezone.localtime(received_at):%Y%m%d}{complaint.pk:06d}"
             complaint.save(update_fields=["number"])

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before CSRF reads a form: NUL, invalid Unicode, oversized bodies are a 4xx (issue 16).
+    "servicedesk.core.input_guard.MalformedInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -160,7 +162,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["servicedesk.core.input_guard.GuardedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "servicedesk.core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -181,6 +183,7 @@ SPECTACULAR_SETTINGS = {
         "WorkOrderKindEnum": "tickets.models.WorkOrder.Kind",
         "UnitKindEnum": "servicedesk.accounts.models.Unit.Kind",
         "CallStateEnum": "calls.models.Call.State",
+        "CallChannelEnum": "calls.models.Call.Channel",
         "CallbackStateEnum": "calls.models.Callback.State",
         "EntitlementStatusEnum": "billing.models.fees.WorkOrderEntitlement.Status",
         "QuoteLineKindEnum": "billing.models.fees.QuoteLine.Kind",
@@ -284,6 +287,11 @@ LOGGING = {
 }
 
 # --- Domain defaults (each one configurable per organisation) ---------------
+# Contract (Retries, privacy, abuse): reported_at, received_at, a switch event's
+# `at` (and a return's requested_at, recorded by staff) more than this many
+# days in the past are a 400: back-dating would trigger escalations at will.
+SERVICEDESK_MAX_BACKDATE_DAYS = int(os.environ.get("SERVICEDESK_MAX_BACKDATE_DAYS", "30"))
+
 SERVICEDESK = {
     # seeds/004: a take-back promises completion within at most 3 days.
     "TAKE_BACK_MAX_DAYS": int(os.environ.get("TAKE_BACK_MAX_DAYS", "3")),

@@ -24,10 +24,11 @@ router.register("webhooks", WebhookViewSet, basename="webhook")
 class TokenView(ObtainAuthToken):
     """POST {"username", "password"} -> {"token"}."""
 
-    from rest_framework.parsers import JSONParser
     from rest_framework.renderers import JSONRenderer
 
-    parser_classes = [JSONParser]
+    from servicedesk.core.input_guard import GuardedJSONParser
+
+    parser_classes = [GuardedJSONParser]
     renderer_classes = [JSONRenderer]
 
 

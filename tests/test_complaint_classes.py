@@ -22,6 +22,13 @@ from tests.factories import UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def back_dating_allowed(settings):
+    """These tests file complaints received months ago (the 90-day window): allowed further back than the
+    default SERVICEDESK_MAX_BACKDATE_DAYS (tests/test_backdating.py holds the limit)."""
+    settings.SERVICEDESK_MAX_BACKDATE_DAYS = 3650
+
 URL = "/api/v1/complaints/"
 DAY = datetime.timedelta(days=1)
 WANG = {"name": "王芳", "phone": "139 0000 1111", "address": "北京市朝阳区望京街1号"}

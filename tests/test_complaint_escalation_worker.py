@@ -119,7 +119,8 @@ def file_complaint(user, *, received_at, phone):
     return r.json()
 
 
-def test_a_real_worker_escalates_an_overdue_register_deadline_of_a_complaint(postgres, worker_app, org):
+def test_a_real_worker_escalates_an_overdue_register_deadline_of_a_complaint(postgres, worker_app, org, settings):
+    settings.SERVICEDESK_MAX_BACKDATE_DAYS = 31  # received 30 days before the request
     # 30 calendar days ago: past its 1st (register) and 5th (overall) working day, whatever the holidays.
     received = timezone.now() - 30 * DAY
     late = file_complaint(org.agent, received_at=received, phone="139 0000 1111")

@@ -28,6 +28,16 @@ def create(by, phone, **extra):
     return r.json()["id"]
 
 
+def insert_copy_as_the_table_stands(order_id):
+    """Insert a copy of an order naming only the columns the table has now."""
+    with connection.cursor() as cursor:
+        columns = [c.name for c in connection.introspection.get_table_description(cursor, "tickets_workorder")
+                   if c.name not in ("id", "number")]
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        cursor.execute(f"INSERT INTO tickets_workorder ({names}) SELECT {names} FROM tickets_workorder WHERE id = %s",
+                       [order_id])
+
+
 def counted():
     return WorkOrderCount.total(connection)
 
@@ -235,11 +245,12 @@ def test_the_trigger_functions_name_their_schema(postgres):
 def test_the_counter_migration_goes_back_and_forth(postgres, agent):
     """Unapplying 0008 restores 0007's functions; applying it again counts
     the orders there are."""
-    create(agent, "13960000601")
+    first = create(agent, "13960000601")
     out = StringIO()
     try:
         call_command("migrate", "tickets", "0007", stdout=out)
-        create(agent, "13960000602")
+        # Not through the API: the model has columns of later migrations the table lacks now.
+        insert_copy_as_the_table_stands(first)
         assert counted() == WorkOrder.objects.count() == 2
     finally:
         call_command("migrate", "tickets", stdout=out)

@@ -73,6 +73,10 @@ class WorkOrder(FSMModelMixin, models.Model):
         Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders", verbose_name=_("partner")
     )
     external_ref = models.CharField(_("external reference"), max_length=100, blank=True)
+    # What the partner sent (name, phone, address), shown to partners instead
+    # of the customer's file it was matched to by phone (contract: Retries,
+    # privacy, abuse). Null on orders no partner created.
+    customer_as_sent = models.JSONField(_("customer as sent"), null=True, blank=True, editable=False)
 
     technician = models.ForeignKey(
         Technician, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders", verbose_name=_("technician")

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
 from servicedesk.core.phone import is_valid_phone, normalize_phone
 from servicedesk.customers.models import Customer, ProductCategory
-from servicedesk.customers.selectors import phone_policy_for
+from servicedesk.customers.selectors import customer_as_sent, customer_shown, phone_policy_for
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from servicedesk.ownership.serializers import HandOverInput, UserRefField  # noqa: F401 - the work-order API and pages name them here
 from technicians.models import Technician
@@ -160,7 +160,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     technician_name = serializers.SerializerMethodField()
     deadlines = _DeadlineList(child=DeadlineSerializer(), read_only=True)
-    region = serializers.CharField(source="region.name", default=None, read_only=True)
+    region = serializers.SerializerMethodField()
     # issue 6: in warranty, out of warranty or no proof, decided at creation (billing).
     entitlement = EntitlementSerializer(read_only=True, allow_null=True)
     # First-question responsibility (seeds/000): who owns the caller's issue now.
@@ -182,13 +182,16 @@ class WorkOrderSerializer(serializers.ModelSerializer):
                                           "phone": {"type": "string"}, "address": {"type": "string"}}}
     )
     def get_customer(self, obj):
-        return {
-            "id": obj.customer_id,
-            "name": obj.customer.name,
-            # Privacy (seeds/001): full or masked, by servicedesk.customers.selectors.
-            "phone": phone_policy_for(self.context).first_phone(obj.customer, order=obj),
-            "address": obj.address.text if obj.address_id else "",
-        }
+        # Privacy (seeds/001; contract: Retries, privacy, abuse): the phone full
+        # or masked, and a partner sees what it sent, by servicedesk.customers.selectors.
+        return customer_shown(phone_policy_for(self.context), obj, order=obj)
+
+    def get_region(self, obj) -> str | None:
+        if not obj.region_id:
+            return None
+        if phone_policy_for(self.context).partner and not customer_as_sent(obj.customer_as_sent)["address"]:
+            return None  # derived from an address the partner did not send
+        return obj.region.name
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_product(self, obj):

@@ -10,10 +10,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from servicedesk.core.errors import PermissionDenied, ValidationFailed
+
+from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import Machine, run_action, run_state_kept
 from servicedesk.customers.models import Customer
-from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
+from servicedesk.customers.services import (
+    address_add, customer_as_sent_by, customer_match_or_create, customer_product_add,
+)
 from servicedesk.deadlines.services import (
     deadline_cancel_open, deadline_meet, deadline_start, deadlines_pause, deadlines_resume,
 )
@@ -85,12 +88,14 @@ def work_order_create(
         if existing:
             return existing, False
     now = timezone.now()
+    as_sent = customer_as_sent_by(customer=customer, address=address,
+                                  earlier=WorkOrder.objects.filter(partner=partner)) if partner else None
     try:
         with transaction.atomic():
             order = _create(
                 by=by, kind=kind, customer=customer, description=description.strip(),
                 reported_at=reported_at or now, product=product, partner=partner, external_ref=external_ref,
-                address=address, revisit_of=revisit_of, now=now,
+                address=address, revisit_of=revisit_of, now=now, as_sent=as_sent,
             )
     except IntegrityError:
         # A concurrent create with the same external_ref won the race.
@@ -103,7 +108,7 @@ def work_order_create(
 
 
 def _create(*, by, kind, customer, description, reported_at, product, partner, external_ref, address, revisit_of, now,
-            free_of_charge=False):
+            free_of_charge=False, as_sent=None):
     if isinstance(customer, Customer):
         address_obj = address_add(customer=customer, text=address)
     else:
@@ -119,6 +124,7 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
         region=address_obj.region if address_obj else None,
         description=description, reported_at=reported_at, created_by=by, owner=by,
         partner=partner, external_ref=external_ref, revisit_of=revisit_of, free_of_charge=free_of_charge,
+        customer_as_sent=as_sent,
     )
     _record(order=order, action="create", from_state="", by=by, at=now,
             data={"revisit_of": revisit_of.pk} if revisit_of else None)
@@ -248,6 +254,24 @@ def work_order_cancel(*, order_id, by, reason) -> WorkOrder:
                 effects=lambda order, at: deadline_cancel_open(subject=order, at=at))
 
 
+def _not_revisited_yet(order):
+    """One revisit per order (issue 16: 20 revisits at once made 20 orders).
+    The caller holds the original's row lock, so of concurrent revisits the
+    first creates the order and every later one sees it here: 409, as for any
+    two concurrent actions (contract: Conventions); a repeat that wants the
+    first answer again sends an Idempotency-Key. The fault coming back after
+    the revisit is a revisit of the revisit; a cancelled revisit does not count."""
+    existing = (WorkOrder.objects.filter(revisit_of=order).exclude(state=WorkOrder.State.CANCELLED)
+                .order_by("id").only("number").first())
+    if existing is not None:
+        refusal = InvalidTransition(action="revisit", state=order.state, state_label=order.get_state_display(),
+                                    allowed=[a for a in actions_allowed_in(order.state) if a != "revisit"])
+        refusal.message = _("This order already has a revisit, %(number)s: revisit that one if the fault is back.") % {
+            "number": existing.number}
+        refusal.code = "already_revisited"
+        raise refusal
+
+
 def work_order_revisit(*, order_id, by, description) -> WorkOrder:
     """seeds/003: the same fault again. Inside the original's repair warranty
     (billing) the original counts as a repeat repair and the revisit is free;
@@ -259,13 +283,13 @@ def work_order_revisit(*, order_id, by, description) -> WorkOrder:
         row = WorkOrder.objects.filter(pk=order_id).first()
         repeat = row is not None and revisit_is_covered(original=row, on=timezone.localdate(now))
         original = _act(order_id=order_id, action="revisit", by=by, note=description, repeat=repeat,
-                        data={"repeat_repair": repeat})
+                        data={"repeat_repair": repeat}, check=_not_revisited_yet)
         kind = original.kind if original.kind in (WorkOrder.Kind.REPAIR, WorkOrder.Kind.EMERGENCY) else WorkOrder.Kind.REPAIR
         new = _create(
             by=by, kind=kind, customer=original.customer, description=description, reported_at=now,
             product=original.product, partner=original.partner, external_ref="",
             address=original.address.text if original.address_id else "", revisit_of=original, now=now,
-            free_of_charge=repeat,
+            free_of_charge=repeat, as_sent=original.customer_as_sent,
         )
     return new
 

@@ -22,7 +22,7 @@ from servicedesk.core.api import AwareDateTimeField
 from servicedesk.core.errors import ApplicationError, ValidationFailed, page_text
 from servicedesk.core.pages import duration_text, htmx_redirect, is_htmx
 from servicedesk.core.paginator import CountingPaginator
-from servicedesk.customers.selectors import phone_policy_for
+from servicedesk.customers.selectors import customer_shown, phone_policy_for, show_as_sent
 from technicians.selectors import technician_choices
 
 from . import selectors, services
@@ -182,9 +182,16 @@ def _hand_over_form(request, order, *, failed=None, errors=None, values=None):
     }
 
 
+def _show_customer(request, order):
+    """The phone this user may see; a partner sees the customer as it sent it."""
+    policy = phone_policy_for(request)
+    order.phone = customer_shown(policy, order, order=order)["phone"]
+    show_as_sent(policy, order)
+
+
 def _order_context(request, order, *, view="detail", **form_state):
     _decorate_deadlines(order)
-    order.phone = phone_policy_for(request).first_phone(order.customer, order=order)
+    _show_customer(request, order)
     order.forms = _action_forms(request, order, view=view, **form_state)
     order.hand_over_form = _hand_over_form(request, order, **form_state) if view == "detail" else None
     context = {"order": order, "view": view}
@@ -228,7 +235,7 @@ def work_order_list(request):
     page = CountingPaginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     for order in page:
         _decorate_deadlines(order)
-        order.phone = phone_policy_for(request).first_phone(order.customer, order=order)
+        _show_customer(request, order)
     sees_all = selectors.user_sees_all_work_orders(user)
     return render(request, "tickets/work_order_list.html", {
         "page": page,

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from servicedesk.customers.selectors import phone_policy_for
+from servicedesk.customers.selectors import customer_shown, phone_policy_for, show_as_sent
 from servicedesk.core.labels import kind_label
 from servicedesk.deadlines.models import Deadline
 from servicedesk.core.pages import duration_text
@@ -45,7 +45,9 @@ def decorate(request, complaint):
         deadline.countdown = duration_text(deadline.seconds_left)
         if deadline.is_open and complaint.next_deadline is None:
             complaint.next_deadline = deadline
-    complaint.phone = phone_policy_for(request).first_phone(complaint.customer)
+    policy = phone_policy_for(request)
+    complaint.phone = customer_shown(policy, complaint)["phone"]
+    show_as_sent(policy, complaint)  # a partner sees the customer as it sent it
     return complaint
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.accounts.roles import Role
 from servicedesk.core.errors import ValidationFailed
-from servicedesk.customers.selectors import phone_policy_for
+from servicedesk.customers.selectors import phone_policy_for, show_as_sent
 from servicedesk.customers.services import customer_find_by_phone
 from tickets.selectors import work_orders_visible_to
 
@@ -25,9 +25,10 @@ def _prefill(request, work_orders) -> dict:
         order = work_orders.select_related("customer", "address").prefetch_related("customer__phones").filter(
             pk=order_id).first()
         if order is not None:
-            initial.update(work_order=order.number, customer_name=order.customer.name,
-                           customer_address=order.address.text if order.address_id else "")
             policy = phone_policy_for(request)
+            show_as_sent(policy, order)  # a partner's own order: what it sent, not the file
+            initial.update(work_order=order.number, customer_name=order.customer.name,
+                           customer_address=order.address.text if order.address else "")
             if policy.visible(customer=order.customer, order=order):
                 initial["customer_phone"] = policy.first_phone(order.customer, order=order)
     phone = request.GET.get("phone", "").strip()

@@ -9,7 +9,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from servicedesk.customers.selectors import phone_policy_for
+from servicedesk.customers.selectors import customer_shown, phone_policy_for
 from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
 from servicedesk.core.errors import InvalidTransition, PermissionDenied
@@ -113,9 +113,7 @@ class ReturnSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
                                                            "phone": {"type": "string"}, "address": {"type": "string"}}})
     def get_customer(self, obj):
-        return {"id": obj.customer_id, "name": obj.customer.name,
-                "phone": phone_policy_for(self.context).first_phone(obj.customer),
-                "address": obj.address.text if obj.address_id else ""}
+        return customer_shown(phone_policy_for(self.context), obj)  # a partner sees what it sent
 
     @extend_schema_field({"type": "object", "properties": {
         "id": {"type": "integer"}, "category": {"type": "string"}, "model": {"type": "string"},

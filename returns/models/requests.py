@@ -83,6 +83,8 @@ class ReturnRequest(FSMModelMixin, models.Model):
                                        verbose_name=_("accepting unit"))
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="returns",
                                 verbose_name=_("partner"))
+    # What the partner sent, shown to partners instead of the file matched by phone (issue 16, item 1).
+    customer_as_sent = models.JSONField(_("customer as sent"), null=True, blank=True, editable=False)
 
     deadlines = GenericRelation(Deadline, related_query_name="return_request")
 

@@ -8,6 +8,7 @@ say more than 403."""
 import dataclasses
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +20,9 @@ from servicedesk.accounts.selectors import nearest_with_role
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import Machine, run_action
 from servicedesk.customers.models import Customer
-from servicedesk.customers.services import address_add, customer_match_or_create, customer_product_add
+from servicedesk.customers.services import (
+    address_add, customer_as_sent_by, customer_match_or_create, customer_product_add,
+)
 from servicedesk.deadlines.services import deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
 from technicians.selectors import technician_ineligibility
@@ -82,8 +85,6 @@ MACHINE = ReturnMachine(
         "return.state_changed", obj=obj, partner_id=obj.partner_id, at=at),  # contract: Partner webhooks
 )
 
-RETURN_BACKDATE_DAYS = 30
-
 
 def return_create(*, by, customer, product, requested_by, reason, requested_at=None, batch=False, batch_code="",
                   quantity=1, address="") -> ReturnRequest:
@@ -98,18 +99,19 @@ def return_create(*, by, customer, product, requested_by, reason, requested_at=N
         raise ValidationFailed(_("Give the batch code of the disputed goods."), field="batch_code", code="batch_code_missing")
     now = timezone.now()
     # The request time decides the warranty term: only staff may record an earlier one (a return
-    # taken on paper at the counter), at most RETURN_BACKDATE_DAYS back; a partner's is now.
+    # taken on paper at the counter), at most SERVICEDESK_MAX_BACKDATE_DAYS back; a partner's is now.
     if requested_at is not None:
         if by.partner_id or by.has_role(Role.PARTNER):
             raise ValidationFailed(_("Partners cannot set the request time: it is the time of the request."),
                                    field="requested_at", code="requested_at_not_allowed")
-        if now - requested_at > datetime.timedelta(days=RETURN_BACKDATE_DAYS):
-            raise ValidationFailed(_("At most %(days)d days back.") % {"days": RETURN_BACKDATE_DAYS},
+        if now - requested_at > datetime.timedelta(days=settings.SERVICEDESK_MAX_BACKDATE_DAYS):
+            raise ValidationFailed(_("At most %(days)d days back.") % {"days": settings.SERVICEDESK_MAX_BACKDATE_DAYS},
                                    field="requested_at", code="requested_at_too_old")
     requested_at = requested_at or now
     for field in ("purchase_date", "manufactured_on"):
         if product.get(field) and product[field] > timezone.localdate(requested_at):
             raise ValidationFailed(_("Must not be after the return was requested."), field=f"product.{field}", code="date_after_request")
+    customer_sent = customer
     with transaction.atomic():
         if isinstance(customer, Customer):
             address_obj = address_add(customer=customer, text=address)
@@ -127,6 +129,8 @@ def return_create(*, by, customer, product, requested_by, reason, requested_at=N
             requested_by=requested_by, customer=customer, address=address_obj, product=product_obj, reason=reason,
             requested_at=requested_at, batch=bool(batch), batch_code=(batch_code or "").strip(), quantity=quantity or 1,
             created_by=by, owner=by, accepting_unit=by.unit, partner=by.partner if by.partner_id else None,
+            customer_as_sent=customer_as_sent_by(customer=customer_sent, address=address, earlier=ReturnRequest.objects
+                                                 .filter(partner_id=by.partner_id)) if by.partner_id else None,
         )
         obj.number = f"RT{timezone.localtime(requested_at):%Y%m%d}{obj.pk:06d}"
         obj.save(update_fields=["number"])

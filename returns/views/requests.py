@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from servicedesk.customers.selectors import phone_policy_for, show_as_sent
 from servicedesk.core.errors import ApplicationError
 from servicedesk.customers.models import ProductCategory
 
@@ -49,6 +50,8 @@ def return_list(request):
     if selected["category"]:
         qs = qs.filter(product__category__slug=selected["category"])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for r in page:
+        show_as_sent(phone_policy_for(request), r)  # a partner sees the customer as it sent it
     return render(request, "returns/list.html", {
         "page": page, "selected": selected, "filtered": any(selected.values()),
         "states": ReturnRequest.State.choices, "requesters": RequestedBy.choices,
@@ -102,6 +105,7 @@ def return_detail(request, pk):
     for h in history:
         h.label = RETURN_LABELS.get(h.action, h.action)
     decorate(obj, history, dict(ReturnRequest.State.choices))
+    show_as_sent(phone_policy_for(request), obj)
     rules = sel.finding_rules(obj.product.category.slug)
     labels = {r.finding: r.label for r in rules}
     return render(request, "returns/detail.html", {

@@ -67,15 +67,24 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 class NotFutureDateTimeField(AwareDateTimeField):
-    """A report time: at most FUTURE_TOLERANCE_SECONDS ahead of now."""
+    """A report time: at most FUTURE_TOLERANCE_SECONDS ahead of now, and at
+    most SERVICEDESK_MAX_BACKDATE_DAYS behind it (contract: Retries, privacy,
+    abuse; a back-dated order would be overdue, and escalate, at once)."""
 
-    default_error_messages = {"future": _("Must not be in the future.")}
+    default_error_messages = {
+        "future": _("Must not be in the future."),
+        "too_old": _("Must not be more than %(days)d days in the past."),
+    }
 
     def to_internal_value(self, value):
         parsed = super().to_internal_value(value)
+        now = timezone.now()
         tolerance = settings.SERVICEDESK["FUTURE_TOLERANCE_SECONDS"]
-        if (parsed - timezone.now()).total_seconds() > tolerance:
+        if (parsed - now).total_seconds() > tolerance:
             self.fail("future")
+        days = settings.SERVICEDESK_MAX_BACKDATE_DAYS
+        if now - parsed > datetime.timedelta(days=days):
+            raise serializers.ValidationError(self.error_messages["too_old"] % {"days": days}, code="too_old")
         return parsed
 
 

@@ -22,8 +22,12 @@ For a list, build one `PhonePolicy(user)` and ask it for every row: it costs
 at most one query per list (a technician's open customers), never one per row.
 """
 
+import copy
+
 from servicedesk.accounts.roles import Role
 from servicedesk.core.phone import mask_phone
+
+from .models import Address
 
 # Which customers a technician is serving now (an open work order assigned to
 # them) is the work orders' rule; customers sits below tickets and imports it
@@ -114,3 +118,53 @@ def phone_policy_for(request_or_context) -> PhonePolicy:
         except AttributeError:
             pass
     return policy
+
+
+# --- what a partner sees of the customer (contract: Retries, privacy, abuse) ---
+#
+# Orders are matched to the customer's file by phone so that agents see the
+# caller's whole file. A partner system knowing a phone number must not learn
+# from that match who the customer is: its answers show the customer as that
+# partner sent it (`customer_as_sent` on the order: name, phone, address of
+# its own request), never the name or addresses another party stored.
+
+
+def customer_as_sent(data: dict | None) -> dict:
+    """The snapshot kept on an order a partner created: {"name", "phone", "address"}."""
+    data = data or {}
+    return {"name": (data.get("name") or "").strip(), "phone": data.get("phone") or "",
+            "address": (data.get("address") or "").strip()}
+
+
+def customer_shown(policy: PhonePolicy, obj, *, order=None) -> dict:
+    """`obj`'s customer (a work order, complaint or return carrying `customer`,
+    `address` and `customer_as_sent`) as `policy`'s user may see it, for an
+    API answer: {"id", "name", "phone", "address"}."""
+    if policy.partner:
+        if obj.customer_as_sent is None:
+            # A row from before the snapshot was kept: no name, no address.
+            return {"id": obj.customer_id, "name": "", "phone": policy.first_phone(obj.customer, order=order),
+                    "address": ""}
+        sent = customer_as_sent(obj.customer_as_sent)
+        return {"id": obj.customer_id, "name": sent["name"],
+                "phone": policy.phone(sent["phone"], customer=obj.customer, order=order), "address": sent["address"]}
+    return {"id": obj.customer_id, "name": obj.customer.name,
+            "phone": policy.first_phone(obj.customer, order=order),
+            "address": obj.address.text if obj.address_id else ""}
+
+
+def show_as_sent(policy: PhonePolicy, obj) -> None:
+    """For a page rendered to a partner: put the customer as the partner sent
+    it in place of the stored file, in memory only (the templates read
+    `obj.customer.name` and `obj.address.text`). Display only: the object is
+    not saved after this (the foreign keys' ids are untouched anyway)."""
+    if not policy.partner:
+        return
+    sent = customer_as_sent(obj.customer_as_sent)
+    shown = copy.copy(obj.customer)
+    shown.name = sent["name"]
+    shown.vip = False
+    obj._state.fields_cache["customer"] = shown
+    obj._state.fields_cache["address"] = Address(text=sent["address"]) if sent["address"] else None
+    if not sent["address"] and any(f.name == "region" for f in obj._meta.concrete_fields):
+        obj._state.fields_cache["region"] = None  # else derived from an address the partner did not send

@@ -7,6 +7,7 @@ from servicedesk.accounts.models import Region
 from servicedesk.core.phone import normalize_phone
 
 from .models import Address, Customer, CustomerPhone, CustomerProduct
+from .selectors import customer_as_sent
 
 
 def region_for_address(text: str) -> Region | None:
@@ -69,3 +70,18 @@ def customer_product_add(*, customer: Customer, category, model="", serial="", p
         customer=customer, category=category, model=model or "", serial=serial or "",
         purchase_date=purchase_date, manufactured_on=manufactured_on, proof_of_purchase=proof_of_purchase or "",
     )
+
+
+def customer_as_sent_by(*, customer, address: str = "", earlier) -> dict:
+    """What a partner told us of the customer (contract: Retries, privacy,
+    abuse): the {"name", "phone", "address"} of its request. For an existing
+    customer given by id, what it sent on its latest row of that customer in
+    `earlier` (that partner's own orders, complaints or returns: a partner
+    may refer by id only to customers of its own rows)."""
+    if isinstance(customer, dict):
+        return customer_as_sent({**customer, "address": customer.get("address") or address})
+    sent = customer_as_sent(earlier.filter(customer=customer, customer_as_sent__isnull=False)
+                            .order_by("-id").values_list("customer_as_sent", flat=True).first())
+    if (address or "").strip():
+        sent["address"] = address.strip()
+    return sent
