@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from servicedesk.core.api import AwareDateTimeField
 from servicedesk.core.errors import NotFound, PermissionDenied
+from servicedesk.core.idempotency import IdempotentPostMixin
 from servicedesk.customers.models import ProductCategory
 
 from ..models import (
@@ -268,7 +269,7 @@ _ERRORS = {400: OpenApiResponse(description="Field errors"),
            409: OpenApiResponse(description="The state does not allow it: detail, state, allowed")}
 
 
-class WorkOrderQuoteView(APIView):
+class WorkOrderQuoteView(IdempotentPostMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(responses={200: QuoteSerializer, **_ERRORS}, summary="The work order's quote and payments")
@@ -290,7 +291,7 @@ class WorkOrderQuoteView(APIView):
         return _quote_response(order.pk)
 
 
-class WorkOrderQuoteAcceptView(APIView):
+class WorkOrderQuoteAcceptView(IdempotentPostMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=AcceptInput, responses={200: QuoteSerializer, **_ERRORS},
@@ -303,7 +304,7 @@ class WorkOrderQuoteAcceptView(APIView):
         return _quote_response(order.pk)
 
 
-class WorkOrderQuoteChargeView(APIView):
+class WorkOrderQuoteChargeView(IdempotentPostMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=None, responses={200: QuoteSerializer, **_ERRORS},
@@ -314,7 +315,7 @@ class WorkOrderQuoteChargeView(APIView):
         return _quote_response(order.pk)
 
 
-class WorkOrderPaymentsView(APIView):
+class WorkOrderPaymentsView(IdempotentPostMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=PaymentInput, responses={201: PaymentSerializer, **_ERRORS},
@@ -336,7 +337,7 @@ def payments_visible_to(user):
     return qs.filter(quote__order__in=work_orders_visible_to(user))
 
 
-class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PaymentViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PaymentSerializer
     permission_classes = [permissions.IsAuthenticated]
     queryset = Payment.objects.none()
@@ -420,7 +421,7 @@ class StockItemViewSet(viewsets.ReadOnlyModelViewSet):
         return super().list(request, *args, **kwargs)
 
 
-class StockMovementView(APIView):
+class StockMovementView(IdempotentPostMixin, APIView):
     permission_classes = [MayReadStock]
 
     @extend_schema(request=StockMovementInput, responses={201: StockMovementSerializer, **_ERRORS},

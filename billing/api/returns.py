@@ -13,6 +13,7 @@ from servicedesk.accounts.models import Unit
 from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
 from servicedesk.core.errors import InvalidTransition, PermissionDenied
+from servicedesk.core.idempotency import IdempotentPostMixin
 from servicedesk.customers.models import Customer
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from technicians.models import Technician
@@ -179,7 +180,7 @@ def _schema(request_serializer, summary, response=None, code=200):
     )
 
 
-class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReturnViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ReturnSerializer
     filterset_class = ReturnFilter
     permission_classes = [MayReadReturns]
@@ -378,7 +379,7 @@ class MayReadFactoryReturns(permissions.IsAuthenticated):
         return super().has_permission(request, view) and selectors.user_may_read_factory_returns(request.user)
 
 
-class FactoryReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FactoryReturnViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """不良品返厂申请表: an office's monthly return to the factory."""
 
     serializer_class = FactoryReturnSerializer
