@@ -14,8 +14,6 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from servicedesk.accounts.models import User
-
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
