@@ -66,7 +66,7 @@ def prepare(url):
     django.setup()
     from django.contrib.auth.models import Group
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
+    from servicedesk.accounts.models import ApiToken as Token
 
     from servicedesk.accounts.models import User
     from servicedesk.customers.models import CustomerPhone

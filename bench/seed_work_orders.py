@@ -62,7 +62,9 @@ def log(msg, started=[time.monotonic()]):  # noqa: B006, B008 - a deliberate sta
 def django_env(url):
     env = dict(os.environ)
     env.update(DATABASE_URL=url, DEBUG="0", SECRET_KEY=env.get("SECRET_KEY") or "bench-not-secret",
-               ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0", DJANGO_SETTINGS_MODULE="servicedesk.settings")
+               ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0", DJANGO_SETTINGS_MODULE="servicedesk.settings",
+               # seed_demo --force with DEBUG off wants the password named
+               DEMO_PASSWORD=env.get("DEMO_PASSWORD") or "demo-servicedesk")
     return env
 
 

@@ -60,6 +60,7 @@ def bench_env(database_url, redis_url):
         DATABASE_URL=database_url, REDIS_URL=redis_url, DEBUG="0",
         SECRET_KEY=env.get("SECRET_KEY") or "bench-not-secret", ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0",
         DJANGO_SETTINGS_MODULE="servicedesk.settings", LOG_LEVEL=env.get("LOG_LEVEL") or "WARNING",
+        DEMO_PASSWORD=env.get("DEMO_PASSWORD") or "demo-servicedesk",  # seed_demo --force with DEBUG off wants it
         # No SMTP server here: the worker "sends" through the dummy backend.
         EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
     )

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from servicedesk.core.errors import NotFound
+from servicedesk.core.idempotency import IdempotentPostMixin
 
 from . import selectors, services
 from .models import Call, Callback, CallLink
@@ -64,7 +65,7 @@ class MayReadCalls(permissions.IsAuthenticated):
         return selectors.user_may_read_calls(request.user)
 
 
-class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CallViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CallSerializer
     filterset_class = CallFilter
     permission_classes = [MayReadCalls]
@@ -170,7 +171,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(InquirySerializer(inquiry).data, status=status.HTTP_201_CREATED)
 
 
-class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CallbackViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Callbacks of abandoned calls, most urgent first (earliest due)."""
 
     serializer_class = CallbackSerializer

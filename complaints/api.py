@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from servicedesk.accounts.roles import Role
 from servicedesk.core.errors import PermissionDenied
+from servicedesk.core.idempotency import IdempotentPostMixin
 from servicedesk.customers.models import Customer
 from servicedesk.ownership.serializers import HandOverInput
 from tickets.selectors import work_orders_visible_to
@@ -60,7 +61,7 @@ def _schema(request_serializer, summary, code=200):
     )
 
 
-class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ComplaintViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ComplaintSerializer
     filterset_class = ComplaintFilter
     permission_classes = [MayReadComplaints]
@@ -153,7 +154,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(FindingSerializer(finding).data, status=status.HTTP_201_CREATED)
 
 
-class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FindingViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """HR's queue of accountability proposals."""
 
     serializer_class = FindingSerializer

@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -77,7 +76,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "servicedesk.core.csp.ContentSecurityPolicyMiddleware",
     "servicedesk.core.middleware.ApplicationErrorMiddleware",
+    "servicedesk.accounts.login_guard.LoginRefusedMiddleware",
 ]
 
 ROOT_URLCONF = "servicedesk.urls"
@@ -97,6 +98,7 @@ TEMPLATES = [
                 "servicedesk.core.context_processors.roles",
                 "servicedesk.notifications.context_processors.unread",
                 "complaints.context_processors.complaint_links",
+                "servicedesk.core.csp.nonce",
             ],
         },
     },
@@ -113,6 +115,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 AUTH_USER_MODEL = "accounts.User"
+# Failed logins are counted, slowed and refused (servicedesk/accounts/login_guard.py)
+# on every entry point: the login page, the admin and /api/v1/auth/token/.
+AUTHENTICATION_BACKENDS = ["servicedesk.accounts.login_guard.GuardedModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -154,9 +159,14 @@ STORAGES = {
 # --- REST API --------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "servicedesk.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["servicedesk.core.throttling.ClientRateThrottle"],
+    # The client address of a login or an anonymous request: REMOTE_ADDR, or with
+    # N trusted proxies in front (nginx: 1) the address N places from the end of
+    # X-Forwarded-For. Never the whole header, which the client can write.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "servicedesk.core.api.Pagination",
     "PAGE_SIZE": 25,
@@ -193,8 +203,16 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Celery ------------------------------------------------------------------
+# The cache holds the throttles' counters: Redis in production (shared by every
+# web process), this process's memory otherwise.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "servicedesk"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Celery ------------------------------------------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -317,3 +335,35 @@ SERVICEDESK = {
     # issue 5: the callback queue (console panel and /callbacks/) refreshes itself this often.
     "CALLBACK_REFRESH_SECONDS": int(os.environ.get("CALLBACK_REFRESH_SECONDS", "30")),
 }
+
+
+def _at_least(name, default, floor):
+    """A limit the contract puts a floor under: configurable upwards only."""
+    value = int(os.environ.get(name, str(default)))
+    if value < floor:
+        raise ImproperlyConfigured(f"{name} must be at least {floor} (api-contract: Throttling), not {value}.")
+    return value
+
+
+def _at_most(name, default, ceiling):
+    value = int(os.environ.get(name, str(default)))
+    if not 1 <= value <= ceiling:
+        raise ImproperlyConfigured(f"{name} must be between 1 and {ceiling} (api-contract: Throttling), not {value}.")
+    return value
+
+
+SERVICEDESK.update({
+    # api-contract, Retries: an Idempotency-Key's answer is kept 24 hours.
+    "IDEMPOTENCY_HOURS": 24,
+    # API tokens expire after this many days without use (each use extends it); 0: never.
+    "TOKEN_TTL_DAYS": int(os.environ.get("SERVICEDESK_TOKEN_TTL_DAYS", "30")),
+    # api-contract, Throttling: per token, never below 600 requests a minute with bursts of 20.
+    "API_RATE_PER_MINUTE": _at_least("SERVICEDESK_API_RATE_PER_MINUTE", 600, 600),
+    "API_BURST": _at_least("SERVICEDESK_API_BURST", 20, 20),
+    # api-contract, Throttling: after at most 10 failed logins within 15 minutes, per account
+    # and per client address, further attempts are refused (429) until the window lets up.
+    "LOGIN_FAILURE_LIMIT": _at_most("SERVICEDESK_LOGIN_FAILURE_LIMIT", 10, 10),
+    "LOGIN_FAILURE_WINDOW_MINUTES": int(os.environ.get("SERVICEDESK_LOGIN_FAILURE_WINDOW_MINUTES", "15")),
+    # Before that, each failure after the first few is answered a little later, never more than this.
+    "LOGIN_FAILURE_MAX_DELAY_SECONDS": 1.5,
+})

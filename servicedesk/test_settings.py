@@ -21,3 +21,9 @@ SERVICEDESK_WEBHOOKS_ALLOW_PRIVATE = True
 if not os.environ.get("REDIS_URL"):
     CELERY_BROKER_URL = "memory://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# The suite runs many requests per second as one user: the API throttle far
+# above the contract's floor (tests/test_throttling.py sets the real limits).
+# The cache is this process's memory even with Redis, cleared before each test
+# (conftest), so no test sees another's counters.
+SERVICEDESK = {**SERVICEDESK, "API_RATE_PER_MINUTE": 1_000_000, "API_BURST": 100_000}  # noqa: F405 - from settings
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

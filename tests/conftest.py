@@ -40,6 +40,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The throttles count in the cache: every test starts with no requests and no failed logins."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def postgres(db):
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

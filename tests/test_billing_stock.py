@@ -10,7 +10,7 @@ from decimal import Decimal
 from urllib.parse import urlparse
 
 import pytest
-from rest_framework.authtoken.models import Token
+from servicedesk.accounts.models import ApiToken as Token
 
 from billing.models import ServicePointDeposit, StockItem, StockMovement
 from servicedesk.accounts.models import Unit

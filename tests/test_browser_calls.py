@@ -20,7 +20,7 @@ from calls.models import CallLink
 from tests.factories import AddressFactory, CustomerFactory, CustomerProductFactory, UserFactory
 from tickets.models import WorkOrder
 
-from .test_browser_work_orders import CHROMIUM_ARGS, log_in, log_out
+from .test_browser_work_orders import CHROMIUM_ARGS, expect, log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -119,8 +119,7 @@ def test_ring_pops_the_console_and_the_emergency_reaches_the_dispatch_queue(
     assert "JSQ-20" in page.text_content("[data-testid=product]")
 
     answer(base, token, call_id="browser-1")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=call-state]').textContent.trim() === 'Answered'")
+    expect(page.locator("[data-testid=call-state]")).to_have_text("Answered", timeout=15000)
     # First-question responsibility: the agent who answered owns the call.
     assert agent.display_name in page.text_content("[data-testid=call-owner]")
 
@@ -176,8 +175,7 @@ def test_the_whole_call_in_chinese(browser, live_server, people, password, tmp_p
     assert page.text_content("[data-testid=caller]").strip() == "新来电人"
     assert page.input_value("input[name=wo-customer_phone]") == "13911112222"
     answer(base, token, call_id="browser-zh")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=call-state]').textContent.trim() === '已接听'")
+    expect(page.locator("[data-testid=call-state]")).to_have_text("已接听", timeout=15000)
     page.fill("input[name=wo-customer_name]", "张敏")
     page.fill("input[name=wo-customer_address]", "上海市浦东新区世纪大道100号")
     file_emergency(page, "燃气灶漏气")

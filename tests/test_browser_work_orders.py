@@ -19,6 +19,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync"]
 
 
+
+def expect(locator):
+    """Playwright's expect (imported late, as the browser fixture does). Waits
+    without evaluating a string in the page, which the Content-Security-Policy
+    refuses (page.wait_for_function would)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
 @pytest.fixture(autouse=True)
 def allow_orm_beside_playwright(monkeypatch):
     """Playwright's sync API runs an event loop in this thread, so Django
@@ -93,7 +102,7 @@ def test_agent_creates_dispatcher_dispatches_technician_sees_it_on_my_jobs(
     dispatch.locator("select[name=technician]").select_option(str(tech1.pk))
     dispatch.locator("textarea[name=note]").fill("片区师傅")
     dispatch.locator("button[type=submit]").click()
-    page.wait_for_function("document.querySelector('[data-testid=state]').textContent.trim() === 'Dispatched'")
+    expect(page.locator("[data-testid=state]")).to_have_text("Dispatched", timeout=15000)
     assert page.evaluate("window.notReloaded") is True  # the panel was swapped in place
     assert "is now “Dispatched”" in page.text_content("#messages")
     assert "Received → Dispatched" in page.text_content(".timeline")
@@ -113,8 +122,7 @@ def test_agent_creates_dispatcher_dispatches_technician_sees_it_on_my_jobs(
     card = page.locator(f"#job-{order.pk}")
     assert order.number in card.text_content() and "王伟" in card.text_content()
     card.locator("form[data-action=accept] button[type=submit]").click()
-    page.wait_for_function(
-        f"document.querySelector('#job-{order.pk} .badge').textContent.trim() === 'Accepted'")
+    expect(page.locator(f"#job-{order.pk} .badge").first).to_have_text("Accepted", timeout=15000)
     assert WorkOrder.objects.get(pk=order.pk).state == "accepted"
     # No sideways scrolling on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -486,6 +486,7 @@ PERIODIC_TASKS = {
     "notifications.redeliver_pending": (60, "seconds", None),
     "calls.close_stale_rings": (60, "seconds", 60),
     "webhooks.deliver_due": (10, "seconds", 10),  # partner webhooks' retries and safety net
+    "core.purge_idempotency_keys": (1, "hours", 3600),  # Idempotency-Key answers past their 24 hours
 }
 
 

@@ -273,13 +273,30 @@ def test_seed_demo_refuses_with_debug_off(settings):
     assert Group.objects.count() == groups
 
 
-def test_seed_demo_with_force_runs_with_debug_off(settings):
+def test_seed_demo_with_force_runs_with_debug_off(settings, monkeypatch):
     settings.DEBUG = False
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-pass-4711")
 
     call_command("seed_demo", "--force", "--orders", "0", verbosity=0)
 
     assert set(DEMO_USERS) <= set(User.objects.values_list("username", flat=True))
     assert WorkOrder.objects.count() == 0
+    assert User.objects.get(username="agent").check_password("demo-pass-4711")
+
+
+@pytest.mark.parametrize("value", [None, ""])
+def test_seed_demo_with_force_refuses_without_demo_password_when_debug_is_off(settings, monkeypatch, value):
+    settings.DEBUG = False
+    if value is None:
+        monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    else:
+        monkeypatch.setenv("DEMO_PASSWORD", value)
+    users = User.objects.count()
+
+    with pytest.raises(CommandError, match="DEMO_PASSWORD"):
+        call_command("seed_demo", "--force", "--orders", "0", verbosity=0)
+
+    assert (User.objects.count(), WorkOrder.objects.count()) == (users, 0)
 
 
 @pytest.mark.django_db

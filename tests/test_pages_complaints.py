@@ -19,6 +19,7 @@ from servicedesk.accounts.models import Unit
 from servicedesk.customers.models import Customer
 from servicedesk.deadlines.models import Deadline
 from tests.factories import TechnicianFactory, UnitFactory, UserFactory
+from tests.test_browser_work_orders import expect
 from tickets import services as order_services
 
 pytestmark = pytest.mark.django_db
@@ -731,7 +732,7 @@ def test_in_a_browser_the_handler_replies_and_a_class_3_close_needs_its_case_stu
         reply.locator("textarea[name=result]").fill("更换主板，客户认可")
         reply.locator("input[name=head_signed_by]").fill("质量部 李部长")
         reply.locator("button[type=submit]").click()
-        page.wait_for_function("document.querySelector('[data-testid=state]').textContent.trim() === 'Replied'")
+        expect(page.locator("[data-testid=state]")).to_have_text("Replied", timeout=15000)
         assert page.evaluate("window.notReloaded") is True
         assert "is now “Replied”" in page.text_content("#messages")
         assert "更换主板，客户认可" in page.text_content("#sheet-result")
@@ -752,7 +753,7 @@ def test_in_a_browser_the_handler_replies_and_a_class_3_close_needs_its_case_stu
 
         page.locator("form[data-action=close] textarea[name=case_study]").fill("经过与教训")
         page.locator("form[data-action=close] button[type=submit]").click()
-        page.wait_for_function("document.querySelector('[data-testid=state]').textContent.trim() === 'Closed'")
+        expect(page.locator("[data-testid=state]")).to_have_text("Closed", timeout=15000)
         assert CaseStudy.objects.get(complaint=complaint).body == "经过与教训"
         context.close()
         browser.close()

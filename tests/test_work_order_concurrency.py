@@ -12,7 +12,7 @@ import threading
 from urllib.parse import urlparse
 
 import pytest
-from rest_framework.authtoken.models import Token
+from servicedesk.accounts.models import ApiToken as Token
 
 from servicedesk.customers.models import Customer, CustomerPhone
 from servicedesk.deadlines.models import Deadline

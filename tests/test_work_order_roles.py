@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from servicedesk.accounts.models import ApiToken as Token
 from rest_framework.test import APIClient
 
 from servicedesk.core.history import ImmutableRowError

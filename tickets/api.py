@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from servicedesk.accounts.roles import Role
 from servicedesk.core.errors import PermissionDenied
+from servicedesk.core.idempotency import IdempotentPostMixin
 from servicedesk.customers.models import Customer
 
 from . import selectors, services
@@ -65,7 +66,7 @@ class MayReadWorkOrders(permissions.IsAuthenticated):
         return super().has_permission(request, view) and selectors.user_may_read_work_orders(request.user)
 
 
-class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class WorkOrderViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = WorkOrderSerializer
     permission_classes = [MayReadWorkOrders]
     filterset_class = WorkOrderFilter

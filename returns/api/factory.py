@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from servicedesk.accounts.models import Unit
 from servicedesk.core.api import AwareDateTimeField
+from servicedesk.core.idempotency import IdempotentPostMixin
 from servicedesk.deadlines.serializers import DeadlineSerializer
 
 from .. import selectors
@@ -145,7 +146,7 @@ class MayReadFactoryReturns(permissions.IsAuthenticated):
         return super().has_permission(request, view) and selectors.user_may_read_factory_returns(request.user)
 
 
-class FactoryReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FactoryReturnViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """不良品返厂申请表: an office's monthly return to the factory."""
 
     serializer_class = FactoryReturnSerializer

@@ -13,6 +13,7 @@ from servicedesk.customers.selectors import customer_shown, phone_policy_for
 from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
 from servicedesk.core.errors import InvalidTransition, PermissionDenied
+from servicedesk.core.idempotency import IdempotentPostMixin
 from servicedesk.customers.models import Customer
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from technicians.models import Technician
@@ -159,7 +160,7 @@ def _schema(request_serializer, summary, response=None, code=200):
     return action_schema(request_serializer, summary, response or ReturnSerializer, code)
 
 
-class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReturnViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ReturnSerializer
     filterset_class = ReturnFilter
     permission_classes = [MayReadReturns]

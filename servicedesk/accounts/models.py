@@ -3,6 +3,7 @@ from functools import cached_property
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
@@ -116,3 +117,41 @@ class User(AbstractUser):
     @property
     def display_name(self):
         return self.get_full_name() or self.username
+
+
+def new_token_key():
+    import secrets
+
+    return secrets.token_hex(20)  # 40 characters, the shape of the keys of rest_framework.authtoken
+
+
+class ApiToken(models.Model):
+    """A user's API token (`Authorization: Token <key>`), one per integration,
+    told apart by `name`. It expires TOKEN_TTL_DAYS after its last use (each
+    use extends it) and is void once the user's password changes
+    (`password_stamp`; servicedesk/accounts/tokens.py)."""
+
+    key = models.CharField(_("key"), max_length=40, unique=True, default=new_token_key, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=100, default="default",
+                            help_text=_("Which integration uses it, e.g. “erp”. One token per name and user."))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), default=timezone.now, editable=False)
+    # A keyed hash of the user's password hash when the token was made: a new password voids it.
+    password_stamp = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["user", "name"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="api_token_name_once_per_user")]
+
+    def __str__(self):
+        return f"{self.user} · {self.name}"
+
+    def save(self, *args, **kwargs):
+        if not self.password_stamp:
+            from .tokens import password_stamp
+
+            self.password_stamp = password_stamp(self.user.password)
+        super().save(*args, **kwargs)

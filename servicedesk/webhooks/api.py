@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from servicedesk.accounts.roles import Role
 from servicedesk.core.api import Pagination
+from servicedesk.core.idempotency import IdempotentPostMixin
 
 from . import delivery
 from .models import EVENTS, Attempt, Delivery, Webhook
@@ -70,7 +71,7 @@ class IsPartner(permissions.IsAuthenticated):
         return super().has_permission(request, view) and bool(user.partner_id) and user.has_role(Role.PARTNER)
 
 
-class WebhookViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class WebhookViewSet(IdempotentPostMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                      mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     serializer_class = WebhookSerializer
     permission_classes = [IsPartner]

@@ -64,3 +64,15 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
   else setUp();
 })();
+
+/* A refreshing panel ([data-hold-while-typing], e.g. the callback queue) is
+ * not swapped away while a note in it is being typed. In a file, not an htmx
+ * trigger filter: the Content-Security-Policy forbids the eval htmx needs for those. */
+document.addEventListener("htmx:beforeRequest", function (event) {
+  "use strict";
+  var panel = event.detail.elt;
+  if (panel.hasAttribute && panel.hasAttribute("data-hold-while-typing") &&
+      panel.querySelector("textarea:focus, textarea:not(:placeholder-shown)")) {
+    event.preventDefault();
+  }
+});

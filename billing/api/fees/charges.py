@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from servicedesk.core.api import AwareDateTimeField
 from servicedesk.core.errors import NotFound, PermissionDenied
+from servicedesk.core.idempotency import IdempotentPostMixin
 
 from ...models import Payment, Quote, QuoteLine, Refund
 from ...orders import work_orders_visible_to
@@ -127,7 +128,7 @@ ERRORS = {400: OpenApiResponse(description="Field errors"),
           409: OpenApiResponse(description="The state does not allow it: detail, state, allowed")}
 
 
-class WorkOrderQuoteView(APIView):
+class WorkOrderQuoteView(IdempotentPostMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(responses={200: QuoteSerializer, **ERRORS}, summary="The work order's quote and payments")
@@ -149,7 +150,7 @@ class WorkOrderQuoteView(APIView):
         return _quote_response(order.pk)
 
 
-class WorkOrderQuoteAcceptView(APIView):
+class WorkOrderQuoteAcceptView(IdempotentPostMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=AcceptInput, responses={200: QuoteSerializer, **ERRORS},
@@ -162,7 +163,7 @@ class WorkOrderQuoteAcceptView(APIView):
         return _quote_response(order.pk)
 
 
-class WorkOrderQuoteChargeView(APIView):
+class WorkOrderQuoteChargeView(IdempotentPostMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=None, responses={200: QuoteSerializer, **ERRORS},
@@ -173,7 +174,7 @@ class WorkOrderQuoteChargeView(APIView):
         return _quote_response(order.pk)
 
 
-class WorkOrderPaymentsView(APIView):
+class WorkOrderPaymentsView(IdempotentPostMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=PaymentInput, responses={201: PaymentSerializer, **ERRORS},
@@ -193,7 +194,7 @@ def payments_visible_to(user):
     return qs.filter(quote__order__in=work_orders_visible_to(user))
 
 
-class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PaymentViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PaymentSerializer
     permission_classes = [permissions.IsAuthenticated]
     queryset = Payment.objects.none()

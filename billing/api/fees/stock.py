@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from servicedesk.core.api import AwareDateTimeField
+from servicedesk.core.idempotency import IdempotentPostMixin
 
 from ...models import StockItem, StockMovement
 from ...selectors import fees as sel
@@ -76,7 +77,7 @@ class StockItemViewSet(viewsets.ReadOnlyModelViewSet):
         return super().list(request, *args, **kwargs)
 
 
-class StockMovementView(APIView):
+class StockMovementView(IdempotentPostMixin, APIView):
     permission_classes = [MayReadStock]
 
     @extend_schema(request=StockMovementInput, responses={201: StockMovementSerializer, **ERRORS},

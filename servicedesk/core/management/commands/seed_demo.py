@@ -28,6 +28,10 @@ class Command(BaseCommand):
     def handle(self, *args, force=False, seed=7, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo refuses to run with DEBUG off (it sets known passwords). Use --force.")
+        if not settings.DEBUG and not os.environ.get("DEMO_PASSWORD"):
+            # Forced onto a production-like server, the well-known default password would open every demo account.
+            raise CommandError("seed_demo --force needs DEMO_PASSWORD with DEBUG off: the demo users would "
+                               "otherwise get the publicly known default password.")
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
         run = demo.DemoRun(password=password, seed=seed, options=options, stdout=self.stdout)
         for part in demo.parts():
