@@ -56,6 +56,13 @@
     var selector = "#workspace .filing-form[data-dirty], #workspace .readback, #workspace [data-testid=filed]";
     return document.querySelector(selector) ? "1" : "";
   };
+  // Added to each poll here rather than by hx-vals="js:…", which htmx would
+  // evaluate: the Content-Security-Policy forbids eval (htmx allowEval off).
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.id === "call-watch") {
+      event.detail.parameters.draft = window.consoleDraft();
+    }
+  });
 
   function wire(root) {
     root.querySelectorAll(".filing-form").forEach(renderChecklist);

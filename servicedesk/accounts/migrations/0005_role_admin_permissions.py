@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         ("customers", "0001_initial"),
         ("technicians", "0001_initial"),
         ("notifications", "0001_initial"),
-        ("tickets", "0008_work_order_count_known_or_unknown"),
+        ("tickets", "0001_initial"),
         ("calls", "0004_close_stale_rings_schedule"),
     ]
     operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
