@@ -126,8 +126,8 @@ def count_queries(url):
     call_command("migrate", interactive=False, verbosity=0)
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from servicedesk.accounts.models import ApiToken as Token
 
+    from servicedesk.accounts.models import ApiToken as Token
     from servicedesk.accounts.models import User
 
     payloads = Payloads(seed=1)

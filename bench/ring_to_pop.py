@@ -66,8 +66,8 @@ def prepare(url):
     django.setup()
     from django.contrib.auth.models import Group
     from django.core.management import call_command
-    from servicedesk.accounts.models import ApiToken as Token
 
+    from servicedesk.accounts.models import ApiToken as Token
     from servicedesk.accounts.models import User
     from servicedesk.customers.models import CustomerPhone
 

@@ -52,7 +52,14 @@ def seed_fees(*, people, rng, stdout):
     from django.utils import timezone
 
     from billing.models import (
-        FeeItem, FeeSchedule, PartPrice, Payment, ServicePointDeposit, StockItem, WarrantyTerm, WorkOrderEntitlement,
+        FeeItem,
+        FeeSchedule,
+        PartPrice,
+        Payment,
+        ServicePointDeposit,
+        StockItem,
+        WarrantyTerm,
+        WorkOrderEntitlement,
     )
     from billing.orders import work_orders_visible_to
     from billing.selectors.fees import decide_for_order

@@ -17,9 +17,20 @@ from servicedesk.core.idempotency import IdempotentPostMixin
 from . import selectors, services
 from .models import Call, Callback, CallLink
 from .serializers import (
-    CallbackCompleteInput, CallbackSerializer, CallEventInput, CallLinkSerializer, CallOpenInput, CallSerializer,
-    CallTransitionSerializer, CallHandOverInput, InquiryInput, InquirySerializer, LinkInput, CallNoteInput,
-    CallCloseInput, SwitchCallSerializer,
+    CallbackCompleteInput,
+    CallbackSerializer,
+    CallCloseInput,
+    CallEventInput,
+    CallHandOverInput,
+    CallLinkSerializer,
+    CallNoteInput,
+    CallOpenInput,
+    CallSerializer,
+    CallTransitionSerializer,
+    InquiryInput,
+    InquirySerializer,
+    LinkInput,
+    SwitchCallSerializer,
 )
 
 ERRORS = {

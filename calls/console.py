@@ -17,10 +17,10 @@ from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
 from servicedesk.accounts.roles import Role
 from servicedesk.core.durations import day_month, due_text, duration_phrase, working_days_phrase
+from servicedesk.core.labels import kind_label
 from servicedesk.core.pages import duration_text
 from servicedesk.core.phone import normalize_phone
 from servicedesk.customers.models import Customer, CustomerProduct
-from servicedesk.core.labels import kind_label
 from servicedesk.deadlines.models import Deadline
 from servicedesk.deadlines.services import policy_for
 from tickets.models import WorkOrder

@@ -17,8 +17,19 @@ from tickets.selectors import work_orders_visible_to
 from . import selectors, services
 from .models import Complaint, Finding
 from .serializers import (
-    CloseInput, ComplaintCreateInput, ComplaintEventSerializer, ComplaintSerializer, DecisionInput, EscalateInput,
-    FindingInput, FindingSerializer, ForwardInput, ComplaintNoteInput, ComplaintReasonInput, ReplyInput, ReturnVisitInput,
+    CloseInput,
+    ComplaintCreateInput,
+    ComplaintEventSerializer,
+    ComplaintNoteInput,
+    ComplaintReasonInput,
+    ComplaintSerializer,
+    DecisionInput,
+    EscalateInput,
+    FindingInput,
+    FindingSerializer,
+    ForwardInput,
+    ReplyInput,
+    ReturnVisitInput,
 )
 
 

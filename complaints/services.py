@@ -17,12 +17,14 @@ from servicedesk.core.errors import InvalidTransition, PermissionDenied, Validat
 from servicedesk.core.transitions import Machine, run_action, run_state_kept
 from servicedesk.customers.models import Customer
 from servicedesk.customers.services import (
-    address_add, customer_as_sent_by, customer_match_or_create, customer_product_add,
+    address_add,
+    customer_as_sent_by,
+    customer_match_or_create,
+    customer_product_add,
 )
 from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
 from servicedesk.ownership.handover import hand_over
-
 from tickets.models import WorkOrder
 
 from .models import ACTIONS, CaseStudy, Complaint, ComplaintEvent, Finding, actions_allowed_in

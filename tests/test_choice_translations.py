@@ -89,8 +89,9 @@ def test_the_labels_that_collided(name, chinese):
 
 
 def test_the_same_message_elsewhere_keeps_its_own_meaning():
-    from servicedesk.core.labels import kind_label
     from django.template import Context, Template
+
+    from servicedesk.core.labels import kind_label
 
     with translation.override("zh-hans"):
         assert str(kind_label("repair")) == "带回维修"

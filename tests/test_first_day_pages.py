@@ -38,7 +38,8 @@ def test_after_dispatch_the_action_reads_reassign(client, agent, dispatcher, tec
 def test_the_stock_page_shows_a_technician_only_their_own_order_numbers(client, agent, dispatcher):
     from servicedesk.accounts.models import Unit
     from tests.factories import TechnicianFactory, UnitFactory, UserFactory
-    from tests.test_billing_support import make_order as billing_order, on_site
+    from tests.test_billing_support import make_order as billing_order
+    from tests.test_billing_support import on_site
 
     station = UnitFactory(name="朝阳服务站", kind=Unit.Kind.STATION)
     techs = []

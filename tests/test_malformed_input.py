@@ -215,8 +215,9 @@ def test_a_body_over_the_limit_is_a_413_on_the_api_and_nothing_is_saved(agent, s
 
 
 def test_a_body_over_the_limit_without_a_length_is_a_413_from_the_parser(agent, settings):
-    from servicedesk.core.input_guard import GuardedJSONParser, MalformedInput
     import io
+
+    from servicedesk.core.input_guard import GuardedJSONParser, MalformedInput
 
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     with pytest.raises(MalformedInput) as refused:

@@ -4,7 +4,6 @@ for a Chinese one, whatever language the sweep ran in; the e-mail in the
 recipient's language; deadline kinds by their label, never their code
 (answer, arrive, respond, callback); a call by its whole id."""
 
-import datetime
 
 import pytest
 from django.core import mail

@@ -12,8 +12,8 @@ import threading
 from urllib.parse import urlparse
 
 import pytest
-from servicedesk.accounts.models import ApiToken as Token
 
+from servicedesk.accounts.models import ApiToken as Token
 from servicedesk.customers.models import Customer, CustomerPhone
 from servicedesk.deadlines.models import Deadline
 from tests.factories import UserFactory

@@ -7,9 +7,9 @@ import datetime
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
-from servicedesk.accounts.models import ApiToken as Token
 from rest_framework.test import APIClient
 
+from servicedesk.accounts.models import ApiToken as Token
 from servicedesk.core.history import ImmutableRowError
 from servicedesk.customers.models import Customer, CustomerPhone
 from servicedesk.deadlines.models import Deadline

@@ -16,8 +16,19 @@ from servicedesk.customers.models import Customer
 from . import selectors, services
 from .models import WorkOrder
 from .serializers import (
-    CandidateSerializer, DispatchInput, HandOverInput, NoteInput, ReasonInput, ResolutionInput, RevisitInput,
-    ScheduleInput, SignOffInput, TakeBackInput, WorkOrderCreateInput, WorkOrderEventSerializer, WorkOrderSerializer,
+    CandidateSerializer,
+    DispatchInput,
+    HandOverInput,
+    NoteInput,
+    ReasonInput,
+    ResolutionInput,
+    RevisitInput,
+    ScheduleInput,
+    SignOffInput,
+    TakeBackInput,
+    WorkOrderCreateInput,
+    WorkOrderEventSerializer,
+    WorkOrderSerializer,
 )
 
 

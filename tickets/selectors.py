@@ -5,17 +5,16 @@ Views and services ask here; none of them decides on its own."""
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
+from billing.models import WorkOrderEntitlement
 from servicedesk.accounts.models import Partner, Region, User
 from servicedesk.accounts.roles import Role
 from servicedesk.customers.models import Address, Customer, CustomerPhone, CustomerProduct, ProductCategory
 from servicedesk.deadlines.models import Deadline
 from servicedesk.ownership.handover import OWNER_ROLES, hand_over_targets, may_own_issues  # noqa: F401 - re-exported for the pages
 from technicians.models import Technician
-
-from billing.models import WorkOrderEntitlement
 
 from .models import WorkOrder, WorkOrderEvent, actions_allowed_in
 

@@ -11,22 +11,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from billing.selectors.fees import resolve_blocker
+from billing.services.fees import entitlement_decide, revisit_is_covered
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import Machine, run_action, run_state_kept
 from servicedesk.customers.models import Customer
 from servicedesk.customers.services import (
-    address_add, customer_as_sent_by, customer_match_or_create, customer_product_add,
+    address_add,
+    customer_as_sent_by,
+    customer_match_or_create,
+    customer_product_add,
 )
 from servicedesk.deadlines.services import (
-    deadline_cancel_open, deadline_meet, deadline_start, deadlines_pause, deadlines_resume,
+    deadline_cancel_open,
+    deadline_meet,
+    deadline_start,
+    deadlines_pause,
+    deadlines_resume,
 )
 from servicedesk.notifications.titles import Title
 from servicedesk.ownership.handover import hand_over
 from servicedesk.webhooks.outbox import emit as webhooks_emit
 from technicians.selectors import technician_ineligibility
-
-from billing.selectors.fees import resolve_blocker
-from billing.services.fees import entitlement_decide, revisit_is_covered
 
 from .models import ACTIONS, WorkOrder, WorkOrderEvent, actions_allowed_in
 from .selectors import user_may_create_work_orders, user_may_take

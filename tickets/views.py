@@ -30,7 +30,14 @@ from .api import WorkOrderFilter
 from .forms import WorkOrderCreateForm
 from .models import WorkOrder
 from .serializers import (
-    DispatchInput, HandOverInput, NoteInput, ReasonInput, ResolutionInput, RevisitInput, ScheduleInput, SignOffInput,
+    DispatchInput,
+    HandOverInput,
+    NoteInput,
+    ReasonInput,
+    ResolutionInput,
+    RevisitInput,
+    ScheduleInput,
+    SignOffInput,
     TakeBackInput,
 )
 

@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 
 from servicedesk.core.transitions import run_action
 from servicedesk.deadlines.services import (
-    deadline_cancel_open, deadline_meet, deadline_start, ladder_for, next_step_at, open_deadlines, policy_for,
+    deadline_cancel_open,
+    deadline_meet,
+    deadline_start,
+    ladder_for,
+    next_step_at,
+    open_deadlines,
+    policy_for,
 )
 
 from ..models import Call, Callback

@@ -24,7 +24,7 @@ from servicedesk.customers.services import customer_find_by_phone
 from servicedesk.deadlines.models import Deadline
 from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, deadline_start
 
-from ..models import Call, CallEvent, Callback, answer_limit
+from ..models import Call, Callback, CallEvent, answer_limit
 from ..selectors import HAND_OVER_ROLES, user_may_post_events
 from .callbacks import callback_cap_from_ring, callback_close, callback_open, callbacks_of_caller_close
 from .machines import CALL_ID_RE, CALL_MACHINE, clean_phone, iso

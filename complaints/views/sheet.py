@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from servicedesk.core.pages import is_htmx
 from servicedesk.accounts.models import Unit, User
 from servicedesk.accounts.roles import Role
+from servicedesk.core.pages import is_htmx
 from servicedesk.ownership.handover import hand_over_targets
 
 from .. import selectors

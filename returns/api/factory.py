@@ -13,8 +13,7 @@ from servicedesk.core.api import AwareDateTimeField
 from servicedesk.core.idempotency import IdempotentPostMixin
 from servicedesk.deadlines.serializers import DeadlineSerializer
 
-from .. import selectors
-from .. import services
+from .. import selectors, services
 from ..models import FactoryReturn, FactoryReturnItem, ReturnWindow, window_days
 from .common import EventSerializer, action_schema
 

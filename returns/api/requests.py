@@ -9,18 +9,17 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from servicedesk.customers.selectors import customer_shown, phone_policy_for
 from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
 from servicedesk.core.errors import InvalidTransition, PermissionDenied
 from servicedesk.core.idempotency import IdempotentPostMixin
 from servicedesk.customers.models import Customer
+from servicedesk.customers.selectors import customer_shown, phone_policy_for
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from technicians.models import Technician
 from tickets.serializers import CategoryField, CustomerField
 
-from .. import selectors
-from .. import services
+from .. import selectors, services
 from ..models import RETURN_ACTIONS, Decision, RequestedBy, ReturnRequest, return_actions_allowed
 from .common import EventSerializer, action_schema
 

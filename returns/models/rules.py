@@ -8,9 +8,8 @@ import datetime
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

@@ -15,7 +15,11 @@ from servicedesk.core.transitions import Machine, run_action
 from servicedesk.deadlines.services import deadline_meet, deadline_start
 
 from ..models import (
-    FACTORY_RETURN_ACTIONS, FactoryReturn, FactoryReturnEvent, FactoryReturnItem, factory_return_actions_allowed,
+    FACTORY_RETURN_ACTIONS,
+    FactoryReturn,
+    FactoryReturnEvent,
+    FactoryReturnItem,
+    factory_return_actions_allowed,
 )
 from ..selectors import offices_for, user_may_take_factory
 from .windows import first_of_month, next_month_with_window, window_state

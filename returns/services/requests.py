@@ -14,22 +14,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from servicedesk.webhooks.outbox import emit as webhooks_emit
 from servicedesk.accounts.roles import Role
 from servicedesk.accounts.selectors import nearest_with_role
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import Machine, run_action
 from servicedesk.customers.models import Customer
 from servicedesk.customers.services import (
-    address_add, customer_as_sent_by, customer_match_or_create, customer_product_add,
+    address_add,
+    customer_as_sent_by,
+    customer_match_or_create,
+    customer_product_add,
 )
 from servicedesk.deadlines.services import deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
+from servicedesk.webhooks.outbox import emit as webhooks_emit
 from technicians.selectors import technician_ineligibility
 
 from ..models import RETURN_ACTIONS, Decision, RequestedBy, ReturnEvent, ReturnRequest, return_actions_allowed
 from ..selectors import (
-    RETURN_ASSIGNED_ACTIONS, return_awaits_technician, user_may_create_returns, user_may_take_return,
+    RETURN_ASSIGNED_ACTIONS,
+    return_awaits_technician,
+    user_may_create_returns,
+    user_may_take_return,
 )
 from .assessment import decide, validate_findings
 

@@ -13,7 +13,6 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
-
 _table_totals = {}
 
 
