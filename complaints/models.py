@@ -129,10 +129,6 @@ class Complaint(FSMModelMixin, models.Model):
     def __str__(self):
         return self.number or f"#{self.pk}"
 
-    @property
-    def is_open(self):
-        return self.state in self.OPEN_STATES
-
     def get_absolute_url(self):
         from django.urls import NoReverseMatch, reverse
 
@@ -140,6 +136,10 @@ class Complaint(FSMModelMixin, models.Model):
             return reverse("complaint-detail", args=[self.pk])
         except NoReverseMatch:  # pages not routed (API-only deployment)
             return f"/api/v1/complaints/{self.pk}/"
+
+    @property
+    def is_open(self):
+        return self.state in self.OPEN_STATES
 
     @classmethod
     def deadline_subjects(cls, ids):

@@ -172,7 +172,7 @@ def test_partner_pages_show_only_own(db, username, roles):
     assert 'data-form="assess"' not in client.get(f"/returns/{mine.pk}/").content.decode()
 
 
-def test_a_far_count_asks_for_confirmation_on_the_page(org, clock):  # noqa: F811
+def test_a_far_count_asks_for_confirmation_on_the_page(org, clock):  # noqa: F811 - the imported fixtures
     """Issue 13, item 12: 118 typed against 15 declared comes back with the
     typed counts kept, the far one marked, and a box to tick; nothing is
     recorded until it is ticked."""

@@ -115,7 +115,7 @@ def test_a_nul_in_any_api_body_is_a_400_naming_the_field(agent, supervisor, tele
 
 @pytest.mark.parametrize("raw_note", [r'"\u0000"', r'"\ud83d"'])
 def test_hand_over_with_a_bad_note_is_a_400_and_the_owner_stays(order, agent, supervisor, raw_note):
-    r = post_raw(api_for(supervisor), f"{WO}{order.pk}/hand-over/", '{"to": "supervisor", "note": %s}' % raw_note)
+    r = post_raw(api_for(supervisor), f"{WO}{order.pk}/hand-over/", f'{{"to": "supervisor", "note": {raw_note}}}')
 
     assert r.status_code == 400 and r.json()["field"] == "note"
     order.refresh_from_db()

@@ -28,7 +28,7 @@ def inbox(client, user, language):
     return client.get("/notifications/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
 
 
-def test_an_escalation_reads_in_each_readers_language_with_labels_not_codes(client, org):  # noqa: F811
+def test_an_escalation_reads_in_each_readers_language_with_labels_not_codes(client, org):  # noqa: F811 - org is the imported fixture
     reported = timezone.now() - 30 * H
     with translation.override("zh-hans"):  # the worker's language does not decide what readers see
         order = create_order(org, reported_at=reported)

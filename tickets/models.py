@@ -153,10 +153,6 @@ class WorkOrder(FSMModelMixin, models.Model):
     def __str__(self):
         return self.number or f"#{self.pk}"
 
-    @property
-    def is_open(self):
-        return self.state in self.OPEN_STATES
-
     def get_absolute_url(self):
         from django.urls import reverse
 
@@ -164,6 +160,10 @@ class WorkOrder(FSMModelMixin, models.Model):
             return reverse("work-order-detail", args=[self.pk])
         except Exception:  # noqa: BLE001 - pages not routed (API-only deployment)
             return f"/api/v1/work-orders/{self.pk}/"
+
+    @property
+    def is_open(self):
+        return self.state in self.OPEN_STATES
 
     # --- for the deadline engine (registered in tickets.apps) ----------------
 
@@ -293,6 +293,9 @@ class WorkOrderCount(models.Model):
     class Meta:
         verbose_name = _("work-order count")
         verbose_name_plural = _("work-order counts")
+
+    def __str__(self):
+        return f"shard {self.shard}: {self.n}"
 
     @classmethod
     def total(cls, connection) -> int | None:

@@ -82,10 +82,7 @@ def call_event_record(*, call_id, event, at, caller="", agent=None, by) -> tuple
     if agent is not None and not agent.has_role(*HAND_OVER_ROLES):
         raise ValidationFailed(_("“%(name)s” is not a call-center agent.") % {"name": agent.username}, field="agent",
                                code="not_call_center_agent")
-    if event == Event.TRANSFER:
-        key = f"transfer@{at.astimezone(datetime.UTC).isoformat()}@{agent.pk}"
-    else:
-        key = event
+    key = f"transfer@{at.astimezone(datetime.UTC).isoformat()}@{agent.pk}" if event == Event.TRANSFER else event
 
     with transaction.atomic():
         call, _created = _locked_call(call_id, by=by)

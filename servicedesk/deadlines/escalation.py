@@ -39,7 +39,7 @@ class SweepResult:
     batches: int = 0
 
     def __add__(self, other):
-        return SweepResult(*(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other))))
+        return SweepResult(*(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other), strict=True)))
 
 
 def sweep(*, now: datetime.datetime | None = None, batch_size: int = 500, max_batches: int | None = None) -> SweepResult:

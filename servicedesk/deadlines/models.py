@@ -209,6 +209,9 @@ class DeadlinePause(models.Model):
             models.UniqueConstraint(fields=["deadline"], condition=Q(ended_at__isnull=True), name="deadline_one_open_pause")
         ]
 
+    def __str__(self):
+        return f"{self.deadline} ⏸ {self.started_at} – {self.ended_at or '…'}"
+
 
 class Escalation(models.Model):
     """One row per deadline and level, written once (the unique constraint is
