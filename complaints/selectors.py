@@ -142,7 +142,9 @@ def unit_queue(unit_id) -> QuerySet:
         complaint=OuterRef("pk"), met_at__isnull=True, cancelled_at__isnull=True
     ).order_by("due_at").values("due_at")[:1]
     return (
-        Complaint.objects.filter(handling_unit_id=unit_id, state__in=[Complaint.State.FORWARDED, Complaint.State.DISPUTED])
+        Complaint.objects.filter(
+            handling_unit_id=unit_id, state__in=[Complaint.State.FORWARDED, Complaint.State.DISPUTED]
+        )
         .annotate(next_due=Subquery(next_due))
         .order_by("next_due", "received_at")
     )

@@ -88,7 +88,10 @@ class WorkOrderViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retrie
 
     @extend_schema(
         request=WorkOrderCreateInput,
-        responses={201: WorkOrderSerializer, 200: OpenApiResponse(WorkOrderSerializer, description="Existing order with this external_ref")},
+        responses={
+            201: WorkOrderSerializer,
+            200: OpenApiResponse(WorkOrderSerializer, description="Existing order with this external_ref"),
+        },
         summary="Create a work order",
     )
     def create(self, request):

@@ -311,7 +311,9 @@ def dispatch_candidates(*, order) -> list[Candidate]:
         qs = qs.filter(certifications__category_id=order.category_id, certifications__valid_until__gte=today)
     qs = qs.annotate(
         workload=Count("work_orders", filter=Q(work_orders__state__in=WorkOrder.WORKLOAD_STATES), distinct=True),
-        region_match=Count("regions", filter=Q(regions__id=order.region_id), distinct=True) if order.region_id else Value(0),
+        region_match=Count("regions", filter=Q(regions__id=order.region_id), distinct=True)
+        if order.region_id
+        else Value(0),
     )
     candidates = [Candidate(t, bool(t.region_match), t.workload) for t in qs]
     candidates.sort(key=lambda c: (not c.region_match, c.workload, c.technician.user.username))

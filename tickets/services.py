@@ -123,7 +123,9 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
         )
     customer_product = None
     if product:
-        customer_product = product if not isinstance(product, dict) else customer_product_add(customer=customer, **product)
+        customer_product = (
+            product if not isinstance(product, dict) else customer_product_add(customer=customer, **product)
+        )
     order = WorkOrder.objects.create(
         kind=kind, customer=customer, address=address_obj, product=customer_product,
         category=customer_product.category if customer_product else None,
@@ -290,7 +292,11 @@ def work_order_revisit(*, order_id, by, description) -> WorkOrder:
         repeat = row is not None and revisit_is_covered(original=row, on=timezone.localdate(now))
         original = _act(order_id=order_id, action="revisit", by=by, note=description, repeat=repeat,
                         data={"repeat_repair": repeat}, check=_not_revisited_yet)
-        kind = original.kind if original.kind in (WorkOrder.Kind.REPAIR, WorkOrder.Kind.EMERGENCY) else WorkOrder.Kind.REPAIR
+        kind = (
+            original.kind
+            if original.kind in (WorkOrder.Kind.REPAIR, WorkOrder.Kind.EMERGENCY)
+            else WorkOrder.Kind.REPAIR
+        )
         new = _create(
             by=by, kind=kind, customer=original.customer, description=description, reported_at=now,
             product=original.product, partner=original.partner, external_ref="",

@@ -110,7 +110,9 @@ def sheet_context(request, complaint):
     user = request.user
     findings = []
     if selectors.may_see_findings_on_sheet(user):
-        findings = list(complaint.findings.select_related("person", "proposed_by", "decided_by").order_by("proposed_at"))
+        findings = list(
+            complaint.findings.select_related("person", "proposed_by", "decided_by").order_by("proposed_at")
+        )
     return {
         "complaint": complaint,
         "history": _history(complaint),

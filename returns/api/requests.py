@@ -54,8 +54,13 @@ class ReturnCreateInput(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
 
 
-@extend_schema_field({"type": "object", "additionalProperties": {"type": "boolean"},
-                      "example": {"lights": False, "base_aged": False, "tube_greyed": False, "bridge_blackened": False}})
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "boolean"},
+        "example": {"lights": False, "base_aged": False, "tube_greyed": False, "bridge_blackened": False},
+    }
+)
 class FindingsField(serializers.DictField):
     pass
 
@@ -91,7 +96,9 @@ class ReturnSerializer(serializers.ModelSerializer):
     decision = serializers.SerializerMethodField()
     decision_reason = serializers.SerializerMethodField()
     owner = serializers.CharField(source="owner.username", default=None, read_only=True)
-    technician = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The technician sent on site (batch disputes)")
+    technician = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The technician sent on site (batch disputes)"
+    )
     requested_at = AwareDateTimeField(read_only=True)
     assessed_at = AwareDateTimeField(read_only=True)
     proposed_at = AwareDateTimeField(read_only=True)
@@ -104,9 +111,9 @@ class ReturnSerializer(serializers.ModelSerializer):
         model = ReturnRequest
         fields = [
             "id", "number", "state", "requested_by", "customer", "product", "reason", "requested_at", "batch",
-            "batch_code", "quantity", "technician", "findings", "decision", "decision_reason", "assessed_at", "transport_paid_by",
-            "proposed_decision", "proposed_reason", "proposed_at", "fulfil_note", "fulfilled_at", "closed_at", "owner",
-            "deadlines", "allowed_actions",
+            "batch_code", "quantity", "technician", "findings", "decision", "decision_reason", "assessed_at",
+            "transport_paid_by", "proposed_decision", "proposed_reason", "proposed_at", "fulfil_note", "fulfilled_at",
+            "closed_at", "owner", "deadlines", "allowed_actions",
         ]
         read_only_fields = fields
 

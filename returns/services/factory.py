@@ -156,13 +156,26 @@ def factory_return_ship(*, factory_return_id, by, waybill="", note="") -> Factor
         obj = MACHINE.lock(factory_return_id)
         try:
             return run_action(
-                MACHINE, pk=factory_return_id, obj=obj, action="ship", by=by, note=note, check=check, stamp=True,
+                MACHINE,
+                pk=factory_return_id,
+                obj=obj,
+                action="ship",
+                by=by,
+                note=note,
+                check=check,
+                stamp=True,
                 kwargs={"waybill": (waybill or "").strip()},
-                data=lambda o: {"waybill": o.waybill, "special": bool(o.special_approval and status["window"] != "open")})
+                data=lambda o: {
+                    "waybill": o.waybill,
+                    "special": bool(o.special_approval and status["window"] != "open"),
+                },
+            )
         except _WindowMissed as missed:
             # Still holding the lock: the roll-over is recorded and committed, then the shipment refused.
-            run_action(MACHINE, pk=factory_return_id, obj=obj, action="roll-over", method="roll_over", by=by,
-                       note=missed.message, data=missed.data, kwargs={"month": missed.new_month})
+            run_action(
+                MACHINE, pk=factory_return_id, obj=obj, action="roll-over", method="roll_over", by=by,
+                note=missed.message, data=missed.data, kwargs={"month": missed.new_month},
+            )
             outcome = OutsideWindow(obj, missed.message)
     raise outcome
 

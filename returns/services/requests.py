@@ -100,9 +100,13 @@ def return_create(*, by, customer, product, requested_by, reason, requested_at=N
     if not reason:
         raise ValidationFailed(_("This field may not be blank."), field="reason", code="blank")
     if batch and requested_by != RequestedBy.DEALER:
-        raise ValidationFailed(_("Only a dealer can dispute the quality of a batch."), field="batch", code="batch_needs_dealer")
+        raise ValidationFailed(
+            _("Only a dealer can dispute the quality of a batch."), field="batch", code="batch_needs_dealer"
+        )
     if batch and not (batch_code or "").strip():
-        raise ValidationFailed(_("Give the batch code of the disputed goods."), field="batch_code", code="batch_code_missing")
+        raise ValidationFailed(
+            _("Give the batch code of the disputed goods."), field="batch_code", code="batch_code_missing"
+        )
     now = timezone.now()
     # The request time decides the warranty term: only staff may record an earlier one (a return
     # taken on paper at the counter), at most SERVICEDESK_MAX_BACKDATE_DAYS back; a partner's is now.
@@ -116,7 +120,9 @@ def return_create(*, by, customer, product, requested_by, reason, requested_at=N
     requested_at = requested_at or now
     for field in ("purchase_date", "manufactured_on"):
         if product.get(field) and product[field] > timezone.localdate(requested_at):
-            raise ValidationFailed(_("Must not be after the return was requested."), field=f"product.{field}", code="date_after_request")
+            raise ValidationFailed(
+                _("Must not be after the return was requested."), field=f"product.{field}", code="date_after_request"
+            )
     customer_sent = customer
     with transaction.atomic():
         if isinstance(customer, Customer):
