@@ -94,7 +94,10 @@ class Payloads:
             r = self.rng.random()
             name = self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
             kind = self.rng.choice(KINDS)
-            address = self.rng.choice(ADDRESSES) + f"{self.rng.randint(1, 30)}号楼{self.rng.randint(1, 28)}0{self.rng.randint(1, 4)}室"
+            address = (
+                self.rng.choice(ADDRESSES)
+                + f"{self.rng.randint(1, 30)}号楼{self.rng.randint(1, 28)}0{self.rng.randint(1, 4)}室"
+            )
             category = self.rng.choice(CATEGORIES)
         body = {
             "kind": kind,

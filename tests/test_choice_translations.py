@@ -96,7 +96,8 @@ def test_the_same_message_elsewhere_keeps_its_own_meaning():
     with translation.override("zh-hans"):
         assert str(kind_label("repair")) == "带回维修"
         assert Template('{% load i18n %}{% translate "Arrived" context "work order" %}').render(Context()) == "上门时间"
-        assert Template('{% load i18n %}{% translate "Receipt" %}').render(Context()) == "受理"  # a complaint's first step
+        # a complaint's first step
+        assert Template('{% load i18n %}{% translate "Receipt" %}').render(Context()) == "受理"
         assert Template('{% load i18n %}{% translate "Receipt" context "payment" %}').render(Context()) == "收据"
 
 

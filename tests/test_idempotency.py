@@ -253,7 +253,9 @@ def test_two_creates_with_one_key_at_once_make_one_order_and_answer_alike(postgr
     for n in range(3):
         key, body = f"race-{n}", order_body(phone=f"1380013800{n}")
 
-        first, second = at_once(*[lambda body=body, key=key: post(api_for(agent), "/api/v1/work-orders/", body, key=key)] * 2)
+        first, second = at_once(
+            *[lambda body=body, key=key: post(api_for(agent), "/api/v1/work-orders/", body, key=key)] * 2
+        )
 
         assert (first.status_code, second.status_code) == (201, 201)
         assert first.content == second.content

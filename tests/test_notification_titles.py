@@ -83,8 +83,12 @@ def test_the_email_is_in_the_recipients_language(settings):
 
     with translation.override("zh-hans"):
         notes = notifications_create(
-            recipients=[english, chinese], url="/work-orders/1/",
-            title=Title("Work order %(number)s is yours now (handed over by %(name)s)", {"number": "WO1", "name": "王"}))
+            recipients=[english, chinese],
+            url="/work-orders/1/",
+            title=Title(
+                "Work order %(number)s is yours now (handed over by %(name)s)", {"number": "WO1", "name": "王"}
+            ),
+        )
     assert {n.title for n in notes} == {"工单 WO1 已移交给您（移交人：王）"}
     for delivery in EmailDelivery.objects.filter(notification__in=notes).order_by("to"):
         deliver_email.apply(args=[delivery.pk])

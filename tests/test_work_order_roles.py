@@ -369,7 +369,10 @@ def test_the_history_lists_who_did_what_oldest_first(agent, dispatcher, tech1):
     rows = [{k: h[k] for k in ("action", "from_state", "to_state", "by", "note")} for h in r.json()]
     assert rows == [
         {"action": "create", "from_state": "", "to_state": "received", "by": "agent", "note": ""},
-        {"action": "dispatch", "from_state": "received", "to_state": "dispatched", "by": "dispatcher", "note": "区域负责人"},
+        {
+            "action": "dispatch", "from_state": "received", "to_state": "dispatched", "by": "dispatcher",
+            "note": "区域负责人",
+        },
     ]
     assert all(h["at"].endswith("+08:00") for h in r.json())
 
