@@ -198,10 +198,9 @@ def complaint_forward(*, complaint_id, by, handling_unit: Unit, note="") -> Comp
         deadline_start(subject=complaint, kind="reply", start=at, attributes=_attributes(complaint))
         handlers = [u for u in users_with_role(Role.HANDLER) if u.unit_id == handling_unit.pk]
         notifications_create(
-            recipients=handlers,
-            url=complaint.get_absolute_url(),
-            title=_("Complaint %(number)s forwarded to %(unit)s")
-            % {"number": complaint.number, "unit": handling_unit.name},
+            recipients=handlers, url=complaint.get_absolute_url(),
+            title=_("Complaint %(number)s forwarded to %(unit)s") % {"number": complaint.number,
+                                                                     "unit": handling_unit.name},
         )
 
     return run_action(MACHINE, pk=complaint_id, action="forward", by=by, note=note, effects=effects, stamp=True,
@@ -359,15 +358,11 @@ def finding_decide(*, finding_id, by, decision) -> Finding:
     def change(complaint, at):
         finding = locked["finding"]
         finding.complaint = complaint
-        finding.state, finding.decision, finding.decided_by, finding.decided_at = (
-            Finding.State.DECIDED, decision, by, at,
-        )
+        finding.state, finding.decision, finding.decided_by, finding.decided_at = (Finding.State.DECIDED, decision,
+                                                                                   by, at)
         finding.save(update_fields=["state", "decision", "decided_by", "decided_at"])
-        copy_to = (
-            list(User.objects.filter(unit_id=complaint.accepting_unit_id, is_active=True))
-            if complaint.accepting_unit_id
-            else []
-        )
+        copy_to = (list(User.objects.filter(unit_id=complaint.accepting_unit_id, is_active=True))
+                   if complaint.accepting_unit_id else [])
         notifications_create(
             recipients=copy_to + ([complaint.owner] if complaint.owner_id else []), url=complaint.get_absolute_url(),
             title=_("HR decision on complaint %(number)s: %(person)s") % {
