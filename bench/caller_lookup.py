@@ -128,11 +128,18 @@ def fill(n):
                                               "primary": "false"}, f"generate_series(10, {n}, 10) g")
     insert_select("customers_address", {"customer_id": "g", "text": "'北京市朝阳区建国路' || g || '号'"},
                   f"generate_series(1, {n}) g")
-    insert_select("customers_customerproduct", {
-        "customer_id": "g", "category_id": f"(ARRAY{cats})[1 + g % 4]", "model": "'M' || (g % 97)",
-        "serial": "'SN' || g", "purchase_date": "current_date - (g % 1095)",
-        "proof_of_purchase": "CASE WHEN g % 5 = 0 THEN '' ELSE 'INV' || g END"}, f"generate_series(1, {n}) g WHERE g % 10 < 6")
-    states = "ARRAY['received','dispatched','accepted','closed','closed','closed','closed','cancelled','resolved','closed']"
+    insert_select(
+        "customers_customerproduct",
+        {
+            "customer_id": "g", "category_id": f"(ARRAY{cats})[1 + g % 4]", "model": "'M' || (g % 97)",
+            "serial": "'SN' || g", "purchase_date": "current_date - (g % 1095)",
+            "proof_of_purchase": "CASE WHEN g % 5 = 0 THEN '' ELSE 'INV' || g END",
+        },
+        f"generate_series(1, {n}) g WHERE g % 10 < 6",
+    )
+    states = (
+        "ARRAY['received','dispatched','accepted','closed','closed','closed','closed','cancelled','resolved','closed']"
+    )
     kinds = "ARRAY['repair','repair','install','maintenance','emergency']"
     insert_select("tickets_workorder", {
         "id": "g", "number": "'WO' || lpad(g::text, 10, '0')", "kind": f"({kinds})[1 + g % 5]",
@@ -140,11 +147,21 @@ def fill(n):
         "reported_at": "now() - (g % 365) * interval '1 day'", "created_at": "now()", "updated_at": "now()",
         "created_by_id": str(agent.pk), "owner_id": str(agent.pk)}, f"generate_series(1, {n // 4}) g")
     for kind, hours in (("respond", 24), ("arrive", 24)):
-        insert_select("deadlines_deadline", {
-            "content_type_id": str(ct), "object_id": "id", "kind": f"'{kind}'", "started_at": "reported_at",
-            "due_at": f"reported_at + interval '{hours} hours'", "paused_seconds": "0", "escalation_level": "0",
-            "met_at": "CASE WHEN state IN ('received','dispatched','accepted') THEN NULL ELSE reported_at + interval '3 hours' END",
-        }, "tickets_workorder")
+        insert_select(
+            "deadlines_deadline",
+            {
+                "content_type_id": str(ct),
+                "object_id": "id",
+                "kind": f"'{kind}'",
+                "started_at": "reported_at",
+                "due_at": f"reported_at + interval '{hours} hours'",
+                "paused_seconds": "0",
+                "escalation_level": "0",
+                "met_at": "CASE WHEN state IN ('received','dispatched','accepted') THEN NULL "
+                "ELSE reported_at + interval '3 hours' END",
+            },
+            "tickets_workorder",
+        )
     insert_select("calls_call", {
         "call_id": "'bench-' || g", "channel": "'phone'", "state": "'ended'", "caller": "(13000000000 + g * 14)::text",
         "customer_id": "g * 2", "agent_id": str(agent.pk), "owner_id": str(agent.pk),

@@ -94,7 +94,10 @@ class Payloads:
             r = self.rng.random()
             name = self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
             kind = self.rng.choice(KINDS)
-            address = self.rng.choice(ADDRESSES) + f"{self.rng.randint(1, 30)}号楼{self.rng.randint(1, 28)}0{self.rng.randint(1, 4)}室"
+            address = (
+                self.rng.choice(ADDRESSES)
+                + f"{self.rng.randint(1, 30)}号楼{self.rng.randint(1, 28)}0{self.rng.randint(1, 4)}室"
+            )
             category = self.rng.choice(CATEGORIES)
         body = {
             "kind": kind,
@@ -126,8 +129,8 @@ def count_queries(url):
     call_command("migrate", interactive=False, verbosity=0)
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from servicedesk.accounts.models import ApiToken as Token
 
+    from servicedesk.accounts.models import ApiToken as Token
     from servicedesk.accounts.models import User
 
     payloads = Payloads(seed=1)

@@ -48,8 +48,10 @@ def main():
     def before_relations(qs):  # with_list_relations as of commit 04b74c5
         return qs.prefetch_related(
             "customer", "address", Prefetch("product", queryset=CustomerProduct.objects.select_related("category")),
-            "category", "region", "partner", "owner", Prefetch("technician", queryset=Technician.objects.select_related("user")),
-            Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "id")), "customer__phones", "entitlement",
+            "category", "region", "partner", "owner",
+            Prefetch("technician", queryset=Technician.objects.select_related("user")),
+            Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "id")), "customer__phones",
+            "entitlement",
         )
 
     client = Client()
@@ -70,8 +72,10 @@ def main():
                     samples[side][0].append((time.perf_counter() - w) * 1000)
                     samples[side][1].append((time.process_time() - c) * 1000)
         for side, (wall, cpu) in samples.items():
-            print(f"{url[len(api) - 1:] or '/':42} {side:7} {statistics.median(wall):8.1f} {percentile(wall, 0.95):8.1f} "
-                  f"{statistics.median(cpu):14.1f}")
+            print(
+                f"{url[len(api) - 1 :] or '/':42} {side:7} "
+                f"{statistics.median(wall):8.1f} {percentile(wall, 0.95):8.1f} {statistics.median(cpu):14.1f}"
+            )
     selectors.with_list_relations = after_relations
 
     print("\nCOUNT(*) execution time inside PostgreSQL (EXPLAIN ANALYZE), median of", args.runs)

@@ -59,7 +59,9 @@ def main():
     def before_relations(qs):
         return qs.select_related(
             "customer", "address", "category", "region", "technician__user", "product__category", "partner"
-        ).prefetch_related(Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "id")), "customer__phones")
+        ).prefetch_related(
+            Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "id")), "customer__phones"
+        )
 
     def use(before):
         selectors.with_list_relations = before_relations if before else after_relations

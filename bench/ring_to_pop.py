@@ -57,17 +57,21 @@ def free_port():
 
 
 def prepare(url):
-    os.environ.update({"DATABASE_URL": url, "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-not-secret"),
-                       "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0",
-                       "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0", "LOG_LEVEL": "ERROR",
-                       "DJANGO_SETTINGS_MODULE": "servicedesk.settings", "STATIC_ROOT": "/tmp/servicedesk-bench-static"})
+    os.environ.update(
+        {
+            "DATABASE_URL": url, "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-not-secret"), "DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0",
+            "CSRF_COOKIE_SECURE": "0", "LOG_LEVEL": "ERROR", "DJANGO_SETTINGS_MODULE": "servicedesk.settings",
+            "STATIC_ROOT": "/tmp/servicedesk-bench-static",
+        }
+    )
     import django
 
     django.setup()
     from django.contrib.auth.models import Group
     from django.core.management import call_command
-    from servicedesk.accounts.models import ApiToken as Token
 
+    from servicedesk.accounts.models import ApiToken as Token
     from servicedesk.accounts.models import User
     from servicedesk.customers.models import CustomerPhone
 
@@ -186,9 +190,14 @@ def main():
         print(f"ring -> pop   p50 {statistics.median(ms):6.0f} ms  p95 {percentile(ms, .95):6.0f} ms  "
               f"p99 {percentile(ms, .99):6.0f} ms  max {max(ms):6.0f} ms  (under 1 s: "
               f"{sum(1 for x in ms if x < 1000)}/{len(ms)})")
-        print(f"ring POST     p50 {statistics.median(posts) * 1000:6.1f} ms  p99 {percentile(posts, .99) * 1000:6.1f} ms")
+        print(
+            f"ring POST     p50 {statistics.median(posts) * 1000:6.1f} ms  p99 {percentile(posts, 0.99) * 1000:6.1f} ms"
+        )
         idle = [x * 1000 for x in state["idle"]]
-        print(f"idle poll 204 p50 {statistics.median(idle):6.1f} ms  p99 {percentile(idle, .99):6.1f} ms  ({len(idle)} polls)")
+        print(
+            f"idle poll 204 p50 {statistics.median(idle):6.1f} ms  p99 {percentile(idle, 0.99):6.1f} ms  "
+            f"({len(idle)} polls)"
+        )
         print(f"load average: {Path('/proc/loadavg').read_text().split()[:3]}; nproc {os.cpu_count()}")
     finally:
         server.terminate()

@@ -179,19 +179,22 @@ def seed(conn, args):
         INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, email, is_staff,
                                    is_active, date_joined, staff_number, phone, unit_id)
         SELECT {u0} + g, '!', false, 'benchtech' || lpad(g::text, 4, '0'),
-               '师傅' || substr('{SURNAMES}', 1 + (g % {len(SURNAMES)}), 1) || g, '', 'benchtech' || g || '@bench.local',
+               '师傅' || substr('{SURNAMES}', 1 + (g % {len(SURNAMES)}), 1) || g, '',
+               'benchtech' || g || '@bench.local',
                false, true, now() - interval '2 years', 'T' || lpad(g::text, 5, '0'), '',
                ({sql_int_array(stations)})[1 + g % {len(stations)}]
         FROM generate_series(1, {n_tech}) g""")
     run(conn, cur, "technician groups", f"""
-        INSERT INTO accounts_user_groups (user_id, group_id) SELECT {u0} + g, {group_tech} FROM generate_series(1, {n_tech}) g""")
+        INSERT INTO accounts_user_groups (user_id, group_id)
+        SELECT {u0} + g, {group_tech} FROM generate_series(1, {n_tech}) g""")
     run(conn, cur, "technicians", f"""
         INSERT INTO technicians_technician (id, user_id, station_id, grade, active)
         SELECT {t0} + g, {u0} + g, ({sql_int_array(stations)})[1 + g % {len(stations)}], 1 + g % 4, g % 25 <> 0
         FROM generate_series(1, {n_tech}) g""")
     run(conn, cur, "technician regions", f"""
         INSERT INTO technicians_technician_regions (technician_id, region_id)
-        SELECT {t0} + g, ({sql_int_array(region_ids)})[1 + g % {len(region_ids)}] FROM generate_series(1, {n_tech}) g""")
+        SELECT {t0} + g, ({sql_int_array(region_ids)})[1 + g % {len(region_ids)}]
+        FROM generate_series(1, {n_tech}) g""")
     run(conn, cur, "certifications", f"""
         INSERT INTO technicians_certification (technician_id, category_id, number, valid_until)
         SELECT {t0} + g, c, 'CERT-B' || g || '-' || c, current_date + (30 + g % 300)
@@ -208,12 +211,15 @@ def seed(conn, args):
     run(conn, cur, "partner users", f"""
         INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, email, is_staff,
                                    is_active, date_joined, staff_number, phone, partner_id)
-        SELECT {u1} + g, '!', false, 'benchpartner' || g, 'Bench dealer API ' || g, '', 'benchpartner' || g || '@bench.local',
+        SELECT {u1} + g, '!', false, 'benchpartner' || g, 'Bench dealer API ' || g, '',
+               'benchpartner' || g || '@bench.local',
                false, true, now() - interval '2 years', '', '', {p0} + g
         FROM generate_series(1, {n_partner}) g""")
     run(conn, cur, "partner groups", f"""
-        INSERT INTO accounts_user_groups (user_id, group_id) SELECT {u1} + g, {group_partner} FROM generate_series(1, {n_partner}) g""")
-    cur.execute("SELECT partner_id, min(id) FROM accounts_user WHERE partner_id IS NOT NULL GROUP BY partner_id ORDER BY partner_id")
+        INSERT INTO accounts_user_groups (user_id, group_id)
+        SELECT {u1} + g, {group_partner} FROM generate_series(1, {n_partner}) g""")
+    cur.execute("SELECT partner_id, min(id) FROM accounts_user WHERE partner_id IS NOT NULL "
+                "GROUP BY partner_id ORDER BY partner_id")
     partner_pairs = cur.fetchall()
     partner_ids = [p for p, _ in partner_pairs]
     partner_users = [u for _, u in partner_pairs]
@@ -248,7 +254,8 @@ def seed(conn, args):
         SELECT {a0} + g, {c0} + g, {address_text}, ({sql_int_array(region_ids)})[{reg_of('g')}]
         FROM generate_series(1, {n_cust}) g
         UNION ALL
-        SELECT {a0} + {n_cust} + g, {c0} + g * 20, {address_text} || '（单位）', ({sql_int_array(region_ids)})[{reg_of('g')}]
+        SELECT {a0} + {n_cust} + g, {c0} + g * 20, {address_text} || '（单位）',
+               ({sql_int_array(region_ids)})[{reg_of('g')}]
         FROM generate_series(1, {n_cust // 20}) g""")
     run(conn, cur, "customer products", f"""
         INSERT INTO customers_customerproduct (id, customer_id, category_id, model, serial, purchase_date,
@@ -334,7 +341,8 @@ def seed(conn, args):
                  + CASE WHEN emergency THEN interval '0' ELSE r3 * interval '10 hours' END AS appointment_at,
                reported_at + least(arrive_o, age * 0.3) AS arrived_at,
                reported_at + least(resolve_o, age * 0.5) AS resolved_at,
-               reported_at + least(resolve_o + interval '1 hour' + r4 * interval '24 hours', age * 0.7) AS signed_off_at,
+               reported_at + least(resolve_o + interval '1 hour' + r4 * interval '24 hours', age * 0.7)
+                 AS signed_off_at,
                reported_at + least(resolve_o + interval '1 day' + r4 * interval '24 hours' + r5 * interval '5 days',
                                    age * 0.9) AS closed_at,
                reported_at + least(cancel_o, age * 0.4) AS cancelled_at,
@@ -355,9 +363,13 @@ def seed(conn, args):
         SELECT {o0} + g,
                'WO' || to_char(reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(({o0} + g)::text, 6, '0'),
                kind, state,
-               CASE kind WHEN 'repair' THEN ({descriptions['repair']})[1 + floor(r1 * {len(DESCRIPTIONS['repair'])})::int]
-                         WHEN 'install' THEN ({descriptions['install']})[1 + floor(r1 * {len(DESCRIPTIONS['install'])})::int]
-                         WHEN 'maintenance' THEN ({descriptions['maintenance']})[1 + floor(r1 * {len(DESCRIPTIONS['maintenance'])})::int]
+               CASE kind WHEN 'repair'
+                              THEN ({descriptions['repair']})[1 + floor(r1 * {len(DESCRIPTIONS['repair'])})::int]
+                         WHEN 'install'
+                              THEN ({descriptions['install']})[1 + floor(r1 * {len(DESCRIPTIONS['install'])})::int]
+                         WHEN 'maintenance'
+                              THEN ({descriptions['maintenance']})
+                                   [1 + floor(r1 * {len(DESCRIPTIONS['maintenance'])})::int]
                          ELSE ({descriptions['emergency']})[1 + floor(r1 * {len(DESCRIPTIONS['emergency'])})::int] END,
                reported_at, created_at,
                greatest(created_at, CASE state WHEN 'closed' THEN closed_at WHEN 'signed_off' THEN signed_off_at
@@ -369,7 +381,8 @@ def seed(conn, args):
                CASE WHEN dispatched THEN dispatched_at END,
                CASE WHEN scheduled_ THEN appointment_at END,
                CASE WHEN arrived THEN arrived_at END,
-               CASE WHEN state = 'taken_back' OR (resolved_ AND r5 < 0.2) THEN arrived_at + interval '2 days' + r4 * interval '1 day' END,
+               CASE WHEN state = 'taken_back' OR (resolved_ AND r5 < 0.2)
+                    THEN arrived_at + interval '2 days' + r4 * interval '1 day' END,
                CASE WHEN resolved_ THEN CASE WHEN r5 < 0.2 THEN '返厂维修完成 Depot repair done'
                                              ELSE '现场修复 Fixed on site' END ELSE '' END,
                CASE WHEN resolved_ THEN resolved_at END,
@@ -377,13 +390,16 @@ def seed(conn, args):
                CASE WHEN signed THEN (ARRAY[3, 4, 5, 5, 5])[1 + floor(r2 * 5)::int] END,
                CASE WHEN signed THEN signed_off_at END,
                CASE WHEN state = 'closed' THEN closed_at END,
-               CASE WHEN state = 'cancelled' THEN ({sql_text_array(CANCEL_REASONS)})[1 + floor(r3 * 3)::int] ELSE '' END,
+               CASE WHEN state = 'cancelled' THEN ({sql_text_array(CANCEL_REASONS)})[1 + floor(r3 * 3)::int]
+                    ELSE '' END,
                false, false,
                {a0} + cust,
                CASE WHEN with_product THEN ({sql_int_array(category_ids)})[{cat_of('cust')}] END,
-               CASE WHEN by_partner THEN ({sql_int_array(partner_users)})[pi] ELSE ({sql_int_array(staff_creators)})[si] END,
+               CASE WHEN by_partner THEN ({sql_int_array(partner_users)})[pi]
+                    ELSE ({sql_int_array(staff_creators)})[si] END,
                {c0} + cust,
-               CASE WHEN by_partner THEN ({sql_int_array(partner_users)})[pi] ELSE ({sql_int_array(staff_creators)})[si] END,
+               CASE WHEN by_partner THEN ({sql_int_array(partner_users)})[pi]
+                    ELSE ({sql_int_array(staff_creators)})[si] END,
                CASE WHEN by_partner THEN ({sql_int_array(partner_ids)})[pi] END,
                CASE WHEN with_product THEN {pr0} + cust END,
                ({sql_int_array(region_ids)})[{reg_of('cust')}],
@@ -405,7 +421,8 @@ def seed(conn, args):
             ('respond', {policy['work-order-respond']}, reported_at + interval '24 hours',
              CASE WHEN arrived THEN least(appointment_set_at, arrived_at) WHEN scheduled_ THEN appointment_set_at END,
              CASE WHEN state = 'cancelled' THEN cancelled_at END),
-            ('arrive', CASE WHEN emergency THEN {policy['work-order-arrive-emergency']} ELSE {policy['work-order-arrive']} END,
+            ('arrive',
+             CASE WHEN emergency THEN {policy['work-order-arrive-emergency']} ELSE {policy['work-order-arrive']} END,
              reported_at + CASE WHEN emergency THEN interval '30 minutes' ELSE interval '24 hours' END,
              CASE WHEN arrived THEN arrived_at END,
              CASE WHEN state = 'cancelled' THEN cancelled_at END)
@@ -424,7 +441,8 @@ def seed(conn, args):
     run(conn, cur, "history (create rows)", f"""
         INSERT INTO tickets_workorderevent (action, from_state, to_state, by_id, at, note, data, order_id)
         SELECT 'create', '', 'received',
-               CASE WHEN by_partner THEN ({sql_int_array(partner_users)})[pi] ELSE ({sql_int_array(staff_creators)})[si] END,
+               CASE WHEN by_partner THEN ({sql_int_array(partner_users)})[pi]
+                    ELSE ({sql_int_array(staff_creators)})[si] END,
                created_at, '', '{{}}'::jsonb, {o0} + g
         FROM timeline ORDER BY g""")
 

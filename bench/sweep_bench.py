@@ -251,7 +251,8 @@ def fill(n_open, n_due):
         # Due: the warning went out, level 1 (at the due time) is due.
         cur.execute(f"""
             INSERT INTO deadlines_deadline (content_type_id, object_id, kind, policy_id, started_at, due_at,
-                                            warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at, due_promised)
+                                            warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at,
+                                            due_promised)
             SELECT {ct}, o.id, 'arrive', {arrive}, d - interval '24 hours', d, d - interval '6 hours',
                    d - interval '6 hours', 0, 0, d, false
             FROM (SELECT id, now() - (row_number() OVER (ORDER BY id) % 3600) * interval '1 second'
@@ -263,7 +264,8 @@ def fill(n_open, n_due):
         # first of these steps falls 30 minutes from now, after any run.
         cur.execute(f"""
             INSERT INTO deadlines_deadline (content_type_id, object_id, kind, policy_id, started_at, due_at,
-                                            warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at, due_promised)
+                                            warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at,
+                                            due_promised)
             SELECT {ct}, {ORDER_OBJECT_ID_OFFSET} + g, CASE WHEN g % 2 = 0 THEN 'respond' ELSE 'arrive' END,
                    CASE WHEN g % 2 = 0 THEN {respond} ELSE {arrive} END,
                    d - interval '24 hours', d, d - interval '6 hours',
@@ -438,9 +440,11 @@ def run_case(n_open, n_due, batch_size, redis_url, show_plan, sweep, settle=0):
     log("check: " + summary)
     for p in problems:
         log("PROBLEM: " + p)
-    return {"open": n_open, "due": due, "wall": wall, "cpu": cpu, "db_cpu": db_cpu, "load": load, "queries": timer.count, "query_seconds": timer.seconds,
-            "batches": result.batches, "escalations": result.escalations, "notifications": result.notifications,
-            "ok": not problems}
+    return {
+        "open": n_open, "due": due, "wall": wall, "cpu": cpu, "db_cpu": db_cpu, "load": load, "queries": timer.count,
+        "query_seconds": timer.seconds, "batches": result.batches, "escalations": result.escalations,
+        "notifications": result.notifications, "ok": not problems,
+    }
 
 
 def parse_cases(text):
@@ -487,10 +491,13 @@ def main():
             r0 = runs[0]
             med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731, B023 - used in this iteration only
             per = f"{med('wall') / r0['due'] * 1000:.2f} ms" if r0["due"] else "-"
-            print(f"| {r0['open']:,} | {r0['due']:,} | {len(runs)} | {med('wall'):.2f} s "
-                  f"({', '.join(format(r['wall'], '.2f') for r in runs)}) | {med('cpu'):.2f} + {med('db_cpu'):.2f} s "
-                  f"| {r0['queries']} | {med('query_seconds'):.2f} s | {per} "
-                  f"| {', '.join(format(r['load'], '.2f') for r in runs)} | {'ok' if all(r['ok'] for r in runs) else 'FAILED'} |")
+            print(
+                f"| {r0['open']:,} | {r0['due']:,} | {len(runs)} | {med('wall'):.2f} s "
+                f"({', '.join(format(r['wall'], '.2f') for r in runs)}) | {med('cpu'):.2f} + {med('db_cpu'):.2f} s "
+                f"| {r0['queries']} | {med('query_seconds'):.2f} s | {per} "
+                f"| {', '.join(format(r['load'], '.2f') for r in runs)} "
+                f"| {'ok' if all(r['ok'] for r in runs) else 'FAILED'} |"
+            )
     finally:
         flush_redis(args.redis_url)
         log("Redis scratch DB flushed")

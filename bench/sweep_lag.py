@@ -161,22 +161,28 @@ def main():
                 due_ids = due_orders[done:target]
                 with conn.cursor() as cur:
                     # Falls due `lead` s from now, the warning was sent 6 h ago.
-                    cur.execute("""
+                    cur.execute(
+                        """
                         INSERT INTO deadlines_deadline (content_type_id, object_id, kind, policy_id, started_at,
-                            due_at, warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at, due_promised)
+                            due_at, warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at,
+                            due_promised)
                         SELECT %s, o, 'arrive', %s, d - interval '24 hours', d, d - interval '6 hours',
                                d - interval '6 hours', 0, 0, d, false
                         FROM unnest(%s::bigint[]) o, (SELECT now() + %s * interval '1 second' AS d) t""",
-                                [ct, arrive, due_ids, args.lead])
+                        [ct, arrive, due_ids, args.lead],
+                    )
                     if not args.no_warnings:
                         # Its warning point falls `lead` s from now, due 6 h later.
-                        cur.execute("""
+                        cur.execute(
+                            """
                             INSERT INTO deadlines_deadline (content_type_id, object_id, kind, policy_id, started_at,
-                                due_at, warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at, due_promised)
+                                due_at, warn_at, warned_at, paused_seconds, escalation_level, next_escalation_at,
+                                due_promised)
                             SELECT %s, o, 'arrive', %s, w - interval '18 hours', w + interval '6 hours', w,
                                    NULL, 0, 0, w, false
                             FROM unnest(%s::bigint[]) o, (SELECT now() + %s * interval '1 second' AS w) t""",
-                                    [ct, arrive, warn_orders[done:target], args.lead])
+                            [ct, arrive, warn_orders[done:target], args.lead],
+                        )
                 done = target
             time.sleep(0.25)
         load_during = os.getloadavg()
@@ -222,24 +228,38 @@ def main():
             "(SELECT DISTINCT ON (e.id) e.due_at, n.created_at FROM deadlines_escalation e "
             "JOIN notifications_notification n ON n.escalation_id = e.id WHERE e.level = 1 "
             "ORDER BY e.id, n.created_at) x"))
-        print("level 1, e-mail sent_at - due_at:          " + percentiles(
-            cur, "extract(epoch FROM m.sent_at - e.due_at)",
-            "deadlines_escalation e JOIN notifications_notification n ON n.escalation_id = e.id "
-            "JOIN notifications_emaildelivery m ON m.notification_id = n.id WHERE e.level = 1 AND m.sent_at IS NOT NULL"))
+        print(
+            "level 1, e-mail sent_at - due_at:          "
+            + percentiles(
+                cur,
+                "extract(epoch FROM m.sent_at - e.due_at)",
+                "deadlines_escalation e JOIN notifications_notification n ON n.escalation_id = e.id "
+                "JOIN notifications_emaildelivery m ON m.notification_id = n.id "
+                "WHERE e.level = 1 AND m.sent_at IS NOT NULL",
+            )
+        )
         if not args.no_warnings:
             print("warning, escalation.at - warn_at:          " + percentiles(
                 cur, "extract(epoch FROM e.at - d.warn_at)",
                 "deadlines_escalation e JOIN deadlines_deadline d ON d.id = e.deadline_id WHERE e.level = 0"))
         cur.execute("SELECT level, count(*), count(DISTINCT deadline_id) FROM deadlines_escalation GROUP BY level")
-        print("escalations by level (rows, deadlines): " + ", ".join(f"L{lv}: {n:,} / {d:,}" for lv, n, d in cur.fetchall()))
+        print(
+            "escalations by level (rows, deadlines): "
+            + ", ".join(f"L{lv}: {n:,} / {d:,}" for lv, n, d in cur.fetchall())
+        )
         cur.execute("SELECT state, count(*) FROM notifications_emaildelivery GROUP BY state ORDER BY state")
         print("e-mail deliveries: " + ", ".join(f"{s} {n:,}" for s, n in cur.fetchall()))
         cur.execute("""SELECT count(*) FROM deadlines_deadline WHERE met_at IS NULL AND cancelled_at IS NULL
                        AND next_escalation_at <= now() AND next_escalation_at IS NOT NULL""")
         print(f"steps still due now: {cur.fetchone()[0]}")
 
-    runs = [(float(m.group(1)), m.group(2)) for m in re.finditer(
-        r"Task deadlines\.sweep\[[^\]]+\] succeeded in ([0-9.]+)s: (\{[^}]*\})", worker_log.read_text(errors="replace"))]
+    runs = [
+        (float(m.group(1)), m.group(2))
+        for m in re.finditer(
+            r"Task deadlines\.sweep\[[^\]]+\] succeeded in ([0-9.]+)s: (\{[^}]*\})",
+            worker_log.read_text(errors="replace"),
+        )
+    ]
     busy = [t for t, r in runs if "'escalations': 0," not in r or "'warnings': 0," not in r]
     if runs:
         times = [t for t, _ in runs]

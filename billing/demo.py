@@ -52,7 +52,14 @@ def seed_fees(*, people, rng, stdout):
     from django.utils import timezone
 
     from billing.models import (
-        FeeItem, FeeSchedule, PartPrice, Payment, ServicePointDeposit, StockItem, WarrantyTerm, WorkOrderEntitlement,
+        FeeItem,
+        FeeSchedule,
+        PartPrice,
+        Payment,
+        ServicePointDeposit,
+        StockItem,
+        WarrantyTerm,
+        WorkOrderEntitlement,
     )
     from billing.orders import work_orders_visible_to
     from billing.selectors.fees import decide_for_order
@@ -91,7 +98,9 @@ def seed_fees(*, people, rng, stdout):
 
     # Parts stock at the demo stations, against a deposit (seeds/004).
     admin = people["admin"]
-    for station, deposit in zip(Unit.objects.filter(kind=Unit.Kind.STATION).order_by("id")[:2], ("5000.00", "3000.00")):
+    # Not strict: a database with a single station gets the first deposit only.
+    stations = Unit.objects.filter(kind=Unit.Kind.STATION).order_by("id")[:2]
+    for station, deposit in zip(stations, ("5000.00", "3000.00"), strict=False):
         ServicePointDeposit.objects.get_or_create(unit=station, defaults={"amount": Decimal(deposit)})
         for n, (code, name, _slug, _c, _p) in enumerate(DEMO_PARTS):
             if not StockItem.objects.filter(unit=station, part_code=code).exists():

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from servicedesk.core.admin_mixins import ReadOnlyAdminMixin
 
-from .models import Call, CallEvent, Callback, CallLink, CallTransition, Inquiry
+from .models import Call, Callback, CallEvent, CallLink, CallTransition, Inquiry
 
 
 class HistoryInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -17,9 +17,20 @@ from servicedesk.core.idempotency import IdempotentPostMixin
 from . import selectors, services
 from .models import Call, Callback, CallLink
 from .serializers import (
-    CallbackCompleteInput, CallbackSerializer, CallEventInput, CallLinkSerializer, CallOpenInput, CallSerializer,
-    CallTransitionSerializer, CallHandOverInput, InquiryInput, InquirySerializer, LinkInput, CallNoteInput,
-    CallCloseInput, SwitchCallSerializer,
+    CallbackCompleteInput,
+    CallbackSerializer,
+    CallCloseInput,
+    CallEventInput,
+    CallHandOverInput,
+    CallLinkSerializer,
+    CallNoteInput,
+    CallOpenInput,
+    CallSerializer,
+    CallTransitionSerializer,
+    InquiryInput,
+    InquirySerializer,
+    LinkInput,
+    SwitchCallSerializer,
 )
 
 ERRORS = {
@@ -154,11 +165,15 @@ class CallViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveMod
         model_class = ContentType.objects.get_by_natural_key(app_label, model).model_class()
         subject = model_class.objects.filter(pk=data.validated_data["id"]).first()
         if subject is None:
-            raise NotFound(_("No such %(type)s.") % {"type": data.validated_data["type"]}, code="link_subject_not_found")
+            raise NotFound(
+                _("No such %(type)s.") % {"type": data.validated_data["type"]}, code="link_subject_not_found"
+            )
         existed = CallLink.objects.filter(call=call, content_type=ContentType.objects.get_for_model(subject),
                                           object_id=subject.pk).exists()
         link = services.call_link(call=call, subject=subject, by=request.user)
-        return Response(CallLinkSerializer(link).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+        return Response(
+            CallLinkSerializer(link).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=InquiryInput, responses={201: InquirySerializer, **ERRORS},
                    summary="Record an inquiry answered on this call")

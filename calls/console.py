@@ -17,10 +17,10 @@ from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
 from servicedesk.accounts.roles import Role
 from servicedesk.core.durations import day_month, due_text, duration_phrase, working_days_phrase
+from servicedesk.core.labels import kind_label
 from servicedesk.core.pages import duration_text
 from servicedesk.core.phone import normalize_phone
 from servicedesk.customers.models import Customer, CustomerProduct
-from servicedesk.core.labels import kind_label
 from servicedesk.deadlines.models import Deadline
 from servicedesk.deadlines.services import policy_for
 from tickets.models import WorkOrder
@@ -68,7 +68,9 @@ def warranty_terms_for(products) -> dict:
     return terms
 
 
-def warranty_for(product: CustomerProduct, *, today: datetime.date | None = None, terms: dict | None = None) -> Warranty:
+def warranty_for(
+    product: CustomerProduct, *, today: datetime.date | None = None, terms: dict | None = None
+) -> Warranty:
     """`terms`: warranty_terms_for() of the products shown together (else
     billing reads this product line's terms itself, one query)."""
     decision = decide(
@@ -179,7 +181,9 @@ def last_contacts(*, customer, user, exclude_call=None, limit=CONTACTS_SHOWN) ->
     if exclude_call is not None:
         calls = calls.exclude(pk=exclude_call.pk)
     rows = [{"at": c.rang_at, "what": "call", "call": c} for c in calls[:limit]]
-    inquiries = Inquiry.objects.filter(customer=customer).only("text", "answer", "created_at").order_by("-created_at", "-id")
+    inquiries = (
+        Inquiry.objects.filter(customer=customer).only("text", "answer", "created_at").order_by("-created_at", "-id")
+    )
     rows += [{"at": i.created_at, "what": "inquiry", "inquiry": i} for i in inquiries[:limit]]
     rows.sort(key=lambda r: r["at"] or timezone.now(), reverse=True)
     return rows[:limit]
@@ -236,7 +240,8 @@ def checklist_for(kind: str, *, category_slug: str = "", description: str = "") 
     """The one-time notification for this filing (seeds/000 一次性告知)."""
     items = list(CHECKLISTS.get(kind, []))
     if kind == "emergency" and (
-        (category_slug or "").startswith("gas") or any(w in (description or "").lower() for w in ("gas", "燃气", "煤气", "漏气"))
+        (category_slug or "").startswith("gas")
+        or any(w in (description or "").lower() for w in ("gas", "燃气", "煤气", "漏气"))
     ):
         items = list(CHECKLISTS["emergency_gas"]) + items
     return items
@@ -381,7 +386,8 @@ def wallboard(*, now=None, user=None) -> dict:
         .values("offered_to__username", "offered_to__first_name", "offered_to__last_name").annotate(n=Count("id"))
     )
     for r in missed:
-        row_for(r["offered_to__username"], r["offered_to__first_name"], r["offered_to__last_name"])["abandoned"] = r["n"]
+        row = row_for(r["offered_to__username"], r["offered_to__first_name"], r["offered_to__last_name"])
+        row["abandoned"] = r["n"]
     stats["ringing_calls"] = ringing
     stats["agents"] = sorted(agents.values(), key=lambda r: r["agent"])
     stats["callbacks_unassigned"] = Callback.objects.filter(state=Callback.State.OPEN).count()

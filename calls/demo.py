@@ -73,7 +73,10 @@ def seed(*, people, rng, stdout):
         wait = rng.randrange(16, 45) if kind == 7 else rng.randrange(3, 16)
         report(call_id, "answer", ring + datetime.timedelta(seconds=wait), agent=who)
         if rng.random() < 0.1:
-            report(call_id, "transfer", ring + datetime.timedelta(seconds=wait + 30), agent=agents[(agents.index(who) + 1) % 3])
+            report(
+                call_id, "transfer", ring + datetime.timedelta(seconds=wait + 30),
+                agent=agents[(agents.index(who) + 1) % 3],
+            )
         report(call_id, "hangup", ring + datetime.timedelta(seconds=wait + rng.randrange(60, 600)))
     # Live: two ringing (one at an agent's extension) and one in progress.
     report(f"{prefix}900", "ring", now - datetime.timedelta(seconds=9), caller=numbers[0], agent=agents[1])
@@ -82,7 +85,9 @@ def seed(*, people, rng, stdout):
     report(f"{prefix}902", "answer", now - datetime.timedelta(seconds=121), agent=agent)
 
     # Callbacks: the older ones were taken and some done; the others wait (those past 2 h are overdue).
-    waiting = Callback.objects.filter(call__call_id__startswith=prefix).select_related("call").order_by("created_at", "id")
+    waiting = (
+        Callback.objects.filter(call__call_id__startswith=prefix).select_related("call").order_by("created_at", "id")
+    )
     for i, callback in enumerate(waiting):
         if callback.state != Callback.State.OPEN or now - callback.created_at < datetime.timedelta(minutes=40):
             continue

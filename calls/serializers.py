@@ -10,7 +10,7 @@ from servicedesk.customers.models import Customer
 from servicedesk.customers.selectors import phone_policy_for
 from servicedesk.deadlines.serializers import DeadlineSerializer
 
-from .models import Call, CallEvent, Callback, CallLink, CallTransition, Inquiry
+from .models import Call, Callback, CallEvent, CallLink, CallTransition, Inquiry
 
 
 class UsernameField(serializers.SlugRelatedField):

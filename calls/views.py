@@ -162,12 +162,16 @@ def console_poll(request):
     context = {"watch_key": _watch_key(call), "poll_ms": poll_interval_ms(), "call": call}
     if seen_pk == str(call.pk):
         # The same call in a new state: the banner (owner, what may be done now) only.
-        context.update({
-            "oob_banner": True,
-            "file": console.CallerFile(phone=call.caller, customer=call.customer or console.customer_by_phone(call.caller)),
-            "call_actions": selectors.call_actions_for(request.user, call),
-            "hand_over_form": HandOverForm(exclude=call.owner, prefix="ho"),
-        })
+        context.update(
+            {
+                "oob_banner": True,
+                "file": console.CallerFile(
+                    phone=call.caller, customer=call.customer or console.customer_by_phone(call.caller)
+                ),
+                "call_actions": selectors.call_actions_for(request.user, call),
+                "hand_over_form": HandOverForm(exclude=call.owner, prefix="ho"),
+            }
+        )
         return render(request, "calls/_watch.html", context)
     context.update(_call_context(request, call))
     context["oob_workspace"] = True
@@ -212,7 +216,9 @@ def _readback(what, form, file_):
             product_text = str(product)
             category = product.category.slug
         elif product:
-            product_text = " ".join(str(p) for p in (product["category"], product.get("model"), product.get("serial")) if p)
+            product_text = " ".join(
+                str(p) for p in (product["category"], product.get("model"), product.get("serial")) if p
+            )
             category = product["category"].slug
         else:
             product_text, category = "", ""

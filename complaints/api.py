@@ -17,8 +17,19 @@ from tickets.selectors import work_orders_visible_to
 from . import selectors, services
 from .models import Complaint, Finding
 from .serializers import (
-    CloseInput, ComplaintCreateInput, ComplaintEventSerializer, ComplaintSerializer, DecisionInput, EscalateInput,
-    FindingInput, FindingSerializer, ForwardInput, ComplaintNoteInput, ComplaintReasonInput, ReplyInput, ReturnVisitInput,
+    CloseInput,
+    ComplaintCreateInput,
+    ComplaintEventSerializer,
+    ComplaintNoteInput,
+    ComplaintReasonInput,
+    ComplaintSerializer,
+    DecisionInput,
+    EscalateInput,
+    FindingInput,
+    FindingSerializer,
+    ForwardInput,
+    ReplyInput,
+    ReturnVisitInput,
 )
 
 
@@ -80,8 +91,14 @@ class ComplaintViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retrie
         data.is_valid(raise_exception=True)
         return self._render(service(complaint_id=complaint.pk, by=request.user, **data.validated_data))
 
-    @extend_schema(request=ComplaintCreateInput, summary="File a complaint",
-                   responses={201: ComplaintSerializer, 200: OpenApiResponse(ComplaintSerializer, description="Existing complaint with this external_ref")})
+    @extend_schema(
+        request=ComplaintCreateInput,
+        summary="File a complaint",
+        responses={
+            201: ComplaintSerializer,
+            200: OpenApiResponse(ComplaintSerializer, description="Existing complaint with this external_ref"),
+        },
+    )
     def create(self, request):
         user = request.user
         if not selectors.user_may_create_complaints(user):
@@ -147,7 +164,11 @@ class ComplaintViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retrie
     def findings(self, request, pk=None):
         complaint = self.get_object()
         if request.method == "GET":
-            return Response(FindingSerializer(complaint.findings.select_related("person", "proposed_by", "decided_by"), many=True).data)
+            return Response(
+                FindingSerializer(
+                    complaint.findings.select_related("person", "proposed_by", "decided_by"), many=True
+                ).data
+            )
         data = FindingInput(data=request.data)
         data.is_valid(raise_exception=True)
         finding = services.finding_propose(complaint_id=complaint.pk, by=request.user, **data.validated_data)
@@ -172,4 +193,8 @@ class FindingViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retrieve
         finding = self.get_object()
         data = DecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(FindingSerializer(services.finding_decide(finding_id=finding.pk, by=request.user, **data.validated_data)).data)
+        return Response(
+            FindingSerializer(
+                services.finding_decide(finding_id=finding.pk, by=request.user, **data.validated_data)
+            ).data
+        )

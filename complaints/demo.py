@@ -50,7 +50,9 @@ def _complaints(people, target, rng):
     existing = Complaint.objects.count()
     todo = max(0, target - existing)
     now = timezone.now()
-    served = list(WorkOrder.objects.filter(technician__isnull=False).select_related("customer", "technician__user")[:200])
+    served = list(
+        WorkOrder.objects.filter(technician__isnull=False).select_related("customer", "technician__user")[:200]
+    )
     previous = None
     for i in range(todo):
         final, category, cause, start = COMPLAINT_PLAN[(existing + i) % len(COMPLAINT_PLAN)]
@@ -60,9 +62,12 @@ def _complaints(people, target, rng):
         elif order is not None:
             customer = order.customer
         else:
-            customer = {"name": rng.choice(SURNAMES) + rng.choice(GIVEN),
-                        "phone": "15" + str(rng.randint(0, 9)) + f"{rng.randint(0, 99999999):08d}",
-                        "address": f"北京市朝阳区{rng.choice(STREETS)}{rng.randint(1, 30)}号楼{rng.randint(1, 6)}0{rng.randint(1, 4)}室"}
+            customer = {
+                "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+                "phone": "15" + str(rng.randint(0, 9)) + f"{rng.randint(0, 99999999):08d}",
+                "address": f"北京市朝阳区{rng.choice(STREETS)}{rng.randint(1, 30)}号楼"
+                           f"{rng.randint(1, 6)}0{rng.randint(1, 4)}室",
+            }
         complaint, _ = complaint_services.complaint_create(
             by=people["agent"], customer=customer, category=category, cause=cause, work_order=order,
             description=rng.choice(COMPLAINT_TEXTS[cause or category]),
@@ -84,7 +89,9 @@ def _walk_complaint(complaint, final, people, rng):
     agent, supervisor, handler, hr = people["agent"], people["supervisor"], people["handler"], people["hr"]
     if final == S.RECEIVED:
         if complaint.source == Complaint.Source.SALES and rng.random() < 0.5:
-            complaint_services.complaint_acknowledge(complaint_id=complaint.pk, by=agent, note="已电话告知销售员受理情况")
+            complaint_services.complaint_acknowledge(
+                complaint_id=complaint.pk, by=agent, note="已电话告知销售员受理情况"
+            )
         return
     if final == S.REJECTED:
         complaint_services.complaint_reject(complaint_id=complaint.pk, by=agent,
@@ -120,9 +127,10 @@ def _walk_complaint(complaint, final, people, rng):
     if complaint.complaint_class == 3:
         case_study = ("经过：客户投诉未得到及时处理后联系媒体。\n原因：首问负责未落实，升级不及时。\n"
                       "教训：三类投诉立即上报客服经理，24小时内给出解决方案。")
-    complaint_services.complaint_close(complaint_id=complaint.pk, by=agent, improvement="完善安装后质检与回访流程",
-                                       case_study=case_study,
-                                       case_title=f"{complaint.number}：{complaint.description[:20]}" if case_study else "")
+    complaint_services.complaint_close(
+        complaint_id=complaint.pk, by=agent, improvement="完善安装后质检与回访流程", case_study=case_study,
+        case_title=f"{complaint.number}：{complaint.description[:20]}" if case_study else "",
+    )
 
 
 def seed_complaints(run):

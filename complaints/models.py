@@ -63,10 +63,20 @@ class Complaint(FSMModelMixin, models.Model):
     external = models.BooleanField(_("threatens to complain outside"), default=False)
     media = models.BooleanField(_("reached the media"), default=False)
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("customer"))
-    address = models.ForeignKey(Address, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("address"))
-    product = models.ForeignKey(CustomerProduct, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints", verbose_name=_("product"))
-    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints", verbose_name=_("work order"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("customer")
+    )
+    address = models.ForeignKey(
+        Address, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("address")
+    )
+    product = models.ForeignKey(
+        CustomerProduct, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints",
+        verbose_name=_("product"),
+    )
+    work_order = models.ForeignKey(
+        WorkOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints",
+        verbose_name=_("work order"),
+    )
     technician = models.ForeignKey(
         Technician, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints",
         verbose_name=_("technician complained about"),
@@ -79,24 +89,39 @@ class Complaint(FSMModelMixin, models.Model):
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("received by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("received by")
+    )
     # First-question responsibility (seeds/000): the agent who took it owns it.
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("owner"))
-    accepting_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("accepting unit"))
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints", verbose_name=_("partner"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("owner"),
+    )
+    accepting_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("accepting unit")
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints", verbose_name=_("partner")
+    )
     external_ref = models.CharField(_("external reference"), max_length=100, blank=True)
     # What the partner sent (name, phone, address), shown to partners instead
     # of the customer's file it was matched to by phone (contract: Retries,
     # privacy, abuse). Null on orders no partner created.
     customer_as_sent = models.JSONField(_("customer as sent"), null=True, blank=True, editable=False)
 
-    handling_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints", verbose_name=_("handling unit"))
+    handling_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints",
+        verbose_name=_("handling unit"),
+    )
     forwarded_at = models.DateTimeField(_("forwarded at"), null=True, blank=True)
     investigation = models.TextField(_("investigation"), blank=True)
     result = models.TextField(_("result"), blank=True)
     head_signed_by = models.CharField(_("signed by the handling unit's head"), max_length=100, blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
-    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("replied by"))
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("replied by"),
+    )
     satisfied = models.BooleanField(_("customer satisfied"), null=True, blank=True)
     return_visit_note = models.TextField(_("return visit"), blank=True)
     return_visited_at = models.DateTimeField(_("return visited at"), null=True, blank=True)
@@ -119,19 +144,18 @@ class Complaint(FSMModelMixin, models.Model):
             models.Index(fields=["technician"], name="complaint_technician"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(complaint_class__gte=1, complaint_class__lte=3), name="complaint_class_1_to_3"),
+            models.CheckConstraint(
+                condition=Q(complaint_class__gte=1, complaint_class__lte=3), name="complaint_class_1_to_3"
+            ),
             models.UniqueConstraint(
-                fields=["partner", "external_ref"], condition=Q(partner__isnull=False) & ~Q(external_ref=""),
+                fields=["partner", "external_ref"],
+                condition=Q(partner__isnull=False) & ~Q(external_ref=""),
                 name="complaint_external_ref_unique_per_partner",
             ),
         ]
 
     def __str__(self):
         return self.number or f"#{self.pk}"
-
-    @property
-    def is_open(self):
-        return self.state in self.OPEN_STATES
 
     def get_absolute_url(self):
         from django.urls import NoReverseMatch, reverse
@@ -140,6 +164,10 @@ class Complaint(FSMModelMixin, models.Model):
             return reverse("complaint-detail", args=[self.pk])
         except NoReverseMatch:  # pages not routed (API-only deployment)
             return f"/api/v1/complaints/{self.pk}/"
+
+    @property
+    def is_open(self):
+        return self.state in self.OPEN_STATES
 
     @classmethod
     def deadline_subjects(cls, ids):
@@ -212,7 +240,9 @@ def actions_allowed_in(state: str) -> list[str]:
 
 
 class ComplaintEvent(TransitionRecord):
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events", verbose_name=_("complaint"))
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="events", verbose_name=_("complaint")
+    )
 
     class Meta(TransitionRecord.Meta):
         verbose_name = _("complaint history")
@@ -224,10 +254,14 @@ class CaseStudy(models.Model):
     """Written after a class-3 complaint and shared with the department
     (seeds/002)."""
 
-    complaint = models.OneToOneField(Complaint, on_delete=models.PROTECT, related_name="case_study", verbose_name=_("complaint"))
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.PROTECT, related_name="case_study", verbose_name=_("complaint")
+    )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("case study"))
-    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("written by"))
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("written by")
+    )
     written_at = models.DateTimeField(_("written at"))
 
     class Meta:
@@ -248,15 +282,24 @@ class Finding(models.Model):
         PROPOSED = "proposed", _("Proposed to HR")
         DECIDED = "decided", _("Decided")
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="findings", verbose_name=_("complaint"))
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="findings_against", verbose_name=_("person"))
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="findings", verbose_name=_("complaint")
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="findings_against", verbose_name=_("person")
+    )
     rule = models.TextField(_("rule broken"))
     proposal = models.TextField(_("proposal"))
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
     proposed_at = models.DateTimeField(_("proposed at"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PROPOSED)
     decision = models.TextField(_("HR decision"), blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:

@@ -9,7 +9,6 @@ from django.utils import timezone
 from servicedesk.accounts.models import Unit
 from servicedesk.accounts.roles import Role
 from servicedesk.deadlines.models import Deadline
-
 from servicedesk.ownership.handover import OWNER_ROLES
 
 from .models import Complaint, ComplaintEvent, actions_allowed_in
@@ -137,13 +136,15 @@ def complaint_history(complaint) -> QuerySet:
 
 def unit_queue(unit_id) -> QuerySet:
     """A handling unit's open complaints, the most urgent first (issue 4, item 5)."""
-    from django.db.models import Min, OuterRef, Subquery
+    from django.db.models import OuterRef, Subquery
 
     next_due = Deadline.objects.filter(
         complaint=OuterRef("pk"), met_at__isnull=True, cancelled_at__isnull=True
     ).order_by("due_at").values("due_at")[:1]
     return (
-        Complaint.objects.filter(handling_unit_id=unit_id, state__in=[Complaint.State.FORWARDED, Complaint.State.DISPUTED])
+        Complaint.objects.filter(
+            handling_unit_id=unit_id, state__in=[Complaint.State.FORWARDED, Complaint.State.DISPUTED]
+        )
         .annotate(next_due=Subquery(next_due))
         .order_by("next_due", "received_at")
     )

@@ -17,12 +17,14 @@ from servicedesk.core.errors import InvalidTransition, PermissionDenied, Validat
 from servicedesk.core.transitions import Machine, run_action, run_state_kept
 from servicedesk.customers.models import Customer
 from servicedesk.customers.services import (
-    address_add, customer_as_sent_by, customer_match_or_create, customer_product_add,
+    address_add,
+    customer_as_sent_by,
+    customer_match_or_create,
+    customer_product_add,
 )
 from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
 from servicedesk.ownership.handover import hand_over
-
 from tickets.models import WorkOrder
 
 from .models import ACTIONS, CaseStudy, Complaint, ComplaintEvent, Finding, actions_allowed_in
@@ -124,13 +126,17 @@ def complaint_create(
                 product = customer_product_add(customer=customer, **product)
             if technician is None and work_order is not None and work_order.technician_id:
                 technician = work_order.technician
-            level, reason = _class_on_receipt(customer=customer, media=media, external=external, received_at=received_at)
+            level, reason = _class_on_receipt(
+                customer=customer, media=media, external=external, received_at=received_at
+            )
             complaint = Complaint.objects.create(
-                category=category, cause=cause or "", source=source or (Complaint.Source.PARTNER if partner else Complaint.Source.PHONE),
+                category=category, cause=cause or "",
+                source=source or (Complaint.Source.PARTNER if partner else Complaint.Source.PHONE),
                 complaint_class=level, class_reason=reason, external=external, media=media, customer=customer,
-                address=address_obj, product=product or (work_order.product if work_order else None), work_order=work_order,
-                technician=technician, description=description.strip(), received_at=received_at, created_by=by, owner=by,
-                accepting_unit=by.unit, partner=partner, external_ref=external_ref, customer_as_sent=as_sent,
+                address=address_obj, product=product or (work_order.product if work_order else None),
+                work_order=work_order, technician=technician, description=description.strip(), received_at=received_at,
+                created_by=by, owner=by, accepting_unit=by.unit, partner=partner, external_ref=external_ref,
+                customer_as_sent=as_sent,
             )
             complaint.number = f"CP{timezone.localtime(received_at):%Y%m%d}{complaint.pk:06d}"
             complaint.save(update_fields=["number"])
@@ -193,7 +199,8 @@ def complaint_forward(*, complaint_id, by, handling_unit: Unit, note="") -> Comp
         handlers = [u for u in users_with_role(Role.HANDLER) if u.unit_id == handling_unit.pk]
         notifications_create(
             recipients=handlers, url=complaint.get_absolute_url(),
-            title=_("Complaint %(number)s forwarded to %(unit)s") % {"number": complaint.number, "unit": handling_unit.name},
+            title=_("Complaint %(number)s forwarded to %(unit)s") % {"number": complaint.number,
+                                                                     "unit": handling_unit.name},
         )
 
     return run_action(MACHINE, pk=complaint_id, action="forward", by=by, note=note, effects=effects, stamp=True,
@@ -272,8 +279,10 @@ def complaint_close(*, complaint_id, by, case_study="", improvement="", case_tit
         deadline_cancel_open(subject=complaint, at=at)
         if case_study:
             CaseStudy.objects.create(
-                complaint=complaint, title=(case_title or "").strip() or f"{complaint.number}: {complaint.description[:80]}",
-                body=case_study, written_by=by, written_at=at)
+                complaint=complaint,
+                title=(case_title or "").strip() or f"{complaint.number}: {complaint.description[:80]}",
+                body=case_study, written_by=by, written_at=at,
+            )
 
     return run_action(MACHINE, pk=complaint_id, action="close", by=by, check=check, effects=effects, stamp=True,
                       note=improvement, kwargs={"improvement": improvement})
@@ -349,9 +358,11 @@ def finding_decide(*, finding_id, by, decision) -> Finding:
     def change(complaint, at):
         finding = locked["finding"]
         finding.complaint = complaint
-        finding.state, finding.decision, finding.decided_by, finding.decided_at = Finding.State.DECIDED, decision, by, at
+        finding.state, finding.decision, finding.decided_by, finding.decided_at = (Finding.State.DECIDED, decision,
+                                                                                   by, at)
         finding.save(update_fields=["state", "decision", "decided_by", "decided_at"])
-        copy_to = list(User.objects.filter(unit_id=complaint.accepting_unit_id, is_active=True)) if complaint.accepting_unit_id else []
+        copy_to = (list(User.objects.filter(unit_id=complaint.accepting_unit_id, is_active=True))
+                   if complaint.accepting_unit_id else [])
         notifications_create(
             recipients=copy_to + ([complaint.owner] if complaint.owner_id else []), url=complaint.get_absolute_url(),
             title=_("HR decision on complaint %(number)s: %(person)s") % {

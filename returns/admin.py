@@ -7,7 +7,13 @@ from django.contrib import admin
 from servicedesk.core.admin_mixins import ReadOnlyAdminMixin
 
 from .models import (
-    FactoryReturn, FactoryReturnEvent, FactoryReturnItem, ReturnEvent, ReturnRequest, ReturnRule, ReturnWindow,
+    FactoryReturn,
+    FactoryReturnEvent,
+    FactoryReturnItem,
+    ReturnEvent,
+    ReturnRequest,
+    ReturnRule,
+    ReturnWindow,
 )
 
 

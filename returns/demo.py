@@ -83,10 +83,19 @@ def seed_returns(*, people, rng, stdout, password=None):
         rs.return_assess(return_id=r.pk, by=agent, findings={})
         rs.return_fulfil(return_id=r.pk, by=agent, note="返修完成，已交还客户")
         r = rs.return_create(
-            by=people["partner2"], customer={"name": "二号经销商门店", "phone": "13600000008"},
-            product={"category": cats["energy_saving_lamp"], "model": "E27-11W",
-                     "manufactured_on": today - datetime.timedelta(days=45)},
-            requested_by="dealer", reason="整批灯管发黑", batch=True, batch_code="B" + today.strftime("%Y%m"), quantity=500)
+            by=people["partner2"],
+            customer={"name": "二号经销商门店", "phone": "13600000008"},
+            product={
+                "category": cats["energy_saving_lamp"],
+                "model": "E27-11W",
+                "manufactured_on": today - datetime.timedelta(days=45),
+            },
+            requested_by="dealer",
+            reason="整批灯管发黑",
+            batch=True,
+            batch_code="B" + today.strftime("%Y%m"),
+            quantity=500,
+        )
         # Customer service sends tech1 on site: the only technician who sees it and records the visit.
         rs.return_assign(return_id=r.pk, by=supervisor, technician=people["techs"][0], note="技术部派刘师傅到现场核查")
 

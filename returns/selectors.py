@@ -9,7 +9,12 @@ from servicedesk.accounts.roles import Role
 from servicedesk.deadlines.models import Deadline
 
 from .models import (
-    FactoryReturn, FactoryReturnEvent, ReturnEvent, ReturnRequest, ReturnRule, factory_return_actions_allowed,
+    FactoryReturn,
+    FactoryReturnEvent,
+    ReturnEvent,
+    ReturnRequest,
+    ReturnRule,
+    factory_return_actions_allowed,
     return_actions_allowed,
 )
 

@@ -5,7 +5,7 @@ import os
 
 os.environ.setdefault("TESTING", "1")
 
-from .settings import *  # noqa: E402,F401,F403
+from .settings import *  # noqa: E402,F401,F403 - all the real settings, read after TESTING is set
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LANGUAGE_CODE = "en"

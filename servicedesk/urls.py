@@ -5,10 +5,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from servicedesk.accounts.api import LogoutView, MeView, TokenView, UnitViewSet
-from technicians.api import TechnicianViewSet
 from complaints.api import ComplaintViewSet, FindingViewSet
+from servicedesk.accounts.api import LogoutView, MeView, TokenView, UnitViewSet
 from servicedesk.webhooks.api import WebhookViewSet
+from technicians.api import TechnicianViewSet
 from tickets.api import WorkOrderViewSet
 
 router = DefaultRouter()

@@ -32,7 +32,8 @@ def seed_technicians(run):
         tech.regions.set([regions[c] for c in region_codes])
         for slug in slugs:
             Certification.objects.update_or_create(
-                technician=tech, category=cats[slug], defaults={"valid_until": valid, "number": f"CERT-{username}-{slug}"}
+                technician=tech, category=cats[slug],
+                defaults={"valid_until": valid, "number": f"CERT-{username}-{slug}"},
             )
         techs.append(tech)
     # One expired certification, to show dispatch refusing it.

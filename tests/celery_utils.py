@@ -59,7 +59,9 @@ def broker(url: str, *, prefix: str = ""):
     """Point the app at `url` (with a key prefix) for the block."""
     saved = app.conf.broker_url, app.conf.broker_transport_options
     _drop_publishing_connections()
-    options = {k: v for k, v in (saved[1] or {}).items() if not k.startswith(("data_folder", "processed", "control", "store"))}
+    options = {
+        k: v for k, v in (saved[1] or {}).items() if not k.startswith(("data_folder", "processed", "control", "store"))
+    }
     if prefix:
         options["global_keyprefix"] = prefix
     app.conf.broker_url, app.conf.broker_transport_options = url, options
@@ -104,7 +106,9 @@ def worker_thread(**kwargs):
     of this process: same code, same test database, same mail outbox."""
     task_postrun.connect(_close_this_threads_connections, weak=False)
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING", **kwargs) as w:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING", **kwargs
+        ) as w:
             yield w
     finally:
         task_postrun.disconnect(_close_this_threads_connections)
@@ -114,7 +118,9 @@ def worker_process(*, broker_url: str, prefix: str, name: str, pool: str = "solo
     """`celery -A servicedesk worker` in a process of its own, on the test
     database (tests/worker_settings.py: the test settings plus the prefix)."""
     s = connection.settings_dict
-    database_url = f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    database_url = (
+        f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    )
     env = {
         **os.environ,
         "DATABASE_URL": database_url,

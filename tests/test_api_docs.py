@@ -53,7 +53,7 @@ def test_no_template_or_static_file_of_the_product_loads_from_a_cdn():
     for folder in ["templates", "static", *[f"{app}/templates" for app in ("billing", "calls", "complaints",
                                                                              "tickets", "returns")]]:
         for path in (root / folder).rglob("*"):
-            if path.suffix in {".html", ".css", ".js"} and path.parent.name != "vendor":
-                if loading.search(path.read_text(encoding="utf-8")):
-                    offenders.append(str(path.relative_to(root)))
+            if (path.suffix in {".html", ".css", ".js"} and path.parent.name != "vendor"
+                    and loading.search(path.read_text(encoding="utf-8"))):
+                offenders.append(str(path.relative_to(root)))
     assert offenders == []

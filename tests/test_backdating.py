@@ -27,8 +27,10 @@ def create_order(user, reported_at):
 
 
 def file_complaint(user, received_at):
-    return api_for(user).post("/api/v1/complaints/", {"customer": CUSTOMER, "category": "service", "description": "迟到",
-                                                      "received_at": received_at}, format="json")
+    return api_for(user).post(
+        "/api/v1/complaints/",
+        {"customer": CUSTOMER, "category": "service", "description": "迟到", "received_at": received_at}, format="json",
+    )
 
 
 def switch_event(user, at):
@@ -65,7 +67,9 @@ def test_a_switch_event_too_long_ago_is_a_400_on_at(telephony, value):
 
 
 def test_the_message_names_the_limit(partner_user):
-    assert create_order(partner_user, ago(days=31)).json() == {"reported_at": ["Must not be more than 30 days in the past."]}
+    assert create_order(partner_user, ago(days=31)).json() == {
+        "reported_at": ["Must not be more than 30 days in the past."]
+    }
 
 
 def test_within_the_limit_is_accepted(partner_user, agent, telephony):

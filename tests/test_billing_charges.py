@@ -152,7 +152,9 @@ def test_quote_accept_resolve_charge_pay_and_refund(agent, dispatcher, superviso
     assert r.status_code == 200 and r.json()["accepted_by_name"] == "王伟" and r.json()["accepted_at"]
     # accepted: no more revising
     assert quote(tech1.user, order, lines(("P-GWH-IGN", 1))).status_code == 409
-    assert t.post(f"/api/v1/work-orders/{order.pk}/resolve/", {"resolution": "换点火针"}, format="json").status_code == 200
+    assert (
+        t.post(f"/api/v1/work-orders/{order.pk}/resolve/", {"resolution": "换点火针"}, format="json").status_code == 200
+    )
 
     # paying before the charge is fixed: 409
     pay = {"method": "cash", "amount": "170.00", "receipt_number": "R-0001"}

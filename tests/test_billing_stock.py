@@ -10,9 +10,9 @@ from decimal import Decimal
 from urllib.parse import urlparse
 
 import pytest
-from servicedesk.accounts.models import ApiToken as Token
 
 from billing.models import ServicePointDeposit, StockItem, StockMovement
+from servicedesk.accounts.models import ApiToken as Token
 from servicedesk.accounts.models import Unit
 from tests.conftest import api_for
 from tests.factories import TechnicianFactory, UnitFactory, UserFactory

@@ -109,7 +109,8 @@ OVERFLOW = """() => {
   for (const a of document.querySelectorAll(".mainnav a, .topbar-tools > *")) {
     const r = a.getBoundingClientRect();
     if (getComputedStyle(a).display === "none") continue;  // the name, hidden on a phone on purpose
-    if (r.width === 0 || r.right > width + 1 || r.left < -1) out.push((a.textContent || a.className).trim() + " " + r.right);
+    if (r.width === 0 || r.right > width + 1 || r.left < -1)
+      out.push((a.textContent || a.className).trim() + " " + r.right);
   }
   return out;
 }"""

@@ -68,7 +68,9 @@ def test_weekends_do_not_count():
 
 def test_contract_examples_for_complaints_1_3_5_working_days():
     received = local(2026, 3, 12, 11, 0)  # Thursday
-    assert [due_day(received, n) for n in (1, 2, 3, 5)] == [D(2026, 3, 13), D(2026, 3, 16), D(2026, 3, 17), D(2026, 3, 19)]
+    assert [due_day(received, n) for n in (1, 2, 3, 5)] == [
+        D(2026, 3, 13), D(2026, 3, 16), D(2026, 3, 17), D(2026, 3, 19),
+    ]
 
 
 def test_n_below_one_is_refused():
@@ -223,7 +225,10 @@ def test_the_due_time_is_always_23_59_59_local_on_a_working_day_after_the_day_of
 
 def test_the_due_time_is_monotonic_in_n_and_in_the_start():
     @settings(deadline=None, max_examples=60)
-    @given(start=starts, n=small_n, later_by=st.timedeltas(min_value=datetime.timedelta(0), max_value=datetime.timedelta(days=20)))
+    @given(
+        start=starts, n=small_n,
+        later_by=st.timedeltas(min_value=datetime.timedelta(0), max_value=datetime.timedelta(days=20)),
+    )
     def check(start, n, later_by):
         assert add_working_days(start, n) < add_working_days(start, n + 1)
         assert add_working_days(start, n) <= add_working_days(start + later_by, n)

@@ -220,8 +220,12 @@ def test_what_is_filed_from_a_call_shows_with_it(telephony, agent, agent2, t0):
         customer={"name": "王伟", "phone": "13812345678", "address": "北京市朝阳区建国路88号"},
     )
     client = api_for(agent)
-    assert client.post("/api/v1/calls/c1/links/", {"type": "work_order", "id": order.pk}, format="json").status_code == 201
-    assert client.post("/api/v1/calls/c1/links/", {"type": "work_order", "id": order.pk}, format="json").status_code == 200
+    assert (
+        client.post("/api/v1/calls/c1/links/", {"type": "work_order", "id": order.pk}, format="json").status_code == 201
+    )
+    assert (
+        client.post("/api/v1/calls/c1/links/", {"type": "work_order", "id": order.pk}, format="json").status_code == 200
+    )
     assert CallLink.objects.count() == 1
     assert client.post("/api/v1/calls/c1/links/", {"type": "complaint", "id": 999}, format="json").status_code == 404
     assert api_for(agent2).post("/api/v1/calls/c1/links/", {"type": "work_order", "id": order.pk},

@@ -119,7 +119,9 @@ def test_reached_closes_it_and_the_file_opens_on_the_console(client, agent, tele
     callback = abandon(telephony, "c1", caller="13800138000")
     client.force_login(agent)
     client.post(f"/callbacks/{callback.pk}/take/", **HX)
-    response = client.post(f"/callbacks/{callback.pk}/attempt/", {"outcome": "reached_open", "note": "已联系，报修"}, **HX)
+    response = client.post(
+        f"/callbacks/{callback.pk}/attempt/", {"outcome": "reached_open", "note": "已联系，报修"}, **HX
+    )
     assert response.status_code == 204
     callback.refresh_from_db()
     assert (callback.state, callback.outcome, callback.attempts) == ("done", "reached", 1)

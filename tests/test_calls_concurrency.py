@@ -37,7 +37,9 @@ def test_two_rings_of_one_new_call_make_one_call(server, switch_token):
     at = timezone.now() - 60 * S
     for n in range(ROUNDS):
         cid = f"race-ring-{n}"
-        results = race(server, [(switch_token, "POST", "/api/v1/calls/events/", body(cid, "ring", at, caller="13812345678"))] * 2)
+        results = race(
+            server, [(switch_token, "POST", "/api/v1/calls/events/", body(cid, "ring", at, caller="13812345678"))] * 2
+        )
         assert sorted(status for status, _ in results) == [200, 201], results
         call = Call.objects.get(call_id=cid)
         assert CallEvent.objects.filter(call=call).count() == 1

@@ -280,7 +280,9 @@ def test_hand_over_with_a_note_changes_the_owner_and_is_recorded(agent_client, a
     call.refresh_from_db()
     assert call.owner == agent2
     row = CallTransition.objects.get(call=call, action="hand-over")
-    assert (row.by, row.note, row.data["to_owner"]) == (agent, f"→ {agent2.display_name} (agent2): 需要回电报价", "agent2")
+    assert (row.by, row.note, row.data["to_owner"]) == (
+        agent, f"→ {agent2.display_name} (agent2): 需要回电报价", "agent2",
+    )
     page = agent_client.get(f"/console/calls/{call.pk}/").content.decode()
     assert "李娜" in page
 

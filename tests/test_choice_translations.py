@@ -89,13 +89,15 @@ def test_the_labels_that_collided(name, chinese):
 
 
 def test_the_same_message_elsewhere_keeps_its_own_meaning():
-    from servicedesk.core.labels import kind_label
     from django.template import Context, Template
+
+    from servicedesk.core.labels import kind_label
 
     with translation.override("zh-hans"):
         assert str(kind_label("repair")) == "带回维修"
         assert Template('{% load i18n %}{% translate "Arrived" context "work order" %}').render(Context()) == "上门时间"
-        assert Template('{% load i18n %}{% translate "Receipt" %}').render(Context()) == "受理"  # a complaint's first step
+        # a complaint's first step
+        assert Template('{% load i18n %}{% translate "Receipt" %}').render(Context()) == "受理"
         assert Template('{% load i18n %}{% translate "Receipt" context "payment" %}').render(Context()) == "收据"
 
 

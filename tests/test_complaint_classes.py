@@ -80,7 +80,9 @@ def snapshot(complaint_id):
 def test_a_first_complaint_is_class_1_and_nobody_is_told(org):
     c = file_complaint(org.agent)
 
-    assert (c["complaint_class"], c["class_reason"], c["external"], c["media"]) == (1, "A first complaint.", False, False)
+    assert (c["complaint_class"], c["class_reason"], c["external"], c["media"]) == (
+        1, "A first complaint.", False, False,
+    )
     assert inbox() == []
 
 
@@ -90,7 +92,9 @@ def test_media_makes_class_3_and_tells_the_cs_manager_and_leadership(org):
     assert (c["complaint_class"], c["class_reason"]) == (3, "The complaint has reached the media.")
     title = f"Complaint {c['number']} is class 3: The complaint has reached the media."
     assert sorted(inbox()) == [("mgr_cs", title), ("mgr_hq", title)]
-    assert Notification.objects.get(recipient=org.cs_manager).url == Complaint.objects.get(pk=c["id"]).get_absolute_url()
+    assert (
+        Notification.objects.get(recipient=org.cs_manager).url == Complaint.objects.get(pk=c["id"]).get_absolute_url()
+    )
     assert Notification.objects.get(recipient=org.cs_manager).body == "师傅态度差"
 
 
@@ -170,7 +174,10 @@ def test_a_repeat_raises_the_earlier_open_class_1_complaint_to_2_with_a_history_
 
 def test_a_repeat_leaves_rejected_and_higher_class_complaints_alone(org):
     rejected = file_complaint(org.agent, received_at=timezone.now() - 5 * DAY)
-    assert api_for(org.agent).post(f"{URL}{rejected['id']}/reject/", {"reason": "重复登记"}, format="json").status_code == 200
+    assert (
+        api_for(org.agent).post(f"{URL}{rejected['id']}/reject/", {"reason": "重复登记"}, format="json").status_code
+        == 200
+    )
     media = file_complaint(org.agent, received_at=timezone.now() - 4 * DAY, media=True)
     before = {pk: snapshot(pk) for pk in (rejected["id"], media["id"])}
     assert (before[rejected["id"]]["class"], before[media["id"]]["class"]) == (1, 3)
@@ -204,7 +211,9 @@ def test_escalate_raises_the_class_keeps_the_state_and_tells_cs_manager_and_lead
                                      format="json")
 
     assert r.status_code == 200, r.content
-    assert (r.json()["state"], r.json()["complaint_class"], r.json()["class_reason"]) == ("received", 3, "客户已联系电视台")
+    assert (r.json()["state"], r.json()["complaint_class"], r.json()["class_reason"]) == (
+        "received", 3, "客户已联系电视台",
+    )
     event = ComplaintEvent.objects.filter(complaint_id=c["id"]).latest("id")
     assert (event.action, event.from_state, event.to_state, event.by, event.note, event.data) == (
         "escalate", "received", "received", org.supervisor, "客户已联系电视台", {"complaint_class": 3})
@@ -226,7 +235,9 @@ def test_the_handling_units_handler_may_escalate_and_the_class_can_go_from_2_to_
     c = file_complaint(org.agent, external=True)
     api_for(org.agent).post(f"{URL}{c['id']}/forward/", {"handling_unit": org.quality.pk}, format="json")
 
-    r = api_for(org.handler).post(f"{URL}{c['id']}/escalate/", {"complaint_class": 3, "reason": "已见报"}, format="json")
+    r = api_for(org.handler).post(
+        f"{URL}{c['id']}/escalate/", {"complaint_class": 3, "reason": "已见报"}, format="json"
+    )
 
     assert (r.status_code, r.json()["state"], r.json()["complaint_class"]) == (200, "forwarded", 3)
 
@@ -252,11 +263,15 @@ def test_escalate_is_refused_for_a_closed_or_rejected_complaint(org):
     api_for(org.agent).post(f"{URL}{c['id']}/reject/", {"reason": "无效"}, format="json")
     before = snapshot(c["id"])
 
-    r = api_for(org.supervisor).post(f"{URL}{c['id']}/escalate/", {"complaint_class": 3, "reason": "见报"}, format="json")
+    r = api_for(org.supervisor).post(
+        f"{URL}{c['id']}/escalate/", {"complaint_class": 3, "reason": "见报"}, format="json"
+    )
 
     assert r.status_code == 409
-    assert r.json() == {"detail": "“escalate” is not allowed while the state is “rejected”.", "code": "invalid_transition", "state": "rejected",
-                        "allowed": []}
+    assert r.json() == {
+        "detail": "“escalate” is not allowed while the state is “rejected”.", "code": "invalid_transition",
+        "state": "rejected", "allowed": [],
+    }
     assert snapshot(c["id"]) == before
 
 

@@ -30,7 +30,9 @@ from tests.factories import UnitFactory, UserFactory
 
 # The worker reads committed rows: a transactional database, with the seeded
 # SLA policies and calendar restored for each test.
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 BROKER_DB = 13
 DAY = datetime.timedelta(days=1)
@@ -60,7 +62,9 @@ def worker_app(redis_url):
     prefix = f"sd-complaints-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
     saved = app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_always_eager
     _drop_publishing_connections()
-    options = {k: v for k, v in (saved[1] or {}).items() if not k.startswith(("data_folder", "processed", "control", "store"))}
+    options = {
+        k: v for k, v in (saved[1] or {}).items() if not k.startswith(("data_folder", "processed", "control", "store"))
+    }
     app.conf.broker_url = url
     app.conf.broker_transport_options = options | {"global_keyprefix": prefix}
     app.conf.task_always_eager = False

@@ -42,9 +42,14 @@ def org(db):
 
 @pytest.fixture
 def complaint(org):
-    r = api_for(org.agent).post(URL, {
-        "customer": {"name": "王芳", "phone": "139 0000 1111"}, "category": "service", "description": "师傅索要额外费用",
-    }, format="json")
+    r = api_for(org.agent).post(
+        URL,
+        {
+            "customer": {"name": "王芳", "phone": "139 0000 1111"}, "category": "service",
+            "description": "师傅索要额外费用",
+        },
+        format="json",
+    )
     assert r.status_code == 201, r.content
     c = r.json()
     r = api_for(org.agent).post(f"{URL}{c['id']}/forward/", {"handling_unit": org.handling.pk}, format="json")
@@ -106,7 +111,9 @@ def test_hr_decides_and_the_accepting_unit_and_the_owner_are_told(org, complaint
 
     assert r.status_code == 200, r.content
     decided = r.json()
-    assert (decided["state"], decided["decision"], decided["decided_by"]) == ("decided", "通报批评，扣当月绩效200元", "hr")
+    assert (decided["state"], decided["decision"], decided["decided_by"]) == (
+        "decided", "通报批评，扣当月绩效200元", "hr",
+    )
     assert decided["decided_at"] is not None and decided["decided_at"].endswith("+08:00")
     title = f"HR decision on complaint {complaint.number}: 张师傅"
     # Every active member of the customer-service center (the owner, agent, among them); not the handling unit.
@@ -117,7 +124,10 @@ def test_hr_decides_and_the_accepting_unit_and_the_owner_are_told(org, complaint
     ]
     history = api_for(org.agent).get(f"{URL}{complaint.pk}/history/").json()
     assert [(h["action"], h["by"], h["note"], h["data"]) for h in history][-2:] == [
-        ("propose-finding", "handler_s", "服务规范第5条：不得私自收费", {"finding": finding["id"], "person": "tech_zhang"}),
+        (
+            "propose-finding", "handler_s", "服务规范第5条：不得私自收费",
+            {"finding": finding["id"], "person": "tech_zhang"},
+        ),
         ("decide-finding", "hr", "通报批评，扣当月绩效200元", {"finding": finding["id"]}),
     ]
 
@@ -163,8 +173,10 @@ def test_deciding_twice_is_a_409_and_the_first_decision_stands(org, complaint):
     r = decide(org.hr2, finding["id"], "开除")
 
     assert r.status_code == 409
-    assert r.json() == {"detail": "“decide” is not allowed while the state is “decided”.", "code": "invalid_transition", "state": "decided",
-                        "allowed": []}
+    assert r.json() == {
+        "detail": "“decide” is not allowed while the state is “decided”.", "code": "invalid_transition",
+        "state": "decided", "allowed": [],
+    }
     assert snapshot(complaint) == before
     assert Finding.objects.get().decision == "警告"
 

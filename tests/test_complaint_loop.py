@@ -147,7 +147,9 @@ def test_the_loop_across_national_day_with_a_dispute_and_a_second_reply_all_in_t
     # The first working day after the holiday: forwarded in time. Reply: Fri 9, Sat 10 (make-up), Mon 12 Oct.
     clock.set("2026-10-08T16:00:00+08:00")
     c = act(org.agent, c["id"], "forward", {"handling_unit": org.quality.pk})
-    assert (c["state"], c["forwarded_at"], c["handling_unit"]["id"]) == ("forwarded", "2026-10-08T16:00:00+08:00", org.quality.pk)
+    assert (c["state"], c["forwarded_at"], c["handling_unit"]["id"]) == (
+        "forwarded", "2026-10-08T16:00:00+08:00", org.quality.pk,
+    )
     assert inbox() == [("handler_q", f"Complaint {c['number']} forwarded to 质量部", "")]
     assert shown(c) == [
         ("register", "2026-10-08T23:59:59+08:00", "2026-10-08T16:00:00+08:00", False),
@@ -173,7 +175,9 @@ def test_the_loop_across_national_day_with_a_dispute_and_a_second_reply_all_in_t
     c = act(org.agent, c["id"], "return-visit", {"satisfied": False, "note": "客户要求赔偿上门费"})
     assert (c["state"], c["disputes"], c["satisfied"], c["return_visit_note"]) == (
         "disputed", 1, False, "客户要求赔偿上门费")
-    assert inbox()[1:] == [("handler_q", f"Complaint {c['number']}: the customer disputes the result", "客户要求赔偿上门费")]
+    assert inbox()[1:] == [
+        ("handler_q", f"Complaint {c['number']}: the customer disputes the result", "客户要求赔偿上门费")
+    ]
     assert shown(c)[3:] == [
         ("return_visit", "2026-10-14T23:59:59+08:00", "2026-10-14T09:30:00+08:00", False),
         ("reply", "2026-10-19T23:59:59+08:00", None, False),
@@ -329,7 +333,10 @@ def test_a_complaint_not_from_sales_has_nothing_to_acknowledge(org, clock):
 
     assert r.status_code == 400 and list(r.json()) == ["note"]
     assert list(ComplaintEvent.objects.filter(complaint_id=c["id"]).values_list("action", flat=True)) == ["create"]
-    assert sorted(Deadline.objects.filter(complaint__pk=c["id"]).values_list("kind", flat=True)) == ["overall", "register"]
+    assert sorted(Deadline.objects.filter(complaint__pk=c["id"]).values_list("kind", flat=True)) == [
+        "overall",
+        "register",
+    ]
 
 
 def test_closing_cancels_an_acknowledgement_still_open(org, clock):

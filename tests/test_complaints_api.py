@@ -139,8 +139,10 @@ def test_an_action_from_a_wrong_state_is_a_409_with_the_state_and_what_it_allows
     r = post(org.supervisor, f"{URL}{c['id']}/{action}/", body)
 
     assert r.status_code == 409, r.content
-    assert r.json() == {"detail": f"“{action}” is not allowed while the state is “{state}”.", "code": "invalid_transition", "state": state,
-                        "allowed": allowed}
+    assert r.json() == {
+        "detail": f"“{action}” is not allowed while the state is “{state}”.", "code": "invalid_transition",
+        "state": state, "allowed": allowed,
+    }
     assert snapshot(c["id"]) == before
 
 
@@ -172,7 +174,9 @@ def test_closing_a_class_3_complaint_with_its_case_study_writes_the_case_study(o
         "closed", "事件经过、原因分析、整改措施……", "安装后增加气密性检测")
     study = CaseStudy.objects.get()
     assert (study.complaint_id, study.title, study.body, study.written_by) == (
-        c["id"], f"{c['number']}: 客户在微博发帖称热水器漏气，被本地媒体转发", "事件经过、原因分析、整改措施……", org.supervisor)
+        c["id"], f"{c['number']}: 客户在微博发帖称热水器漏气，被本地媒体转发", "事件经过、原因分析、整改措施……",
+        org.supervisor,
+    )
     assert study.written_at == Complaint.objects.get(pk=c["id"]).closed_at
     event = ComplaintEvent.objects.filter(complaint_id=c["id"]).latest("id")
     assert (event.action, event.from_state, event.to_state, event.note) == (
@@ -285,7 +289,9 @@ def test_a_partner_sending_the_same_external_ref_again_gets_the_same_complaint(o
     first = file_complaint(org.partner, external_ref="ACME-C-7")
     before = counts()
 
-    r = post(org.partner, URL, {"customer": WANG, "category": "quality", "description": "重发", "external_ref": "ACME-C-7"})
+    r = post(
+        org.partner, URL, {"customer": WANG, "category": "quality", "description": "重发", "external_ref": "ACME-C-7"}
+    )
 
     assert (r.status_code, r.json()["id"], r.json()["category"]) == (200, first["id"], "service")
     assert counts() == before
@@ -561,8 +567,10 @@ def test_two_forwards_at_once_one_wins_and_the_other_gets_409(postgres, org):
     assert sorted(r.status_code for r in answers.values()) == [200, 409]
     winner = next(unit for unit, r in answers.items() if r.status_code == 200)
     loser = next(r for r in answers.values() if r.status_code == 409)
-    assert loser.json() == {"detail": "“forward” is not allowed while the state is “forwarded”.", "code": "invalid_transition", "state": "forwarded",
-                            "allowed": ["reply", "escalate"]}
+    assert loser.json() == {
+        "detail": "“forward” is not allowed while the state is “forwarded”.", "code": "invalid_transition",
+        "state": "forwarded", "allowed": ["reply", "escalate"],
+    }
     assert Complaint.objects.get(pk=c["id"]).handling_unit_id == winner
     assert ComplaintEvent.objects.filter(complaint_id=c["id"], action="forward").count() == 1
     assert Deadline.objects.filter(complaint__pk=c["id"], kind="reply").count() == 1

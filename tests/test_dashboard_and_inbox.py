@@ -40,9 +40,14 @@ def test_dashboard_counts_overdue_by_kind_and_level_and_links_to_the_list(client
     assert {(r["kind"], r["escalation_level"], r["n"]) for r in overdue} == {("respond", 2, 1), ("arrive", 2, 1)}
     assert page.context["overdue_total"] == 2
     assert page.context["escalations_today"] == 4  # levels 1 and 2 for both deadlines (30 h > 24 h + 4 h)
-    assert 'href="/dashboard/deadlines/?status=overdue&amp;model=workorder&amp;kind=arrive&amp;level=2"' in page.content.decode()
+    assert (
+        'href="/dashboard/deadlines/?status=overdue&amp;model=workorder&amp;kind=arrive&amp;level=2"'
+        in page.content.decode()
+    )
 
-    listing = client.get("/dashboard/deadlines/", {"status": "overdue", "kind": "arrive", "level": "2", "model": "workorder"})
+    listing = client.get(
+        "/dashboard/deadlines/", {"status": "overdue", "kind": "arrive", "level": "2", "model": "workorder"}
+    )
     assert listing.status_code == 200
     rows = list(listing.context["page"].object_list)
     assert [d.kind for d in rows] == ["arrive"]
@@ -51,7 +56,9 @@ def test_dashboard_counts_overdue_by_kind_and_level_and_links_to_the_list(client
 def test_on_time_rate_counts_met_in_time_against_all_due(client, agent, supervisor):
     late = _order(agent, hours_ago=30)
     on_time = _order(agent, hours_ago=30)
-    Deadline.objects.filter(object_id=on_time.pk, kind="respond").update(met_at=on_time.reported_at + datetime.timedelta(hours=2))
+    Deadline.objects.filter(object_id=on_time.pk, kind="respond").update(
+        met_at=on_time.reported_at + datetime.timedelta(hours=2)
+    )
     client.force_login(supervisor)
     rates = {r["kind"]: r for r in client.get("/dashboard/").context["rates"]}
     assert rates["respond"]["week_total"] == 2

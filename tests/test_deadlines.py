@@ -113,7 +113,9 @@ def test_a_category_policy_applies_to_that_category_only_and_an_inactive_one_nev
     add_policy(code="off", deadline_kind="arrive", priority=99, duration=H, active=False)
     reported = hours_ago(0)
 
-    heater = create_order(agent, reported_at=reported, product={"category": category.slug, "model": "JSQ", "serial": "A1"})
+    heater = create_order(
+        agent, reported_at=reported, product={"category": category.slug, "model": "JSQ", "serial": "A1"}
+    )
     other = create_order(agent, reported_at=reported)
 
     assert deadline(heater["id"], "arrive").due_at == reported + 48 * H
@@ -359,7 +361,9 @@ def test_recompute_waits_for_a_deadline_locked_by_someone_else_instead_of_skippi
     holder.start()
     assert holding.wait(30)
     results = []
-    recompute = threading.Thread(target=lambda: (results.append(policy_recompute_open(policy=policy)), connection.close()))
+    recompute = threading.Thread(
+        target=lambda: (results.append(policy_recompute_open(policy=policy)), connection.close())
+    )
     recompute.start()
     _wait_until_someone_waits_for_a_lock()
     release.set()

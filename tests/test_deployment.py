@@ -48,7 +48,9 @@ IMAGE_VARIABLES = {
     "redis": set(),
 }
 
-ENV_READ = re.compile(r"""(?:os\.environ\.get|os\.getenv|env_bool|env_list|os\.environ\[)\(?\s*["']([A-Z][A-Z0-9_]*)["']""")
+ENV_READ = re.compile(
+    r"""(?:os\.environ\.get|os\.getenv|env_bool|env_list|os\.environ\[)\(?\s*["']([A-Z][A-Z0-9_]*)["']"""
+)
 INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
 
 
@@ -280,7 +282,9 @@ def dockerignored(path: str) -> bool:
     for pattern in patterns:
         if pattern.startswith("**/"):
             tail = pattern[3:]
-            if any(fnmatch("/".join(parts[i:j]), tail) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)):
+            if any(
+                fnmatch("/".join(parts[i:j]), tail) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)
+            ):
                 return True
         elif any(fnmatch(prefix, pattern) for prefix in prefixes):
             return True
@@ -429,7 +433,9 @@ def http_get(port, path, headers):
 
 def test_web_command_passes_its_health_check_and_serves_pages_over_the_proxy(scratch, tmp_path):
     port = free_port()
-    argv = [a if not a.startswith("--bind") else f"--bind=127.0.0.1:{port}" for a in argv_of(SERVICES["web"]["command"])]
+    argv = [
+        a if not a.startswith("--bind") else f"--bind=127.0.0.1:{port}" for a in argv_of(SERVICES["web"]["command"])
+    ]
     env = compose_environment("web", scratch, WEB_CONCURRENCY="2")
     check_argv = [sys.executable, str(repo_path(healthcheck_argv(SERVICES["web"])[1])), f"http://127.0.0.1:{port}/healthz"]
 

@@ -130,7 +130,9 @@ def test_me_shows_roles_and_unit(units):
 
     assert r.status_code == 200
     me = r.json()
-    assert (me["id"], me["username"], me["name"], me["roles"]) == (user.pk, "handler", "质量部赵", ["handler", "supervisor"])
+    assert (me["id"], me["username"], me["name"], me["roles"]) == (
+        user.pk, "handler", "质量部赵", ["handler", "supervisor"],
+    )
     assert {k: me["unit"][k] for k in ("id", "name", "kind")} == {
         "id": units["quality"].pk, "name": "质量部", "kind": "handling_unit"}
     assert (me["partner"], me["technician"]) == (None, None)
@@ -216,9 +218,11 @@ def test_seed_demo_creates_the_contracts_users_and_categories(settings, monkeypa
     assert all(u.check_password("demo-pass-4711") for u in users.values())
     slugs = set(ProductCategory.objects.filter(active=True).values_list("slug", flat=True))
     assert set(DEMO_CATEGORIES) <= slugs
-    expected_roles = {"agent": {"agent"}, "dispatcher": {"dispatcher"}, "tech1": {"technician"}, "tech2": {"technician"},
-                      "supervisor": {"supervisor"}, "handler": {"handler"}, "partner": {"partner"},
-                      "partner2": {"partner"}, "telephony": {"telephony"}}
+    expected_roles = {
+        "agent": {"agent"}, "dispatcher": {"dispatcher"}, "tech1": {"technician"}, "tech2": {"technician"},
+        "supervisor": {"supervisor"}, "handler": {"handler"}, "partner": {"partner"}, "partner2": {"partner"},
+        "telephony": {"telephony"},
+    }
     assert {name: set(u.roles) for name, u in users.items()} == expected_roles
     assert users["handler"].unit.kind == Unit.Kind.HANDLING_UNIT
     assert users["partner"].partner != users["partner2"].partner

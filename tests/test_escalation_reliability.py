@@ -101,7 +101,9 @@ def overdue_deadlines(n, *, overdue_by=H):
 def levels_per_deadline(ids):
     """{deadline id: sorted levels of its Escalation rows}."""
     found = {pk: [] for pk in ids}
-    for deadline_id, level in Escalation.objects.filter(deadline_id__in=ids).order_by("level").values_list("deadline_id", "level"):
+    for deadline_id, level in (
+        Escalation.objects.filter(deadline_id__in=ids).order_by("level").values_list("deadline_id", "level")
+    ):
         found[deadline_id].append(level)
     return found
 
@@ -199,8 +201,10 @@ def test_two_escalate_overdue_processes_at_once_escalate_each_deadline_once(post
     procs = [subprocess.Popen([sys.executable, "-c", script, f"ready-{i}"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for i in range(2)]
     try:
-        wait_for(lambda: all((flags / f"ready-{i}").exists() for i in range(2)) or any(p.poll() is not None for p in procs),
-                 timeout=60, what="both processes to load Django")
+        wait_for(
+            lambda: all((flags / f"ready-{i}").exists() for i in range(2)) or any(p.poll() is not None for p in procs),
+            timeout=60, what="both processes to load Django",
+        )
         (flags / "go").touch()
         outputs = [p.communicate(timeout=60) for p in procs]
     finally:
@@ -226,7 +230,9 @@ def test_a_worker_killed_mid_sweep_leaves_nothing_half_done_and_a_new_one_finish
         first = worker_process(broker_url=url, prefix=prefix, name="killed")
         try:
             app.send_task("deadlines.sweep", kwargs={"batch_size": 10})
-            wait_for(lambda: in_the_middle_of_a_sweep(total), timeout=45, interval=0.02, what="the sweep to be under way")
+            wait_for(
+                lambda: in_the_middle_of_a_sweep(total), timeout=45, interval=0.02, what="the sweep to be under way"
+            )
             first.send_signal(signal.SIGKILL)
             first.wait(10)
         finally:
@@ -275,7 +281,9 @@ def test_a_pool_process_killed_mid_sweep_gives_its_task_back_and_the_same_worker
         children = []
         try:
             app.send_task("deadlines.sweep", kwargs={"batch_size": 10})  # the only sweep sent in this test
-            wait_for(lambda: in_the_middle_of_a_sweep(total), timeout=45, interval=0.02, what="the sweep to be under way")
+            wait_for(
+                lambda: in_the_middle_of_a_sweep(total), timeout=45, interval=0.02, what="the sweep to be under way"
+            )
             children = pool_processes(proc.pid)
             assert len(children) == 1
             os.kill(children[0], signal.SIGKILL)
@@ -326,7 +334,9 @@ def test_with_the_broker_down_orders_are_taken_and_the_work_catches_up_when_it_i
         assert result.escalations == 2
         assert "could not queue notifications.deliver_batch" in caplog.text
         # And the next order is taken all the same.
-        finished, r = finishes(lambda: create_order_through_the_api(agent, reported_at=timezone.now() - 25 * H), within=30)
+        finished, r = finishes(
+            lambda: create_order_through_the_api(agent, reported_at=timezone.now() - 25 * H), within=30
+        )
         assert finished, "an order create hung on the dead broker"
         assert r.status_code == 201, r.content
         second = r.json()["id"]

@@ -55,7 +55,9 @@ def org(db, category):
         "agent": person("agent", "agent", None),
     }
     people["tech"] = TechnicianFactory(user=people["technician"], station=station, categories=[category.slug])
-    people["lonely_tech"] = TechnicianFactory(user=people["lonely_technician"], station=lonely, categories=[category.slug])
+    people["lonely_tech"] = TechnicianFactory(
+        user=people["lonely_technician"], station=lonely, categories=[category.slug]
+    )
     return people
 
 
@@ -79,7 +81,9 @@ def deadlines_of(order):
 
 
 def levels(order, kind="respond"):
-    return sorted(Escalation.objects.filter(deadline__in=deadlines_of(order), deadline__kind=kind).values_list("level", flat=True))
+    return sorted(
+        Escalation.objects.filter(deadline__in=deadlines_of(order), deadline__kind=kind).values_list("level", flat=True)
+    )
 
 
 def told(order, level, kind="respond"):
@@ -148,7 +152,9 @@ def test_every_notification_with_an_address_gets_one_pending_email_row(org, repo
         [(1, "sup_chaoyang"), (2, "mgr_north")] * 2
     )
     deliveries = EmailDelivery.objects.filter(notification__in=notes)
-    assert sorted(deliveries.values_list("to", flat=True)) == sorted(["sup_chaoyang@example.cn", "mgr_north@example.cn"] * 2)
+    assert sorted(deliveries.values_list("to", flat=True)) == sorted(
+        ["sup_chaoyang@example.cn", "mgr_north@example.cn"] * 2
+    )
     assert set(deliveries.values_list("state", "attempts")) == {("pending", 0)}
     first = notes.filter(escalation__level=1, escalation__deadline__kind="respond").get()
     # issue 13, item 4: the deadline kind's label, not its code; the object named with its kind.
@@ -163,8 +169,9 @@ def test_leadership_without_an_email_address_is_told_in_the_inbox_only(org, repo
 
     assert told(order, 3) == ["mgr_hq", "mgr_hq2"]
     assert list(
-        EmailDelivery.objects.filter(notification__escalation__level=3, notification__escalation__deadline__kind="respond")
-        .values_list("to", flat=True)
+        EmailDelivery.objects.filter(
+            notification__escalation__level=3, notification__escalation__deadline__kind="respond"
+        ).values_list("to", flat=True)
     ) == ["mgr_hq@example.cn"]
 
 
@@ -220,7 +227,9 @@ def test_leadership_is_every_manager_when_nobody_manages_at_headquarters(org, re
 
 
 def test_someone_who_is_both_supervisor_and_manager_is_told_once_per_level(org, reported):
-    boss = UserFactory(username="boss", roles=["supervisor", "manager"], unit=org["tech"].station, email="boss@example.cn")
+    boss = UserFactory(
+        username="boss", roles=["supervisor", "manager"], unit=org["tech"].station, email="boss@example.cn"
+    )
     order = create_order(org, reported_at=reported)
 
     result = sweep(now=reported + 28 * H)
@@ -257,7 +266,9 @@ def test_met_cancelled_and_paused_deadlines_never_escalate(org, reported):
         r = api_for(org["technician"]).post(f"/api/v1/work-orders/{met.pk}/{action}/", {}, format="json")
         assert r.status_code == 200, r.content
     cancelled = create_order(org, reported_at=reported)
-    r = api_for(org["dispatcher"]).post(f"/api/v1/work-orders/{cancelled.pk}/cancel/", {"reason": "客户取消"}, format="json")
+    r = api_for(org["dispatcher"]).post(
+        f"/api/v1/work-orders/{cancelled.pk}/cancel/", {"reason": "客户取消"}, format="json"
+    )
     assert r.status_code == 200, r.content
     paused = create_order(org, reported_at=reported)
     deadlines_pause(subject=paused, by=org["agent"], reason="客户出差")

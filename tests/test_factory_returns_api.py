@@ -125,7 +125,9 @@ def test_a_month_end_to_end(org, clock):
     r = act(org, "cs", pk, "decide", {"items": [{"id": ids[0], "decision": "exchange"}]})
     assert r.json()["state"] == "checked"  # one item still open
     clock.set(at(2026, 12, 14, 15))
-    r = act(org, "cs", pk, "decide", {"items": [{"id": ids[1], "decision": "rejected", "reason": "人为损坏，不属质量问题"}]})
+    r = act(
+        org, "cs", pk, "decide", {"items": [{"id": ids[1], "decision": "rejected", "reason": "人为损坏，不属质量问题"}]}
+    )
     body = r.json()
     assert body["state"] == "decided"
     assert [(i["decision"], i["decision_reason"]) for i in body["items"]] == [
@@ -150,7 +152,9 @@ def test_signature_and_approval_gate(org, clock):
     assert act(org, "cs", pk, "sign").status_code == 403
     assert act(org, "regional_manager", pk, "sign").json()["signed_by"] == "north-manager"
     r = act(org, "clerk", pk, "ship")
-    assert r.status_code == 409 and r.json()["state"] == "signed" and r.json()["allowed"] == ["approve", "special-approve"]
+    assert (
+        r.status_code == 409 and r.json()["state"] == "signed" and r.json()["allowed"] == ["approve", "special-approve"]
+    )
     assert r.json()["code"] == "shipping_not_signed"
     assert act(org, "office_manager", pk, "approve").status_code == 403  # customer service approves
     assert act(org, "cs", pk, "approve").json()["state"] == "approved"

@@ -69,9 +69,14 @@ def test_a_month_of_factory_return_from_the_pages(org, clock):  # noqa: F811 - t
     # The gate: shipping before signature and approval is refused, with the reason.
     before = snapshot(fr.pk)
     page = post(clerk, base + "/actions/ship/")
-    assert FactoryReturn.objects.get().state == "draft" and "返厂申请须经办事处或大区经理签字、客户服务部审批后方可发运" in page
+    assert (
+        FactoryReturn.objects.get().state == "draft"
+        and "返厂申请须经办事处或大区经理签字、客户服务部审批后方可发运" in page
+    )
     assert 'data-tags="code-shipping_not_signed"' in page
-    assert shown(page) == [("error", "返厂申请须经办事处或大区经理签字、客户服务部审批后方可发运；缺少任一项，工厂拒收。")]
+    assert shown(page) == [
+        ("error", "返厂申请须经办事处或大区经理签字、客户服务部审批后方可发运；缺少任一项，工厂拒收。")
+    ]
     assert snapshot(fr.pk) == before
     post(manager, base + "/actions/sign/")
     post(cs, base + "/actions/approve/")
@@ -139,9 +144,14 @@ def test_lamp_return_from_the_pages(db):
     agent = UserFactory(username="agent", roles=["agent"])
     client = login(agent)
     assert 'href="/returns/"' in client.get("/returns/").content.decode()
-    r = client.post("/returns/new/", {"name": "李娜", "phone": "13912345678", "address": "北京", "category": "energy_saving_lamp",
-                                      "model": "E27", "purchase_date": (timezone.localdate() - datetime.timedelta(days=40)).isoformat(),
-                                      "requested_by": "consumer", "reason": "不亮", "quantity": "1"})
+    r = client.post(
+        "/returns/new/",
+        {
+            "name": "李娜", "phone": "13912345678", "address": "北京", "category": "energy_saving_lamp", "model": "E27",
+            "purchase_date": (timezone.localdate() - datetime.timedelta(days=40)).isoformat(),
+            "requested_by": "consumer", "reason": "不亮", "quantity": "1",
+        },
+    )
     obj = ReturnRequest.objects.get()
     assert r.status_code == 302
     page = client.get(f"/returns/{obj.pk}/").content.decode()
@@ -172,7 +182,7 @@ def test_partner_pages_show_only_own(db, username, roles):
     assert 'data-form="assess"' not in client.get(f"/returns/{mine.pk}/").content.decode()
 
 
-def test_a_far_count_asks_for_confirmation_on_the_page(org, clock):  # noqa: F811
+def test_a_far_count_asks_for_confirmation_on_the_page(org, clock):  # noqa: F811 - the imported fixtures
     """Issue 13, item 12: 118 typed against 15 declared comes back with the
     typed counts kept, the far one marked, and a box to tick; nothing is
     recorded until it is ticked."""

@@ -15,13 +15,16 @@ def summaries(html):
 
 
 @pytest.mark.parametrize("language,dispatch,reassign", [("en", "Dispatch", "Reassign"), ("zh-hans", "派工", "改派")])
-def test_after_dispatch_the_action_reads_reassign(client, agent, dispatcher, tech1, tech2, language, dispatch, reassign):
+def test_after_dispatch_the_action_reads_reassign(
+    client, agent, dispatcher, tech1, tech2, language, dispatch, reassign
+):
     order = make_order(agent)
     client = logged_in(client, dispatcher)
     before = client.get(f"/work-orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert dispatch in summaries(before) and reassign not in summaries(before)
-    r = client.post(f"/work-orders/{order.pk}/actions/dispatch/", {"technician": tech1.pk}, HTTP_ACCEPT_LANGUAGE=language,
-                    **HTMX)
+    r = client.post(
+        f"/work-orders/{order.pk}/actions/dispatch/", {"technician": tech1.pk}, HTTP_ACCEPT_LANGUAGE=language, **HTMX
+    )
     assert r.status_code == 200
     after = client.get(f"/work-orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert reassign in summaries(after) and dispatch not in summaries(after)
@@ -38,7 +41,8 @@ def test_after_dispatch_the_action_reads_reassign(client, agent, dispatcher, tec
 def test_the_stock_page_shows_a_technician_only_their_own_order_numbers(client, agent, dispatcher):
     from servicedesk.accounts.models import Unit
     from tests.factories import TechnicianFactory, UnitFactory, UserFactory
-    from tests.test_billing_support import make_order as billing_order, on_site
+    from tests.test_billing_support import make_order as billing_order
+    from tests.test_billing_support import on_site
 
     station = UnitFactory(name="朝阳服务站", kind=Unit.Kind.STATION)
     techs = []

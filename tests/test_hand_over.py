@@ -187,7 +187,10 @@ def test_the_owner_hands_a_complaint_over_and_the_new_owner_is_told(agent, wang,
     note = Notification.objects.get(recipient=wang)
     assert complaint.number in note.title and note.url == f"/complaints/{complaint.pk}/"
     # A complaint handler can own the question too.
-    assert hand_over(wang, f"{CP}{complaint.pk}/", {"to": "handler", "note": "经办单位直接答复"}).json()["owner"] == "handler"
+    assert (
+        hand_over(wang, f"{CP}{complaint.pk}/", {"to": "handler", "note": "经办单位直接答复"}).json()["owner"]
+        == "handler"
+    )
 
 
 def test_complaint_hand_over_refuses_the_wrong_people_bad_input_and_closed_complaints(agent, wang, supervisor, tech1,

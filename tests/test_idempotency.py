@@ -53,8 +53,8 @@ def test_the_same_json_spelled_otherwise_is_the_same_request(agent):
     client = api_for(agent)
     first = post(client, "/api/v1/work-orders/", order_body(), key="k1")
     body = order_body()
-    respelled = '{"description": "%s", "kind": "repair", "customer": {"phone": "13800138000", "address": "%s",  ' \
-                '"name": "王伟"}}' % (body["description"], body["customer"]["address"])
+    respelled = (f'{{"description": "{body["description"]}", "kind": "repair", "customer": {{"phone": "13800138000", '
+                 f'"address": "{body["customer"]["address"]}",  "name": "王伟"}}}}')
 
     again = client.post("/api/v1/work-orders/", respelled, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1")
 
@@ -253,7 +253,9 @@ def test_two_creates_with_one_key_at_once_make_one_order_and_answer_alike(postgr
     for n in range(3):
         key, body = f"race-{n}", order_body(phone=f"1380013800{n}")
 
-        first, second = at_once(*[lambda: post(api_for(agent), "/api/v1/work-orders/", body, key=key)] * 2)
+        first, second = at_once(
+            *[lambda body=body, key=key: post(api_for(agent), "/api/v1/work-orders/", body, key=key)] * 2
+        )
 
         assert (first.status_code, second.status_code) == (201, 201)
         assert first.content == second.content

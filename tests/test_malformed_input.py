@@ -115,7 +115,7 @@ def test_a_nul_in_any_api_body_is_a_400_naming_the_field(agent, supervisor, tele
 
 @pytest.mark.parametrize("raw_note", [r'"\u0000"', r'"\ud83d"'])
 def test_hand_over_with_a_bad_note_is_a_400_and_the_owner_stays(order, agent, supervisor, raw_note):
-    r = post_raw(api_for(supervisor), f"{WO}{order.pk}/hand-over/", '{"to": "supervisor", "note": %s}' % raw_note)
+    r = post_raw(api_for(supervisor), f"{WO}{order.pk}/hand-over/", f'{{"to": "supervisor", "note": {raw_note}}}')
 
     assert r.status_code == 400 and r.json()["field"] == "note"
     order.refresh_from_db()
@@ -215,8 +215,9 @@ def test_a_body_over_the_limit_is_a_413_on_the_api_and_nothing_is_saved(agent, s
 
 
 def test_a_body_over_the_limit_without_a_length_is_a_413_from_the_parser(agent, settings):
-    from servicedesk.core.input_guard import GuardedJSONParser, MalformedInput
     import io
+
+    from servicedesk.core.input_guard import GuardedJSONParser, MalformedInput
 
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     with pytest.raises(MalformedInput) as refused:

@@ -4,7 +4,6 @@ for a Chinese one, whatever language the sweep ran in; the e-mail in the
 recipient's language; deadline kinds by their label, never their code
 (answer, arrive, respond, callback); a call by its whole id."""
 
-import datetime
 
 import pytest
 from django.core import mail
@@ -29,7 +28,7 @@ def inbox(client, user, language):
     return client.get("/notifications/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
 
 
-def test_an_escalation_reads_in_each_readers_language_with_labels_not_codes(client, org):  # noqa: F811
+def test_an_escalation_reads_in_each_readers_language_with_labels_not_codes(client, org):  # noqa: F811 - org is the imported fixture
     reported = timezone.now() - 30 * H
     with translation.override("zh-hans"):  # the worker's language does not decide what readers see
         order = create_order(org, reported_at=reported)
@@ -84,8 +83,12 @@ def test_the_email_is_in_the_recipients_language(settings):
 
     with translation.override("zh-hans"):
         notes = notifications_create(
-            recipients=[english, chinese], url="/work-orders/1/",
-            title=Title("Work order %(number)s is yours now (handed over by %(name)s)", {"number": "WO1", "name": "王"}))
+            recipients=[english, chinese],
+            url="/work-orders/1/",
+            title=Title(
+                "Work order %(number)s is yours now (handed over by %(name)s)", {"number": "WO1", "name": "王"}
+            ),
+        )
     assert {n.title for n in notes} == {"工单 WO1 已移交给您（移交人：王）"}
     for delivery in EmailDelivery.objects.filter(notification__in=notes).order_by("to"):
         deliver_email.apply(args=[delivery.pk])

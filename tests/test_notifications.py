@@ -183,7 +183,9 @@ def test_a_mail_server_that_is_down_is_retried_until_max_attempts_then_the_row_i
     assert delivery.attempts == MAX_ATTEMPTS
 
 
-def test_a_mail_server_that_never_answers_fails_the_attempt_instead_of_holding_the_worker(people, hung_broker, settings):
+def test_a_mail_server_that_never_answers_fails_the_attempt_instead_of_holding_the_worker(
+    people, hung_broker, settings
+):
     # The silent TCP server stands for an SMTP server that accepts and never greets; the
     # project's EMAIL_TIMEOUT bounds the attempt. The last attempt, so no retry follows.
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -223,7 +225,9 @@ def test_deliver_batch_sends_each_and_retries_a_failed_one_on_its_own(people, fl
 
 
 def test_redeliver_pending_requeues_only_rows_pending_for_a_while(people, eager):
-    old_pending, new_pending, old_sent, old_failed = (a_delivery(people[0], title=t) for t in ("old", "new", "sent", "failed"))
+    old_pending, new_pending, old_sent, old_failed = (
+        a_delivery(people[0], title=t) for t in ("old", "new", "sent", "failed")
+    )
     long_ago = timezone.now() - datetime.timedelta(minutes=10)
     EmailDelivery.objects.filter(pk__in=[old_pending.pk, old_sent.pk, old_failed.pk]).update(created_at=long_ago)
     EmailDelivery.objects.filter(pk=old_sent.pk).update(state="sent", attempts=1, sent_at=long_ago)

@@ -61,10 +61,13 @@ def hr(db):
     return UserFactory(username="hr", roles=["hr"])
 
 
-def file_complaint(by, *, name="王伟", phone=None, category="quality", cause="quality", description="热水器漏水，三次维修未好",
-                   media=False, external=False, received_at=None, source=None, work_order=None):
+def file_complaint(
+    by, *, name="王伟", phone=None, category="quality", cause="quality", description="热水器漏水，三次维修未好",
+    media=False, external=False, received_at=None, source=None, work_order=None,
+):
     complaint, _created = services.complaint_create(
-        by=by, customer={"name": name, "phone": phone or f"138{next(_phones):08d}", "address": "北京市朝阳区建国路88号"},
+        by=by,
+        customer={"name": name, "phone": phone or f"138{next(_phones):08d}", "address": "北京市朝阳区建国路88号"},
         category=category, cause=cause, description=description, media=media, external=external,
         received_at=received_at, source=source, work_order=work_order,
     )
@@ -186,8 +189,9 @@ def test_the_forward_form_preselects_the_suggested_unit_and_forwards(client, des
     assert set(options) == {str(units.quality.pk), str(units.logistics.pk)}  # not the call center
     assert "selected" in options[str(units.logistics.pk)] and "selected" not in options[str(units.quality.pk)]
 
-    r = client.post(f"/complaints/{complaint.pk}/actions/forward/", {"handling_unit": units.quality.pk, "note": "转质量部"},
-                    **HTMX)
+    r = client.post(
+        f"/complaints/{complaint.pk}/actions/forward/", {"handling_unit": units.quality.pk, "note": "转质量部"}, **HTMX
+    )
     assert r.status_code == 200
     fresh = Complaint.objects.get(pk=complaint.pk)
     assert (fresh.state, fresh.handling_unit) == ("forwarded", units.quality)
@@ -249,7 +253,9 @@ def test_the_forward_form_preselects_the_unit_the_cause_points_to(client, desk, 
 
 def test_actions_offered_follow_the_role_and_the_state(client, desk, units, handler):
     complaint = file_complaint(desk)
-    assert offered_actions(logged_in(client, desk).get(f"/complaints/{complaint.pk}/")) == ["forward", "escalate", "reject"]
+    assert offered_actions(logged_in(client, desk).get(f"/complaints/{complaint.pk}/")) == [
+        "forward", "escalate", "reject",
+    ]
     services.complaint_forward(complaint_id=complaint.pk, by=desk, handling_unit=units.quality)
     assert offered_actions(logged_in(client, handler).get(f"/complaints/{complaint.pk}/")) == [
         "reply", "escalate", "propose-finding"]
@@ -324,8 +330,9 @@ def test_a_role_that_may_not_act_gets_an_error_and_nothing_changes(client, desk,
 def test_escalate_and_reject_from_the_page(client, desk, units):
     complaint = file_complaint(desk)
     logged_in(client, desk)
-    r = client.post(f"/complaints/{complaint.pk}/actions/escalate/", {"complaint_class": "3", "reason": "客户联系了电视台"},
-                    **HTMX)
+    r = client.post(
+        f"/complaints/{complaint.pk}/actions/escalate/", {"complaint_class": "3", "reason": "客户联系了电视台"}, **HTMX
+    )
     assert r.status_code == 200
     fresh = Complaint.objects.get(pk=complaint.pk)
     assert (fresh.complaint_class, fresh.class_reason) == (3, "客户联系了电视台")
@@ -351,14 +358,22 @@ def test_a_class_3_close_without_case_study_shows_the_error_and_changes_nothing(
     close = re.search(r'<form[^>]*data-action="close".*?</form>', html, re.S).group(0)
     assert 'name="case_study"' in close and 'name="improvement"' in close and 'name="case_title"' in close
 
-    r = client.post(f"/complaints/{complaint.pk}/actions/close/", {"improvement": "加强安装质检", "case_study": " "}, **HTMX)
+    r = client.post(
+        f"/complaints/{complaint.pk}/actions/close/", {"improvement": "加强安装质检", "case_study": " "}, **HTMX
+    )
     assert r.status_code == 400
     assert 'data-field="case_study">A class-3 complaint closes only with its case study.<' in r.content.decode()
     assert 'value="加强安装质检"' in r.content.decode() or "加强安装质检</textarea>" in r.content.decode()
     assert snapshot(complaint) == before
 
-    r = client.post(f"/complaints/{complaint.pk}/actions/close/", {
-        "improvement": "加强安装质检", "case_title": "微博投诉：热水器漏水", "case_study": "经过：……\n教训：首问负责。"}, **HTMX)
+    r = client.post(
+        f"/complaints/{complaint.pk}/actions/close/",
+        {
+            "improvement": "加强安装质检", "case_title": "微博投诉：热水器漏水",
+            "case_study": "经过：……\n教训：首问负责。",
+        },
+        **HTMX,
+    )
     assert r.status_code == 200
     fresh = Complaint.objects.get(pk=complaint.pk)
     assert (fresh.state, fresh.improvement) == ("closed", "加强安装质检")
@@ -418,9 +433,12 @@ def test_the_print_view_renders_all_sections_of_the_task_sheet(client, desk, uni
     for section in ("receipt", "customer", "content", "class", "handling-unit", "result", "return-visit",
                     "accountability", "improvement", "case-study", "deadlines", "signatures"):
         assert f'id="print-{section}"' in html, section
-    for value in (complaint.number, "王伟", "客服中心", "质量部", "热水器漏水，客户发到微博", "The complaint has reached the media.",
-                  "主板受潮短路", "更换热水器主板，客户认可", "质量部 李部长", "客户满意", "安装未按规范打压测试",
-                  "通报批评并扣绩效", "通报批评", "安装后必须打压测试", "微博漏水投诉", "案例正文：漏水原因与教训"):
+    for value in (
+        complaint.number, "王伟", "客服中心", "质量部", "热水器漏水，客户发到微博",
+        "The complaint has reached the media.", "主板受潮短路", "更换热水器主板，客户认可", "质量部 李部长", "客户满意",
+        "安装未按规范打压测试", "通报批评并扣绩效", "通报批评", "安装后必须打压测试", "微博漏水投诉",
+        "案例正文：漏水原因与教训",
+    ):
         assert value in html, value
     received = timezone.localtime(complaint.received_at, SHANGHAI).strftime("%Y-%m-%d %H:%M")
     assert received in html
@@ -436,7 +454,9 @@ def test_the_print_view_of_a_complaint_the_user_may_not_see_is_404(client, desk,
 
 
 def test_the_list_filters_and_highlights_class_3_and_overdue(client, desk, units, django_assert_max_num_queries):
-    old = file_complaint(desk, name="陈静", phone="13500000001", received_at=timezone.now() - datetime.timedelta(days=20))
+    old = file_complaint(
+        desk, name="陈静", phone="13500000001", received_at=timezone.now() - datetime.timedelta(days=20)
+    )
     media = file_complaint(desk, name="刘洋", phone="13500000002", media=True, category="service", cause="service")
     plain = file_complaint(desk, name="黄杰", phone="13500000003", category="suggestion", cause="")
     services.complaint_reject(complaint_id=plain.pk, by=desk, reason="建议已转产品部")
@@ -506,9 +526,15 @@ def test_the_handlers_queue_shows_only_their_units_open_sheets_sorted_by_due(cli
     assert not_forwarded.pk not in ids and other_unit.pk not in ids and replied.pk not in ids
 
     def next_due(c):
-        return Deadline.objects.filter(complaint=c, met_at__isnull=True, cancelled_at__isnull=True).order_by("due_at")[0].due_at
+        return (
+            Deadline.objects.filter(complaint=c, met_at__isnull=True, cancelled_at__isnull=True)
+            .order_by("due_at")[0]
+            .due_at
+        )
 
-    assert ids == sorted(ids, key=lambda pk: (next_due(Complaint.objects.get(pk=pk)), Complaint.objects.get(pk=pk).received_at))
+    assert ids == sorted(
+        ids, key=lambda pk: (next_due(Complaint.objects.get(pk=pk)), Complaint.objects.get(pk=pk).received_at)
+    )
     assert ids.index(sooner_due.pk) < ids.index(later_due.pk)  # received later, due sooner
     html = r.content.decode()
     assert "质量部" in html and "overdue by" in html and " left" in html
@@ -574,7 +600,9 @@ def test_the_overview_shows_open_by_class_and_category_on_time_rates_and_class_3
 def test_the_case_study_library_is_shared_with_the_department(client, desk, units, handler, logistics_handler, tech1,
                                                                partner_user):
     complaint = walk_to_return_visited(file_complaint(desk, media=True), by=desk, handler=handler, unit=units.quality)
-    services.complaint_close(complaint_id=complaint.pk, by=desk, case_study="经过与教训：首问负责制。", case_title="漏水上了微博")
+    services.complaint_close(
+        complaint_id=complaint.pk, by=desk, case_study="经过与教训：首问负责制。", case_title="漏水上了微博"
+    )
     study = CaseStudy.objects.get()
 
     r = logged_in(client, logistics_handler).get("/complaints/case-studies/")
@@ -600,8 +628,10 @@ def test_a_handler_proposes_accountability_and_hr_decides_from_the_findings_page
     services.complaint_forward(complaint_id=complaint.pk, by=desk, handling_unit=units.quality)
 
     logged_in(client, handler)
-    r = client.post(f"/complaints/{complaint.pk}/actions/propose-finding/", {"person": "nobody", "rule": "x", "proposal": "y"},
-                    **HTMX)
+    r = client.post(
+        f"/complaints/{complaint.pk}/actions/propose-finding/", {"person": "nobody", "rule": "x", "proposal": "y"},
+        **HTMX,
+    )
     assert r.status_code == 400 and "No active user “nobody”." in r.content.decode()
     assert Finding.objects.count() == 0
     r = client.post(f"/complaints/{complaint.pk}/actions/propose-finding/", {
@@ -615,7 +645,9 @@ def test_a_handler_proposes_accountability_and_hr_decides_from_the_findings_page
     page = client.get("/complaints/findings/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert f'data-finding="{finding.pk}"' in html and "上门未穿工服、未带鞋套" in html and 'data-action="decide"' in html
+    assert (
+        f'data-finding="{finding.pk}"' in html and "上门未穿工服、未带鞋套" in html and 'data-action="decide"' in html
+    )
     # HR may now open the complaint the finding is about.
     assert client.get(f"/complaints/{complaint.pk}/").status_code == 200
 
@@ -633,7 +665,9 @@ def test_a_handler_proposes_accountability_and_hr_decides_from_the_findings_page
     assert "书面警告一次" in logged_in(client, desk).get(f"/complaints/{complaint.pk}/").content.decode()
 
     # A supervisor reads the queue but only HR decides.
-    other = services.finding_propose(complaint_id=complaint.pk, by=handler, person=technician.user, rule="r", proposal="p")
+    other = services.finding_propose(
+        complaint_id=complaint.pk, by=handler, person=technician.user, rule="r", proposal="p"
+    )
     html = logged_in(client, supervisor).get("/complaints/findings/").content.decode()
     assert f'data-finding="{other.pk}"' in html and 'data-action="decide"' not in html
     r = client.post(f"/complaints/findings/{other.pk}/decide/", {"decision": "免予处分"}, follow=True)
@@ -717,7 +751,9 @@ def test_in_a_browser_the_handler_replies_and_a_class_3_close_needs_its_case_stu
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", timezone_id="Asia/Shanghai")
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="en-US", timezone_id="Asia/Shanghai"
+        )
         page = context.new_page()
         page.set_default_timeout(15000)
 

@@ -103,7 +103,9 @@ def test_the_language_switcher_turns_the_pages_to_chinese(client, agent):
 # --- list -------------------------------------------------------------------------
 
 
-def test_each_role_sees_only_the_orders_it_may_see(client, agent, dispatcher, partner_user, partner2_user, tech1, tech2):
+def test_each_role_sees_only_the_orders_it_may_see(
+    client, agent, dispatcher, partner_user, partner2_user, tech1, tech2
+):
     by_agent = make_order(agent)
     by_partner = make_order(partner_user)
     for_tech1 = make_order(agent)
@@ -224,7 +226,9 @@ def test_an_order_the_user_may_not_see_is_a_404(client, agent, dispatcher, partn
     assert r.status_code == 404 and state_of(order) == "dispatched"
 
 
-def test_the_detail_page_offers_only_the_actions_the_user_may_take_now(client, agent, dispatcher, supervisor, tech1, tech2):
+def test_the_detail_page_offers_only_the_actions_the_user_may_take_now(
+    client, agent, dispatcher, supervisor, tech1, tech2
+):
     order = make_order(agent)
     # The way forward first, then the secondary ones, the ways out last.
     assert offered_actions(logged_in(client, dispatcher).get(f"/work-orders/{order.pk}/")) == [
@@ -263,7 +267,10 @@ def test_dispatch_through_the_page_changes_the_state_and_writes_history(client, 
         f"/work-orders/{order.pk}/actions/dispatch/", {"technician": tech1.pk, "note": "片区师傅"}, **HTMX)
     assert r.status_code == 200
     html = r.content.decode()
-    assert html.count('id="order-panel"') == 1 and 'id="messages" class="messages" aria-live="polite" hx-swap-oob="true"' in html
+    assert (
+        html.count('id="order-panel"') == 1
+        and 'id="messages" class="messages" aria-live="polite" hx-swap-oob="true"' in html
+    )
     assert "is now “Dispatched”" in html
     assert offered_actions(r) == ["dispatch", "postpone", "cancel"]  # re-dispatch stays possible
     fresh = WorkOrder.objects.get(pk=order.pk)
@@ -336,7 +343,9 @@ def test_an_action_the_role_may_not_take_is_refused_with_a_message(client, agent
 def test_an_action_the_state_no_longer_allows_is_a_409_with_the_fresh_page(client, agent, dispatcher, tech1):
     order = make_order(agent)
     services.work_order_cancel(order_id=order.pk, by=agent, reason="客户取消")
-    r = logged_in(client, dispatcher).post(f"/work-orders/{order.pk}/actions/dispatch/", {"technician": tech1.pk}, **HTMX)
+    r = logged_in(client, dispatcher).post(
+        f"/work-orders/{order.pk}/actions/dispatch/", {"technician": tech1.pk}, **HTMX
+    )
     assert r.status_code == 409
     html = r.content.decode()
     # The user's words (the button's label, the state's label), not the codes the API answers with.
@@ -356,7 +365,10 @@ def test_postpone_and_resume_through_the_page_stop_and_restart_the_clocks(client
     assert r.status_code == 200
     assert r.content.decode().count('<span class="badge badge-paused">Paused</span>') == 2
     assert offered_actions(r) == ["resume", "cancel"]
-    assert sorted((d.kind, d.paused_at is not None) for d in order.deadlines.all()) == [("arrive", True), ("respond", True)]
+    assert sorted((d.kind, d.paused_at is not None) for d in order.deadlines.all()) == [
+        ("arrive", True),
+        ("respond", True),
+    ]
     event = WorkOrderEvent.objects.filter(order=order).order_by("at", "id").last()
     assert (event.action, event.from_state, event.to_state, event.note) == (
         "postpone", "dispatched", "dispatched", "客户出差，下周再约")
@@ -391,7 +403,9 @@ def test_a_revisit_opens_the_new_order(client, agent, dispatcher, supervisor, te
         lambda: services.work_order_sign_off(order_id=order.pk, by=tech1.user, signed_by="王伟", satisfaction=5),
     ):
         step()
-    r = logged_in(client, agent).post(f"/work-orders/{order.pk}/actions/revisit/", {"description": "又点不着火"}, **HTMX)
+    r = logged_in(client, agent).post(
+        f"/work-orders/{order.pk}/actions/revisit/", {"description": "又点不着火"}, **HTMX
+    )
     revisit = WorkOrder.objects.get(revisit_of=order)
     assert r.status_code == 204 and r["HX-Redirect"] == f"/work-orders/{revisit.pk}/"
     assert WorkOrder.objects.get(pk=order.pk).repeat_repair is True
@@ -410,7 +424,9 @@ def test_the_create_form_creates_an_order_with_customer_and_product(client, agen
     })
     order = WorkOrder.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/work-orders/{order.pk}/"
-    assert (order.kind, order.state, order.created_by_id, order.description) == ("repair", "received", agent.pk, "热水器点不着火")
+    assert (order.kind, order.state, order.created_by_id, order.description) == (
+        "repair", "received", agent.pk, "热水器点不着火",
+    )
     assert order.customer.phones.get().number == "13800138000"
     assert (order.product.category, order.product.model, order.product.purchase_date) == (
         category, "JSQ-20", datetime.date(2025, 6, 1))
@@ -425,7 +441,9 @@ def test_the_create_form_creates_an_order_with_customer_and_product(client, agen
     ({"category": "", "serial": "SN9"}, "category", "Choose the category of this product."),
     ({"kind": "teleport"}, "kind", "Select a valid choice."),
 ])
-def test_bad_input_on_the_create_form_shows_the_field_error_and_saves_nothing(client, agent, category, change, field, message):
+def test_bad_input_on_the_create_form_shows_the_field_error_and_saves_nothing(
+    client, agent, category, change, field, message
+):
     data = {"kind": "repair", "customer_name": "王伟", "customer_phone": "13800138000",
             "customer_address": "北京市朝阳区建国路88号", "category": category.slug, "description": "热水器点不着火"}
     r = logged_in(client, agent).post("/work-orders/new/", {**data, **change})

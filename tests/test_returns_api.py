@@ -406,7 +406,8 @@ def test_only_the_technician_sent_on_site_sees_the_dispute_and_records_its_visit
     tech1, tech2 = lamp_technician("tech1"), lamp_technician("tech2")
     uncertified = TechnicianFactory(user=UserFactory(username="tech3", roles=["technician"]), categories=[])
     staff = api(agent)
-    pk = create(staff, requested_by="dealer", manufactured=today(), batch=True, batch_code="B9", quantity=40).json()["id"]
+    created = create(staff, requested_by="dealer", manufactured=today(), batch=True, batch_code="B9", quantity=40)
+    pk = created.json()["id"]
     t1, t2 = api(tech1.user), api(tech2.user)
     # Nobody is sent yet: no technician sees it, none records its visit.
     for t in (t1, t2):
@@ -443,7 +444,9 @@ def test_only_the_technician_sent_on_site_sees_the_dispute_and_records_its_visit
     r = t2.post(f"/api/v1/returns/{pk}/visit/", {"confirmed": False, "note": "使用不当"}, format="json")
     assert r.status_code == 200 and r.json()["state"] == "rejected"
     history = staff.get(f"/api/v1/returns/{pk}/history/").json()
-    assigns = [(h["action"], h["from_state"], h["to_state"], h["by"], h["data"]) for h in history if h["action"] == "assign"]
+    assigns = [
+        (h["action"], h["from_state"], h["to_state"], h["by"], h["data"]) for h in history if h["action"] == "assign"
+    ]
     assert assigns == [("assign", "requested", "requested", "agent", {"technician": tech1.pk, "previous": None}),
                        ("assign", "requested", "requested", "agent", {"technician": tech2.pk, "previous": tech1.pk})]
     assert history[-1]["action"] == "visit" and history[-1]["by"] == "tech2"
@@ -500,7 +503,8 @@ def test_a_technician_is_sent_from_the_page_and_records_the_visit_there(agent, l
     r = client.post(f"/returns/{pk}/actions/visit/", {"confirmed": "yes", "note": "再次"}, follow=True,
                     HTTP_ACCEPT_LANGUAGE="en")
     state = ReturnRequest.objects.get(pk=pk).get_state_display()
-    assert f"“Technician's visit” is not possible now: the state is “{state}”." in r.content.decode().replace("&#x27;", "'")
+    page = r.content.decode().replace("&#x27;", "'")
+    assert f"“Technician's visit” is not possible now: the state is “{state}”." in page
     assert ReturnEvent.objects.filter(return_request_id=pk, action="visit").count() == 1
 
 
@@ -514,10 +518,17 @@ def test_the_return_services_errors_carry_their_codes(agent, lamp):
     refusals = [
         (dict(requested_by="consumer", batch=True, batch_code="B1"), ("batch_needs_dealer", "batch")),
         (dict(requested_by="dealer", batch=True), ("batch_code_missing", "batch_code")),
-        (dict(requested_by="consumer", requested_at=timezone.now() - datetime.timedelta(days=31)),
-         ("requested_at_too_old", "requested_at")),
-        (dict(requested_by="consumer", product={"category": lamp, "purchase_date": today() + datetime.timedelta(days=1)}),
-         ("date_after_request", "product.purchase_date")),
+        (
+            dict(requested_by="consumer", requested_at=timezone.now() - datetime.timedelta(days=31)),
+            ("requested_at_too_old", "requested_at"),
+        ),
+        (
+            dict(
+                requested_by="consumer",
+                product={"category": lamp, "purchase_date": today() + datetime.timedelta(days=1)},
+            ),
+            ("date_after_request", "product.purchase_date"),
+        ),
     ]
     for extra, expected in refusals:
         kwargs = {"product": {"category": lamp}, **extra}

@@ -36,7 +36,10 @@ def new_return(user, category="energy_saving_lamp"):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_assessments_at_once_one_wins_and_the_other_gets_409(postgres):
     CategoryFactory(slug="energy_saving_lamp")
-    agent, supervisor = UserFactory(username="agent", roles=["agent"]), UserFactory(username="sup", roles=["supervisor"])
+    agent, supervisor = (
+        UserFactory(username="agent", roles=["agent"]),
+        UserFactory(username="sup", roles=["supervisor"]),
+    )
     pk = new_return(agent)
     start = threading.Barrier(2)
     answers = []
@@ -48,7 +51,9 @@ def test_two_assessments_at_once_one_wins_and_the_other_gets_409(postgres):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=assess, args=a) for a in ((agent, CLEAR), (supervisor, {**CLEAR, "lights": True}))]
+    threads = [
+        threading.Thread(target=assess, args=a) for a in ((agent, CLEAR), (supervisor, {**CLEAR, "lights": True}))
+    ]
     for t in threads:
         t.start()
     for t in threads:

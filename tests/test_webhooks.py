@@ -156,7 +156,10 @@ def test_every_state_change_after_the_create_is_an_event(partner_user, dispatche
     register(client, receiver.url)
     order = new_order(client)
 
-    assert api_for(dispatcher).post(f"{WO}{order['id']}/dispatch/", {"technician": tech1.pk}, format="json").status_code == 200
+    assert (
+        api_for(dispatcher).post(f"{WO}{order['id']}/dispatch/", {"technician": tech1.pk}, format="json").status_code
+        == 200
+    )
     assert api_for(tech1.user).post(f"{WO}{order['id']}/accept/", {}, format="json").status_code == 200
 
     events = [(r.event, json.loads(r.body)["data"]["state"]) for r in Delivery.objects.order_by("pk")]

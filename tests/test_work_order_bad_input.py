@@ -89,7 +89,9 @@ def test_malformed_json_on_an_action_is_400(agent, dispatcher, tech1, category):
                                           customer={"name": "王伟", "phone": "13800138000"})
     before = WorkOrder.objects.filter(pk=order.pk).values().get()
 
-    r = api_for(dispatcher).generic("POST", f"{URL}{order.pk}/dispatch/", '{"technician": ', content_type="application/json")
+    r = api_for(dispatcher).generic(
+        "POST", f"{URL}{order.pk}/dispatch/", '{"technician": ', content_type="application/json"
+    )
 
     assert r.status_code == 400
     assert WorkOrder.objects.filter(pk=order.pk).values().get() == before

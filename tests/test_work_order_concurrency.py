@@ -12,8 +12,8 @@ import threading
 from urllib.parse import urlparse
 
 import pytest
-from servicedesk.accounts.models import ApiToken as Token
 
+from servicedesk.accounts.models import ApiToken as Token
 from servicedesk.customers.models import Customer, CustomerPhone
 from servicedesk.deadlines.models import Deadline
 from tests.factories import UserFactory
@@ -113,7 +113,10 @@ def test_two_accepts_of_one_order(server, agent, dispatcher, tech1):
 
         assert sorted(status for status, _ in results) == [200, 409]
         loser = next(body for status, body in results if status == 409)
-        assert loser == {"detail": loser["detail"], "code": "invalid_transition", "state": "accepted", "allowed": ["schedule", "check-in", "cancel"]}
+        assert loser == {
+            "detail": loser["detail"], "code": "invalid_transition", "state": "accepted",
+            "allowed": ["schedule", "check-in", "cancel"],
+        }
         assert history(order) == [("create", "", "received"), ("dispatch", "received", "dispatched"),
                                   ("accept", "dispatched", "accepted")]
         assert WorkOrder.objects.get(pk=order.pk).state == "accepted"
@@ -138,7 +141,10 @@ def test_check_in_against_cancel(server, agent, dispatcher, tech1):
         winner = "check-in" if statuses[0] == 200 else "cancel"
         state = {"check-in": "on_site", "cancel": "cancelled"}[winner]
         loser = results[1 if winner == "check-in" else 0][1]
-        assert (loser["state"], loser["allowed"]) == (state, {"on_site": ["resolve", "take-back"], "cancelled": []}[state])
+        assert (loser["state"], loser["allowed"]) == (
+            state,
+            {"on_site": ["resolve", "take-back"], "cancelled": []}[state],
+        )
         assert history(order)[3:] == [(winner, "accepted", state)]
         assert_chained(order)
         deadlines = {d.kind: d for d in Deadline.objects.filter(object_id=order.pk)}

@@ -44,7 +44,9 @@ def test_an_order_goes_from_call_to_closed_with_history_and_deadlines(agent, dis
     met = {dl["kind"]: dl["met_at"] is not None for dl in final["deadlines"]}
     assert met == {"respond": True, "arrive": True, "follow_up": True}
     history = d.get(f"/api/v1/work-orders/{oid}/history/").json()
-    assert [h["action"] for h in history] == ["create", "dispatch", "accept", "check-in", "resolve", "sign-off", "close"]
+    assert [h["action"] for h in history] == [
+        "create", "dispatch", "accept", "check-in", "resolve", "sign-off", "close",
+    ]
     assert history[1]["from_state"] == "received" and history[1]["to_state"] == "dispatched"
     assert history[1]["by"] == "dispatcher"
     assert WorkOrder.objects.get(pk=oid).state == "closed"

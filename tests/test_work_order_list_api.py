@@ -264,7 +264,9 @@ def test_the_list_loader_keeps_what_was_already_loaded_and_never_leaves_rows_hal
     for order_id in ids:
         act(dispatcher, order_id, "dispatch", {"technician": tech1.pk})
     # select_related on top: the technician's station stays loaded (no query per row).
-    rows = list(selectors.with_list_relations(WorkOrder.objects.filter(pk__in=ids)).select_related("technician__station"))
+    rows = list(
+        selectors.with_list_relations(WorkOrder.objects.filter(pk__in=ids)).select_related("technician__station")
+    )
     with django_assert_max_num_queries(0):
         assert {row.technician.station_id for row in rows} == {tech1.station_id}
         assert [row.technician.station for row in rows] == [tech1.station] * 3
@@ -289,7 +291,9 @@ def test_the_list_loader_keeps_what_was_already_loaded_and_never_leaves_rows_hal
         assert all(row.technician.user.username == tech1.user.username for row in rows)
 
 
-def test_the_list_loader_completes_what_select_related_brought(dispatcher, tech1, category, django_assert_max_num_queries):
+def test_the_list_loader_completes_what_select_related_brought(
+    dispatcher, tech1, category, django_assert_max_num_queries
+):
     """A technician or product the caller's select_related already brought
     still gets its user or category from the loader: one query for all rows,
     not one per row."""
@@ -299,7 +303,9 @@ def test_the_list_loader_completes_what_select_related_brought(dispatcher, tech1
     ids = [create(dispatcher, f"1397000000{n}") for n in range(3)]
     for order_id in ids:
         act(dispatcher, order_id, "dispatch", {"technician": tech1.pk})
-    rows = list(selectors.with_list_relations(WorkOrder.objects.filter(pk__in=ids)).select_related("technician", "product"))
+    rows = list(
+        selectors.with_list_relations(WorkOrder.objects.filter(pk__in=ids)).select_related("technician", "product")
+    )
     with django_assert_max_num_queries(0):
         assert {row.technician.user.username for row in rows} == {tech1.user.username}
         assert {row.product.category.slug for row in rows} == {"gas_water_heater"}

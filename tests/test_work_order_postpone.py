@@ -68,7 +68,9 @@ def test_resume_without_a_pause_is_a_400_and_twice_paused_is_refused(agent, orde
     client = api_for(agent)
     r = client.post(f"/api/v1/work-orders/{order.pk}/resume/", {}, format="json")
     assert r.status_code == 400 and "deadlines" in r.json()
-    assert client.post(f"/api/v1/work-orders/{order.pk}/postpone/", {"reason": "later"}, format="json").status_code == 200
+    assert (
+        client.post(f"/api/v1/work-orders/{order.pk}/postpone/", {"reason": "later"}, format="json").status_code == 200
+    )
     r = client.post(f"/api/v1/work-orders/{order.pk}/postpone/", {"reason": "again"}, format="json")
     assert r.status_code == 400 and "deadlines" in r.json()
     assert DeadlinePause.objects.count() == 2  # one per deadline, from the first postpone only

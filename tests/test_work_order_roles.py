@@ -7,9 +7,9 @@ import datetime
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
-from servicedesk.accounts.models import ApiToken as Token
 from rest_framework.test import APIClient
 
+from servicedesk.accounts.models import ApiToken as Token
 from servicedesk.core.history import ImmutableRowError
 from servicedesk.customers.models import Customer, CustomerPhone
 from servicedesk.deadlines.models import Deadline
@@ -369,7 +369,10 @@ def test_the_history_lists_who_did_what_oldest_first(agent, dispatcher, tech1):
     rows = [{k: h[k] for k in ("action", "from_state", "to_state", "by", "note")} for h in r.json()]
     assert rows == [
         {"action": "create", "from_state": "", "to_state": "received", "by": "agent", "note": ""},
-        {"action": "dispatch", "from_state": "received", "to_state": "dispatched", "by": "dispatcher", "note": "区域负责人"},
+        {
+            "action": "dispatch", "from_state": "received", "to_state": "dispatched", "by": "dispatcher",
+            "note": "区域负责人",
+        },
     ]
     assert all(h["at"].endswith("+08:00") for h in r.json())
 

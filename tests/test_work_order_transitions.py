@@ -118,16 +118,29 @@ def walk(order, to, *, agent, dispatcher, tech):
     now = timezone.now
     steps = {
         "received": (None, None),
-        "dispatched": ("received", lambda: services.work_order_dispatch(order_id=order.pk, technician=tech, by=dispatcher)),
+        "dispatched": (
+            "received",
+            lambda: services.work_order_dispatch(order_id=order.pk, technician=tech, by=dispatcher),
+        ),
         "accepted": ("dispatched", lambda: services.work_order_accept(order_id=order.pk, by=t)),
-        "scheduled": ("accepted", lambda: services.work_order_schedule(
-            order_id=order.pk, by=t, appointment_at=now() + datetime.timedelta(hours=3))),
+        "scheduled": (
+            "accepted",
+            lambda: services.work_order_schedule(
+                order_id=order.pk, by=t, appointment_at=now() + datetime.timedelta(hours=3)
+            ),
+        ),
         "on_site": ("scheduled", lambda: services.work_order_check_in(order_id=order.pk, by=t)),
-        "taken_back": ("on_site", lambda: services.work_order_take_back(
-            order_id=order.pk, by=t, promised_by=now() + datetime.timedelta(days=2))),
+        "taken_back": (
+            "on_site",
+            lambda: services.work_order_take_back(
+                order_id=order.pk, by=t, promised_by=now() + datetime.timedelta(days=2)
+            ),
+        ),
         "resolved": ("on_site", lambda: services.work_order_resolve(order_id=order.pk, by=t, resolution="更换点火针")),
-        "signed_off": ("resolved", lambda: services.work_order_sign_off(
-            order_id=order.pk, by=t, signed_by="王伟", satisfaction=5)),
+        "signed_off": (
+            "resolved",
+            lambda: services.work_order_sign_off(order_id=order.pk, by=t, signed_by="王伟", satisfaction=5),
+        ),
         "closed": ("signed_off", lambda: services.work_order_close(order_id=order.pk, by=agent)),
         # Cancelled after dispatch, so the technician still sees the order.
         "cancelled": ("dispatched", lambda: services.work_order_cancel(order_id=order.pk, by=agent, reason="客户取消")),
@@ -359,7 +372,9 @@ def test_revisit_opens_a_free_linked_order(state, people, category):
     new = r.json()
     assert new["id"] != order.pk
     assert (new["revisit_of"], new["free_of_charge"], new["repeat_repair"]) == (order.pk, True, False)
-    assert (new["state"], new["kind"], new["description"], new["technician"]) == ("received", "repair", "又点不着火了", None)
+    assert (new["state"], new["kind"], new["description"], new["technician"]) == (
+        "received", "repair", "又点不着火了", None,
+    )
     assert new["customer"]["id"] == order.customer_id
     assert {d["kind"] for d in new["deadlines"]} == {"respond", "arrive"}
     original = WorkOrder.objects.get(pk=order.pk)

@@ -16,8 +16,19 @@ from servicedesk.customers.models import Customer
 from . import selectors, services
 from .models import WorkOrder
 from .serializers import (
-    CandidateSerializer, DispatchInput, HandOverInput, NoteInput, ReasonInput, ResolutionInput, RevisitInput,
-    ScheduleInput, SignOffInput, TakeBackInput, WorkOrderCreateInput, WorkOrderEventSerializer, WorkOrderSerializer,
+    CandidateSerializer,
+    DispatchInput,
+    HandOverInput,
+    NoteInput,
+    ReasonInput,
+    ResolutionInput,
+    RevisitInput,
+    ScheduleInput,
+    SignOffInput,
+    TakeBackInput,
+    WorkOrderCreateInput,
+    WorkOrderEventSerializer,
+    WorkOrderSerializer,
 )
 
 
@@ -77,7 +88,10 @@ class WorkOrderViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retrie
 
     @extend_schema(
         request=WorkOrderCreateInput,
-        responses={201: WorkOrderSerializer, 200: OpenApiResponse(WorkOrderSerializer, description="Existing order with this external_ref")},
+        responses={
+            201: WorkOrderSerializer,
+            200: OpenApiResponse(WorkOrderSerializer, description="Existing order with this external_ref"),
+        },
         summary="Create a work order",
     )
     def create(self, request):

@@ -17,7 +17,10 @@ class TicketsConfig(AppConfig):
         from .demo import ARGUMENTS, seed_work_orders
         from .models import WorkOrder, WorkOrderCount
         from .selectors import (
-            customers_served_by, user_may_read_work_orders, user_may_see_dispatch_queue, work_orders_visible_to,
+            customers_served_by,
+            user_may_read_work_orders,
+            user_may_see_dispatch_queue,
+            work_orders_visible_to,
         )
 
         registry.register(WorkOrder, load=WorkOrder.deadline_subjects, responsible=WorkOrder.deadline_responsible,

@@ -38,7 +38,8 @@ def _orders(people, target, rng):
         customer = {
             "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
             "phone": "13" + str(rng.randint(0, 9)) + f"{rng.randint(0, 99999999):08d}",
-            "address": f"{city}{region}{rng.choice(STREETS)}{rng.randint(1, 30)}号楼{rng.randint(1, 6)}0{rng.randint(1, 4)}室",
+            "address": f"{city}{region}{rng.choice(STREETS)}{rng.randint(1, 30)}号楼"
+                       f"{rng.randint(1, 6)}0{rng.randint(1, 4)}室",
         }
         by = people["partner"] if i % 9 == 0 else people["agent"]
         reported = now - datetime.timedelta(minutes=rng.randint(5, 60 * 72))

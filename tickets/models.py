@@ -48,15 +48,22 @@ class WorkOrder(FSMModelMixin, models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.RECEIVED, protected=True)
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="work_orders", verbose_name=_("customer"))
-    address = models.ForeignKey(Address, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("address"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="work_orders", verbose_name=_("customer")
+    )
+    address = models.ForeignKey(
+        Address, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("address")
+    )
     product = models.ForeignKey(
-        CustomerProduct, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders", verbose_name=_("product")
+        CustomerProduct, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders",
+        verbose_name=_("product"),
     )
     category = models.ForeignKey(
         ProductCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("category")
     )
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("region"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("region")
+    )
     description = models.TextField(_("description"))
     reported_at = models.DateTimeField(_("reported at"))
 
@@ -67,7 +74,8 @@ class WorkOrder(FSMModelMixin, models.Model):
     )
     # First-question responsibility (seeds/000, seeds/001): who owns the caller's issue.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("owner")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("owner"),
     )
     partner = models.ForeignKey(
         Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders", verbose_name=_("partner")
@@ -79,7 +87,8 @@ class WorkOrder(FSMModelMixin, models.Model):
     customer_as_sent = models.JSONField(_("customer as sent"), null=True, blank=True, editable=False)
 
     technician = models.ForeignKey(
-        Technician, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders", verbose_name=_("technician")
+        Technician, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders",
+        verbose_name=_("technician"),
     )
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
@@ -136,7 +145,9 @@ class WorkOrder(FSMModelMixin, models.Model):
             # orders with an open deadline newest first and stops at 25 (without
             # it PostgreSQL may walk wo_reported through the whole table when
             # the overdue orders are old ones).
-            models.Index(fields=["-reported_at", "-id"], name="wo_open_reported", condition=Q(next_due_at__isnull=False)),
+            models.Index(
+                fields=["-reported_at", "-id"], name="wo_open_reported", condition=Q(next_due_at__isnull=False)
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -153,10 +164,6 @@ class WorkOrder(FSMModelMixin, models.Model):
     def __str__(self):
         return self.number or f"#{self.pk}"
 
-    @property
-    def is_open(self):
-        return self.state in self.OPEN_STATES
-
     def get_absolute_url(self):
         from django.urls import reverse
 
@@ -164,6 +171,10 @@ class WorkOrder(FSMModelMixin, models.Model):
             return reverse("work-order-detail", args=[self.pk])
         except Exception:  # noqa: BLE001 - pages not routed (API-only deployment)
             return f"/api/v1/work-orders/{self.pk}/"
+
+    @property
+    def is_open(self):
+        return self.state in self.OPEN_STATES
 
     # --- for the deadline engine (registered in tickets.apps) ----------------
 
@@ -293,6 +304,9 @@ class WorkOrderCount(models.Model):
     class Meta:
         verbose_name = _("work-order count")
         verbose_name_plural = _("work-order counts")
+
+    def __str__(self):
+        return f"shard {self.shard}: {self.n}"
 
     @classmethod
     def total(cls, connection) -> int | None:

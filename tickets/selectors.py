@@ -5,17 +5,16 @@ Views and services ask here; none of them decides on its own."""
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
+from billing.models import WorkOrderEntitlement
 from servicedesk.accounts.models import Partner, Region, User
 from servicedesk.accounts.roles import Role
 from servicedesk.customers.models import Address, Customer, CustomerPhone, CustomerProduct, ProductCategory
 from servicedesk.deadlines.models import Deadline
 from servicedesk.ownership.handover import OWNER_ROLES, hand_over_targets, may_own_issues  # noqa: F401 - re-exported for the pages
 from technicians.models import Technician
-
-from billing.models import WorkOrderEntitlement
 
 from .models import WorkOrder, WorkOrderEvent, actions_allowed_in
 
@@ -312,7 +311,9 @@ def dispatch_candidates(*, order) -> list[Candidate]:
         qs = qs.filter(certifications__category_id=order.category_id, certifications__valid_until__gte=today)
     qs = qs.annotate(
         workload=Count("work_orders", filter=Q(work_orders__state__in=WorkOrder.WORKLOAD_STATES), distinct=True),
-        region_match=Count("regions", filter=Q(regions__id=order.region_id), distinct=True) if order.region_id else Value(0),
+        region_match=Count("regions", filter=Q(regions__id=order.region_id), distinct=True)
+        if order.region_id
+        else Value(0),
     )
     candidates = [Candidate(t, bool(t.region_match), t.workload) for t in qs]
     candidates.sort(key=lambda c: (not c.region_match, c.workload, c.technician.user.username))

@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from billing.api.fees import EntitlementSerializer
 from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
 from servicedesk.core.phone import is_valid_phone, normalize_phone
 from servicedesk.customers.models import Customer, ProductCategory
@@ -11,8 +12,6 @@ from servicedesk.customers.selectors import customer_as_sent, customer_shown, ph
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from servicedesk.ownership.serializers import HandOverInput, UserRefField  # noqa: F401 - the work-order API and pages name them here
 from technicians.models import Technician
-
-from billing.api.fees import EntitlementSerializer
 
 from .models import WorkOrder, WorkOrderEvent
 

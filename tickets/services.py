@@ -11,22 +11,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from billing.selectors.fees import resolve_blocker
+from billing.services.fees import entitlement_decide, revisit_is_covered
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import Machine, run_action, run_state_kept
 from servicedesk.customers.models import Customer
 from servicedesk.customers.services import (
-    address_add, customer_as_sent_by, customer_match_or_create, customer_product_add,
+    address_add,
+    customer_as_sent_by,
+    customer_match_or_create,
+    customer_product_add,
 )
 from servicedesk.deadlines.services import (
-    deadline_cancel_open, deadline_meet, deadline_start, deadlines_pause, deadlines_resume,
+    deadline_cancel_open,
+    deadline_meet,
+    deadline_start,
+    deadlines_pause,
+    deadlines_resume,
 )
 from servicedesk.notifications.titles import Title
 from servicedesk.ownership.handover import hand_over
 from servicedesk.webhooks.outbox import emit as webhooks_emit
 from technicians.selectors import technician_ineligibility
-
-from billing.selectors.fees import resolve_blocker
-from billing.services.fees import entitlement_decide, revisit_is_covered
 
 from .models import ACTIONS, WorkOrder, WorkOrderEvent, actions_allowed_in
 from .selectors import user_may_create_work_orders, user_may_take
@@ -117,7 +123,9 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
         )
     customer_product = None
     if product:
-        customer_product = product if not isinstance(product, dict) else customer_product_add(customer=customer, **product)
+        customer_product = (
+            product if not isinstance(product, dict) else customer_product_add(customer=customer, **product)
+        )
     order = WorkOrder.objects.create(
         kind=kind, customer=customer, address=address_obj, product=customer_product,
         category=customer_product.category if customer_product else None,
@@ -284,7 +292,11 @@ def work_order_revisit(*, order_id, by, description) -> WorkOrder:
         repeat = row is not None and revisit_is_covered(original=row, on=timezone.localdate(now))
         original = _act(order_id=order_id, action="revisit", by=by, note=description, repeat=repeat,
                         data={"repeat_repair": repeat}, check=_not_revisited_yet)
-        kind = original.kind if original.kind in (WorkOrder.Kind.REPAIR, WorkOrder.Kind.EMERGENCY) else WorkOrder.Kind.REPAIR
+        kind = (
+            original.kind
+            if original.kind in (WorkOrder.Kind.REPAIR, WorkOrder.Kind.EMERGENCY)
+            else WorkOrder.Kind.REPAIR
+        )
         new = _create(
             by=by, kind=kind, customer=original.customer, description=description, reported_at=now,
             product=original.product, partner=original.partner, external_ref="",

@@ -30,7 +30,14 @@ from .api import WorkOrderFilter
 from .forms import WorkOrderCreateForm
 from .models import WorkOrder
 from .serializers import (
-    DispatchInput, HandOverInput, NoteInput, ReasonInput, ResolutionInput, RevisitInput, ScheduleInput, SignOffInput,
+    DispatchInput,
+    HandOverInput,
+    NoteInput,
+    ReasonInput,
+    ResolutionInput,
+    RevisitInput,
+    ScheduleInput,
+    SignOffInput,
     TakeBackInput,
 )
 
@@ -83,19 +90,7 @@ def _visible_order(user, pk) -> WorkOrder:
     return get_object_or_404(selectors.with_list_relations(selectors.work_orders_visible_to(user)), pk=pk)
 
 
-# --- presentation helpers ----------------------------------------------------
-
-def duration_text(seconds: int) -> str:
-    """"2 d 3 h", "3 h 12 min", "7 min"; static/js/app.js formats the same way."""
-    minutes = abs(int(seconds)) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{_('%(n)s d') % {'n': days}} {_('%(n)s h') % {'n': hours}}"
-    if hours:
-        return f"{_('%(n)s h') % {'n': hours}} {_('%(n)s min') % {'n': mins}}"
-    return _("%(n)s min") % {"n": mins}
-
+# --- presentation helpers (duration_text: servicedesk.core.pages) -------------
 
 def _decorate_deadlines(order):
     """Label each prefetched deadline, and note the nearest open one."""

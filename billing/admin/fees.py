@@ -3,8 +3,20 @@
 from django.contrib import admin
 
 from ..models import (
-    CategoryBillingPolicy, FeeItem, FeeSchedule, PartPrice, Payment, Quote, QuoteEvent, QuoteLine, Refund,
-    ServicePointDeposit, StockItem, StockMovement, WarrantyTerm, WorkOrderEntitlement,
+    CategoryBillingPolicy,
+    FeeItem,
+    FeeSchedule,
+    PartPrice,
+    Payment,
+    Quote,
+    QuoteEvent,
+    QuoteLine,
+    Refund,
+    ServicePointDeposit,
+    StockItem,
+    StockMovement,
+    WarrantyTerm,
+    WorkOrderEntitlement,
 )
 
 

@@ -24,7 +24,12 @@ from servicedesk.accounts.models import Unit
 from servicedesk.accounts.roles import Role
 
 from ..models import (
-    CategoryBillingPolicy, FeeSchedule, Quote, StockItem, WarrantyTerm, WorkOrderEntitlement,
+    CategoryBillingPolicy,
+    FeeSchedule,
+    Quote,
+    StockItem,
+    WarrantyTerm,
+    WorkOrderEntitlement,
 )
 
 Status = WorkOrderEntitlement.Status

@@ -14,11 +14,8 @@ from django_fsm import can_proceed
 
 from servicedesk.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 
-from ..models import (
-    BillingRule, CategoryBillingPolicy, PartPrice, Payment, Quote, QuoteEvent, QuoteLine, Refund, StockItem,
-    StockMovement, WorkOrderEntitlement,
-)
-from ..models.fees import quote_actions_allowed_in
+from ..models import BillingRule, CategoryBillingPolicy, PartPrice, Payment, Quote, QuoteEvent, QuoteLine, Refund
+from ..models.fees import StockItem, StockMovement, WorkOrderEntitlement, quote_actions_allowed_in
 from ..orders import work_orders_visible_to
 from ..selectors import fees as sel
 

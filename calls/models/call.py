@@ -17,8 +17,7 @@ import datetime
 import uuid
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -107,6 +106,14 @@ class Call(FSMModelMixin, models.Model):
     def __str__(self):
         return _("Call %(id)s") % {"id": self.call_id[:12]}
 
+    def get_absolute_url(self):
+        from django.urls import NoReverseMatch, reverse
+
+        try:
+            return reverse("call-detail", args=[self.call_id])
+        except NoReverseMatch:  # pages not routed (API-only deployment)
+            return f"/api/v1/calls/{self.call_id}/"
+
     @property
     def answer_seconds(self) -> float | None:
         # only the switch's phone calls ring; a walk-in, WeChat, e-mail or outbound contact has no answer time
@@ -131,14 +138,6 @@ class Call(FSMModelMixin, models.Model):
     @property
     def is_open(self):
         return self.state in (self.State.RINGING, self.State.ANSWERED)
-
-    def get_absolute_url(self):
-        from django.urls import NoReverseMatch, reverse
-
-        try:
-            return reverse("call-detail", args=[self.call_id])
-        except NoReverseMatch:  # pages not routed (API-only deployment)
-            return f"/api/v1/calls/{self.call_id}/"
 
     @classmethod
     def deadline_subjects(cls, ids):
@@ -285,10 +284,6 @@ class Callback(FSMModelMixin, models.Model):
     def __str__(self):
         return _("Callback for call %(id)s") % {"id": self.call.call_id[:12]}
 
-    @property
-    def is_open(self):
-        return self.state in self.OPEN_STATES
-
     def get_absolute_url(self):
         from django.urls import NoReverseMatch, reverse
 
@@ -296,6 +291,10 @@ class Callback(FSMModelMixin, models.Model):
             return reverse("call-detail", args=[self.call.call_id])
         except NoReverseMatch:
             return f"/api/v1/callbacks/{self.pk}/"
+
+    @property
+    def is_open(self):
+        return self.state in self.OPEN_STATES
 
     @classmethod
     def deadline_subjects(cls, ids):

@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 
 from servicedesk.core.transitions import run_action
 from servicedesk.deadlines.services import (
-    deadline_cancel_open, deadline_meet, deadline_start, ladder_for, next_step_at, open_deadlines, policy_for,
+    deadline_cancel_open,
+    deadline_meet,
+    deadline_start,
+    ladder_for,
+    next_step_at,
+    open_deadlines,
+    policy_for,
 )
 
 from ..models import Call, Callback
@@ -50,9 +56,10 @@ def callback_close(callback, *, outcome, at, by, note):
         else:
             deadline_meet(subject=callback, kinds=["callback"], at=at)
 
-    return run_action(CALLBACK_MACHINE, pk=callback.pk, obj=callback, action="cancel", method="cancel", by=by, note=note,
-                      data={"outcome": outcome}, effects=effects,
-                      kwargs={"outcome": outcome, "note_text": note, "at": at})
+    return run_action(
+        CALLBACK_MACHINE, pk=callback.pk, obj=callback, action="cancel", method="cancel", by=by, note=note,
+        data={"outcome": outcome}, effects=effects, kwargs={"outcome": outcome, "note_text": note, "at": at},
+    )
 
 
 def callbacks_of_caller_close(call, *, at, by):

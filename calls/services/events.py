@@ -24,7 +24,7 @@ from servicedesk.customers.services import customer_find_by_phone
 from servicedesk.deadlines.models import Deadline
 from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, deadline_start
 
-from ..models import Call, CallEvent, Callback, answer_limit
+from ..models import Call, Callback, CallEvent, answer_limit
 from ..selectors import HAND_OVER_ROLES, user_may_post_events
 from .callbacks import callback_cap_from_ring, callback_close, callback_open, callbacks_of_caller_close
 from .machines import CALL_ID_RE, CALL_MACHINE, clean_phone, iso
@@ -82,10 +82,7 @@ def call_event_record(*, call_id, event, at, caller="", agent=None, by) -> tuple
     if agent is not None and not agent.has_role(*HAND_OVER_ROLES):
         raise ValidationFailed(_("“%(name)s” is not a call-center agent.") % {"name": agent.username}, field="agent",
                                code="not_call_center_agent")
-    if event == Event.TRANSFER:
-        key = f"transfer@{at.astimezone(datetime.UTC).isoformat()}@{agent.pk}"
-    else:
-        key = event
+    key = f"transfer@{at.astimezone(datetime.UTC).isoformat()}@{agent.pk}" if event == Event.TRANSFER else event
 
     with transaction.atomic():
         call, _created = _locked_call(call_id, by=by)

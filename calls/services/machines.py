@@ -15,7 +15,13 @@ from servicedesk.core.phone import is_valid_phone, normalize_phone
 from servicedesk.core.transitions import Machine
 
 from ..models import (
-    ACTIONS, CALLBACK_ACTIONS, Call, Callback, CallTransition, actions_allowed_in, callback_actions_allowed_in,
+    ACTIONS,
+    CALLBACK_ACTIONS,
+    Call,
+    Callback,
+    CallTransition,
+    actions_allowed_in,
+    callback_actions_allowed_in,
 )
 from ..selectors import actions_possible, user_may_take, user_may_take_callback
 

@@ -10,15 +10,21 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from servicedesk.core.errors import ApplicationError, page_text
 from servicedesk.core.pages import htmx_redirect as go
 from servicedesk.core.pages import is_htmx
-from servicedesk.core.errors import ApplicationError, page_text
 from servicedesk.ownership.serializers import HandOverInput
 
 from .. import selectors, services
 from ..models import Complaint
 from ..serializers import (
-    CloseInput, ComplaintNoteInput, ComplaintReasonInput, EscalateInput, FindingInput, ForwardInput, ReplyInput,
+    CloseInput,
+    ComplaintNoteInput,
+    ComplaintReasonInput,
+    EscalateInput,
+    FindingInput,
+    ForwardInput,
+    ReplyInput,
     ReturnVisitInput,
 )
 from .common import ACTION_LABELS, error_tags, visible_complaint

@@ -6,10 +6,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from servicedesk.customers.selectors import customer_shown, phone_policy_for, show_as_sent
 from servicedesk.core.labels import kind_label
-from servicedesk.deadlines.models import Deadline
 from servicedesk.core.pages import duration_text
+from servicedesk.customers.selectors import customer_shown, phone_policy_for, show_as_sent
+from servicedesk.deadlines.models import Deadline
 
 from .. import selectors
 from ..models import Complaint

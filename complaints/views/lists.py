@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.shortcuts import render
 
 from servicedesk.accounts.roles import Role
-from servicedesk.core.phone import normalize_phone
 from servicedesk.core.labels import kind_label
+from servicedesk.core.phone import normalize_phone
 
 from .. import selectors
 from ..api import ComplaintFilter

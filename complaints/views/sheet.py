@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from servicedesk.core.pages import is_htmx
 from servicedesk.accounts.models import Unit, User
 from servicedesk.accounts.roles import Role
+from servicedesk.core.pages import is_htmx
 from servicedesk.ownership.handover import hand_over_targets
 
 from .. import selectors
@@ -110,7 +110,9 @@ def sheet_context(request, complaint):
     user = request.user
     findings = []
     if selectors.may_see_findings_on_sheet(user):
-        findings = list(complaint.findings.select_related("person", "proposed_by", "decided_by").order_by("proposed_at"))
+        findings = list(
+            complaint.findings.select_related("person", "proposed_by", "decided_by").order_by("proposed_at")
+        )
     return {
         "complaint": complaint,
         "history": _history(complaint),

@@ -42,7 +42,7 @@ def token_of(username):
 
 
 def now():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat()
+    return datetime.datetime.now(datetime.UTC).isoformat()
 
 
 def context_for(browser, username, lang):
@@ -82,7 +82,7 @@ def console_shot(browser, switch, agent_token, phone, lang):
     call_id = f"screenshot-{lang}-{datetime.datetime.now():%H%M%S}"
     api("/api/v1/calls/events/", {"call_id": call_id, "event": "ring", "at": now(), "caller": phone,
                                   "agent": "agent"}, token=switch)
-    page.wait_for_selector(f"#workspace[data-call] [data-testid=caller-file]")
+    page.wait_for_selector("#workspace[data-call] [data-testid=caller-file]")
     page.wait_for_function(f"document.querySelector('.caller-number').textContent.includes('{phone}')")
     api("/api/v1/calls/events/", {"call_id": call_id, "event": "answer", "at": now(), "agent": "agent"},
         token=switch)

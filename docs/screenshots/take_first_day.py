@@ -35,9 +35,11 @@ def main():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
         for name, username, language, viewport, unfold in SHOTS:
-            context = browser.new_context(viewport=viewport, extra_http_headers={"Accept-Language": language},
-                                          timezone_id="Asia/Shanghai", is_mobile=viewport is PHONE,
-                                          has_touch=viewport is PHONE, device_scale_factor=2 if viewport is PHONE else 1)
+            context = browser.new_context(
+                viewport=viewport, extra_http_headers={"Accept-Language": language}, timezone_id="Asia/Shanghai",
+                is_mobile=viewport is PHONE, has_touch=viewport is PHONE,
+                device_scale_factor=2 if viewport is PHONE else 1,
+            )
             page = context.new_page()
             page.goto(f"{BASE_URL}/accounts/login/")
             page.fill("input[name=username]", username)

@@ -13,8 +13,7 @@ from servicedesk.core.api import AwareDateTimeField
 from servicedesk.core.idempotency import IdempotentPostMixin
 from servicedesk.deadlines.serializers import DeadlineSerializer
 
-from .. import selectors
-from .. import services
+from .. import selectors, services
 from ..models import FactoryReturn, FactoryReturnItem, ReturnWindow, window_days
 from .common import EventSerializer, action_schema
 
@@ -31,7 +30,9 @@ class FactoryItemInput(serializers.Serializer):
 class FactoryReturnCreateInput(serializers.Serializer):
     office = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(kind=Unit.Kind.OFFICE, active=True),
                                                 error_messages={"does_not_exist": _("No office with id {pk_value}.")})
-    month = serializers.DateField(required=False, help_text="Any day of the month; stored as its first day. Default: this month.")
+    month = serializers.DateField(
+        required=False, help_text="Any day of the month; stored as its first day. Default: this month."
+    )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     items = FactoryItemInput(many=True, allow_empty=False)
 
@@ -74,7 +75,9 @@ class DecideInput(FactoryNoteInput):
 
 class FactoryItemSerializer(serializers.ModelSerializer):
     decided_at = AwareDateTimeField(read_only=True)
-    accepted_quantity = serializers.IntegerField(read_only=True, help_text="Logistics' count once checked, else the declared quantity")
+    accepted_quantity = serializers.IntegerField(
+        read_only=True, help_text="Logistics' count once checked, else the declared quantity"
+    )
 
     class Meta:
         model = FactoryReturnItem
@@ -146,7 +149,9 @@ class MayReadFactoryReturns(permissions.IsAuthenticated):
         return super().has_permission(request, view) and selectors.user_may_read_factory_returns(request.user)
 
 
-class FactoryReturnViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FactoryReturnViewSet(
+    IdempotentPostMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """不良品返厂申请表: an office's monthly return to the factory."""
 
     serializer_class = FactoryReturnSerializer

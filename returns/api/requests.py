@@ -9,18 +9,17 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from servicedesk.customers.selectors import customer_shown, phone_policy_for
 from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
 from servicedesk.core.errors import InvalidTransition, PermissionDenied
 from servicedesk.core.idempotency import IdempotentPostMixin
 from servicedesk.customers.models import Customer
+from servicedesk.customers.selectors import customer_shown, phone_policy_for
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from technicians.models import Technician
 from tickets.serializers import CategoryField, CustomerField
 
-from .. import selectors
-from .. import services
+from .. import selectors, services
 from ..models import RETURN_ACTIONS, Decision, RequestedBy, ReturnRequest, return_actions_allowed
 from .common import EventSerializer, action_schema
 
@@ -55,8 +54,13 @@ class ReturnCreateInput(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
 
 
-@extend_schema_field({"type": "object", "additionalProperties": {"type": "boolean"},
-                      "example": {"lights": False, "base_aged": False, "tube_greyed": False, "bridge_blackened": False}})
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "boolean"},
+        "example": {"lights": False, "base_aged": False, "tube_greyed": False, "bridge_blackened": False},
+    }
+)
 class FindingsField(serializers.DictField):
     pass
 
@@ -92,7 +96,9 @@ class ReturnSerializer(serializers.ModelSerializer):
     decision = serializers.SerializerMethodField()
     decision_reason = serializers.SerializerMethodField()
     owner = serializers.CharField(source="owner.username", default=None, read_only=True)
-    technician = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The technician sent on site (batch disputes)")
+    technician = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The technician sent on site (batch disputes)"
+    )
     requested_at = AwareDateTimeField(read_only=True)
     assessed_at = AwareDateTimeField(read_only=True)
     proposed_at = AwareDateTimeField(read_only=True)
@@ -105,9 +111,9 @@ class ReturnSerializer(serializers.ModelSerializer):
         model = ReturnRequest
         fields = [
             "id", "number", "state", "requested_by", "customer", "product", "reason", "requested_at", "batch",
-            "batch_code", "quantity", "technician", "findings", "decision", "decision_reason", "assessed_at", "transport_paid_by",
-            "proposed_decision", "proposed_reason", "proposed_at", "fulfil_note", "fulfilled_at", "closed_at", "owner",
-            "deadlines", "allowed_actions",
+            "batch_code", "quantity", "technician", "findings", "decision", "decision_reason", "assessed_at",
+            "transport_paid_by", "proposed_decision", "proposed_reason", "proposed_at", "fulfil_note", "fulfilled_at",
+            "closed_at", "owner", "deadlines", "allowed_actions",
         ]
         read_only_fields = fields
 

@@ -5,10 +5,19 @@ and returns to the factory (factory.py). Their tables keep billing's names:
 the models moved out of billing with their data (migrations 0001, 0002)."""
 
 from .factory import (
-    FACTORY_RETURN_ACTIONS, FactoryReturn, FactoryReturnEvent, FactoryReturnItem, factory_return_actions_allowed,
+    FACTORY_RETURN_ACTIONS,
+    FactoryReturn,
+    FactoryReturnEvent,
+    FactoryReturnItem,
+    factory_return_actions_allowed,
 )
 from .requests import (
-    LATE_REPAIR_REASON_EN, LATE_REPAIR_REASON_ZH, RETURN_ACTIONS, ReturnEvent, ReturnRequest, return_actions_allowed,
+    LATE_REPAIR_REASON_EN,
+    LATE_REPAIR_REASON_ZH,
+    RETURN_ACTIONS,
+    ReturnEvent,
+    ReturnRequest,
+    return_actions_allowed,
 )
 from .rules import Decision, RequestedBy, ReturnRule, add_months, bilingual, in_term
 from .windows import ReturnWindow, normalise_place, window_days

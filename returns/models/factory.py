@@ -16,6 +16,7 @@ from servicedesk.deadlines.models import Deadline
 
 from .windows import ReturnWindow
 
+
 class FactoryReturn(FSMModelMixin, models.Model):
     """不良品返厂申请表: an office's monthly return of defective goods and parts."""
 

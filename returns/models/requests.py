@@ -110,6 +110,14 @@ class ReturnRequest(FSMModelMixin, models.Model):
     def __str__(self):
         return self.number or f"#{self.pk}"
 
+    def get_absolute_url(self):
+        from django.urls import NoReverseMatch, reverse
+
+        try:
+            return reverse("return-detail", args=[self.pk])
+        except NoReverseMatch:
+            return f"/api/v1/returns/{self.pk}/"
+
     @property
     def reason_told(self):
         return bilingual(self.decision_reason, self.decision_reason_zh)
@@ -118,14 +126,6 @@ class ReturnRequest(FSMModelMixin, models.Model):
     def proposal_open(self):
         return self.state == self.State.APPROVED and self.proposed_decision == Decision.EXCHANGE \
             and self.decision == Decision.REPAIR
-
-    def get_absolute_url(self):
-        from django.urls import NoReverseMatch, reverse
-
-        try:
-            return reverse("return-detail", args=[self.pk])
-        except NoReverseMatch:
-            return f"/api/v1/returns/{self.pk}/"
 
     @classmethod
     def deadline_subjects(cls, ids):

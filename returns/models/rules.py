@@ -8,9 +8,8 @@ import datetime
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -69,8 +68,12 @@ class ReturnRule(models.Model):
     finding = models.SlugField(_("finding"), max_length=40, blank=True)
     expected = models.BooleanField(_("finding value"), default=True)
     finding_required = models.BooleanField(
-        _("finding required"), default=True,
-        help_text=_("A required finding must be given at assessment (400 without it); an optional one counts as false."))
+        _("finding required"),
+        default=True,
+        help_text=_(
+            "A required finding must be given at assessment (400 without it); an optional one counts as false."
+        ),
+    )
     finding_label = models.CharField(_("finding label (English)"), max_length=100, blank=True)
     finding_label_zh = models.CharField(_("finding label (Chinese)"), max_length=100, blank=True)
     term_months = models.PositiveSmallIntegerField(_("term in months"), null=True, blank=True)

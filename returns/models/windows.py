@@ -7,7 +7,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
 PLACE_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "特别行政区", "省", "市")
 
 
@@ -33,8 +32,12 @@ class ReturnWindow(models.Model):
     Xiamen and Quanzhou, a city) returns to the factory (domain.md section 5,
     seeds/004)."""
 
-    place = models.CharField(_("province or city"), max_length=50, unique=True,
-                             help_text=_("Chinese name without 省/市 (北京, 福州); matched against the office's province, then its city."))
+    place = models.CharField(
+        _("province or city"),
+        max_length=50,
+        unique=True,
+        help_text=_("Chinese name without 省/市 (北京, 福州); matched against the office's province, then its city."),
+    )
     place_en = models.CharField(_("name in English"), max_length=50, blank=True)
     week = models.PositiveSmallIntegerField(_("week of the month"), help_text=_("Week N is days 7(N-1)+1 to 7N."))
     note = models.CharField(_("note"), max_length=200, blank=True)

@@ -43,7 +43,9 @@ def decide(obj: ReturnRequest, findings: dict) -> tuple[ReturnRule | None, str, 
     on = timezone.localdate(obj.requested_at)
     product = obj.product
     for rule in rules_for(category=product.category.slug, requested_by=obj.requested_by):
-        start = product.purchase_date if rule.counted_from == ReturnRule.CountedFrom.PURCHASE else product.manufactured_on
+        start = (
+            product.purchase_date if rule.counted_from == ReturnRule.CountedFrom.PURCHASE else product.manufactured_on
+        )
         if rule.kind == ReturnRule.Kind.FINDING:
             matched = findings.get(rule.finding, False) is rule.expected
         elif rule.kind == ReturnRule.Kind.PROOF:
@@ -55,4 +57,9 @@ def decide(obj: ReturnRequest, findings: dict) -> tuple[ReturnRule | None, str, 
         if matched:
             return rule, rule.decision, rule.reason, rule.reason_zh
     # No rule at all for this category: nothing to decide by (configuration).
-    return None, Decision.REJECTED, "No assessment rule applies; refer to customer service.", "没有适用的判定规则，请转客户服务部处理。"
+    return (
+        None,
+        Decision.REJECTED,
+        "No assessment rule applies; refer to customer service.",
+        "没有适用的判定规则，请转客户服务部处理。",
+    )

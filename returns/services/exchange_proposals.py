@@ -42,7 +42,9 @@ def propose_exchange_for_late_repairs(*, now) -> int:
     gets one proposal; the unique constraint on its history row is the
     proof. An action holding the return (its fulfilment, the exchange) is
     skipped too, never waited on: the next sweep sees it again if still due."""
-    late = late_repairs(now=now).select_for_update(skip_locked=True, of=("self",)).select_related("owner").order_by("pk")
+    late = (
+        late_repairs(now=now).select_for_update(skip_locked=True, of=("self",)).select_related("owner").order_by("pk")
+    )
     reason = "The depot repair was not finished within 3 days: the product is exchanged (seeds/004)."
     proposed = 0
     for obj in late:

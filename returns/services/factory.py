@@ -15,7 +15,11 @@ from servicedesk.core.transitions import Machine, run_action
 from servicedesk.deadlines.services import deadline_meet, deadline_start
 
 from ..models import (
-    FACTORY_RETURN_ACTIONS, FactoryReturn, FactoryReturnEvent, FactoryReturnItem, factory_return_actions_allowed,
+    FACTORY_RETURN_ACTIONS,
+    FactoryReturn,
+    FactoryReturnEvent,
+    FactoryReturnItem,
+    factory_return_actions_allowed,
 )
 from ..selectors import offices_for, user_may_take_factory
 from .windows import first_of_month, next_month_with_window, window_state
@@ -152,13 +156,26 @@ def factory_return_ship(*, factory_return_id, by, waybill="", note="") -> Factor
         obj = MACHINE.lock(factory_return_id)
         try:
             return run_action(
-                MACHINE, pk=factory_return_id, obj=obj, action="ship", by=by, note=note, check=check, stamp=True,
+                MACHINE,
+                pk=factory_return_id,
+                obj=obj,
+                action="ship",
+                by=by,
+                note=note,
+                check=check,
+                stamp=True,
                 kwargs={"waybill": (waybill or "").strip()},
-                data=lambda o: {"waybill": o.waybill, "special": bool(o.special_approval and status["window"] != "open")})
+                data=lambda o: {
+                    "waybill": o.waybill,
+                    "special": bool(o.special_approval and status["window"] != "open"),
+                },
+            )
         except _WindowMissed as missed:
             # Still holding the lock: the roll-over is recorded and committed, then the shipment refused.
-            run_action(MACHINE, pk=factory_return_id, obj=obj, action="roll-over", method="roll_over", by=by,
-                       note=missed.message, data=missed.data, kwargs={"month": missed.new_month})
+            run_action(
+                MACHINE, pk=factory_return_id, obj=obj, action="roll-over", method="roll_over", by=by,
+                note=missed.message, data=missed.data, kwargs={"month": missed.new_month},
+            )
             outcome = OutsideWindow(obj, missed.message)
     raise outcome
 

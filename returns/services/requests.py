@@ -14,22 +14,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from servicedesk.webhooks.outbox import emit as webhooks_emit
 from servicedesk.accounts.roles import Role
 from servicedesk.accounts.selectors import nearest_with_role
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import Machine, run_action
 from servicedesk.customers.models import Customer
 from servicedesk.customers.services import (
-    address_add, customer_as_sent_by, customer_match_or_create, customer_product_add,
+    address_add,
+    customer_as_sent_by,
+    customer_match_or_create,
+    customer_product_add,
 )
 from servicedesk.deadlines.services import deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
+from servicedesk.webhooks.outbox import emit as webhooks_emit
 from technicians.selectors import technician_ineligibility
 
 from ..models import RETURN_ACTIONS, Decision, RequestedBy, ReturnEvent, ReturnRequest, return_actions_allowed
 from ..selectors import (
-    RETURN_ASSIGNED_ACTIONS, return_awaits_technician, user_may_create_returns, user_may_take_return,
+    RETURN_ASSIGNED_ACTIONS,
+    return_awaits_technician,
+    user_may_create_returns,
+    user_may_take_return,
 )
 from .assessment import decide, validate_findings
 
@@ -94,9 +100,13 @@ def return_create(*, by, customer, product, requested_by, reason, requested_at=N
     if not reason:
         raise ValidationFailed(_("This field may not be blank."), field="reason", code="blank")
     if batch and requested_by != RequestedBy.DEALER:
-        raise ValidationFailed(_("Only a dealer can dispute the quality of a batch."), field="batch", code="batch_needs_dealer")
+        raise ValidationFailed(
+            _("Only a dealer can dispute the quality of a batch."), field="batch", code="batch_needs_dealer"
+        )
     if batch and not (batch_code or "").strip():
-        raise ValidationFailed(_("Give the batch code of the disputed goods."), field="batch_code", code="batch_code_missing")
+        raise ValidationFailed(
+            _("Give the batch code of the disputed goods."), field="batch_code", code="batch_code_missing"
+        )
     now = timezone.now()
     # The request time decides the warranty term: only staff may record an earlier one (a return
     # taken on paper at the counter), at most SERVICEDESK_MAX_BACKDATE_DAYS back; a partner's is now.
@@ -110,7 +120,9 @@ def return_create(*, by, customer, product, requested_by, reason, requested_at=N
     requested_at = requested_at or now
     for field in ("purchase_date", "manufactured_on"):
         if product.get(field) and product[field] > timezone.localdate(requested_at):
-            raise ValidationFailed(_("Must not be after the return was requested."), field=f"product.{field}", code="date_after_request")
+            raise ValidationFailed(
+                _("Must not be after the return was requested."), field=f"product.{field}", code="date_after_request"
+            )
     customer_sent = customer
     with transaction.atomic():
         if isinstance(customer, Customer):

@@ -4,8 +4,8 @@ DRF's errors as page messages."""
 from django.contrib import messages
 from django.utils.translation import gettext_lazy
 
-from servicedesk.core.pages import duration_text
 from servicedesk.core.errors import page_text
+from servicedesk.core.pages import duration_text
 
 PAGE_SIZE = 25
 

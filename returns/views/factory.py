@@ -20,7 +20,12 @@ from servicedesk.core.errors import ApplicationError
 from .. import selectors as sel
 from .. import services
 from ..api.factory import (
-    CheckInput, DecideInput, FactoryNoteInput, FactoryReturnCreateInput, ShipInput, SpecialApprovalInput,
+    CheckInput,
+    DecideInput,
+    FactoryNoteInput,
+    FactoryReturnCreateInput,
+    ShipInput,
+    SpecialApprovalInput,
 )
 from ..models import FactoryReturn, FactoryReturnItem, ReturnWindow, window_days
 from .common import PAGE_SIZE, decorate, domain_error_message, error_messages, flat_errors

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from servicedesk.customers.selectors import phone_policy_for, show_as_sent
 from servicedesk.core.errors import ApplicationError
 from servicedesk.customers.models import ProductCategory
+from servicedesk.customers.selectors import phone_policy_for, show_as_sent
 
 from .. import selectors as sel
 from .. import services

@@ -1,12 +1,12 @@
-import django_filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from servicedesk.core.input_guard import GuardedJSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from servicedesk.core.input_guard import GuardedJSONParser
 
 from .models import ApiToken, Unit
 from .tokens import ApiTokenAuthentication, token_for

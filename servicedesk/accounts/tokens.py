@@ -63,8 +63,8 @@ class ApiTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         try:
             token = ApiToken.objects.select_related("user").get(key=key)
-        except ApiToken.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        except ApiToken.DoesNotExist as exc:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         now = timezone.now()

@@ -1,6 +1,6 @@
 """Lengths of time in the units people say them in (issue 13 item 6): a
 promise reads "24 hours" or "5 working days, due 11 Dec", never "1440
-minutes". For the countdowns of lists ("2 d 3 h") see tickets.views.duration_text."""
+minutes". For the countdowns of lists ("2 d 3 h") see servicedesk.core.pages.duration_text."""
 
 import datetime
 

@@ -67,8 +67,9 @@ class InvalidTransition(ApplicationError):
     def page_message(self, action_label=None):
         if self.message is not self._generic_message:
             return self.message  # says more than the generic sentence (e.g. why shipping is refused)
-        return _("“%(action)s” is not possible now: the state is “%(state)s”. Reload the page to see what can be done.") % {
-            "action": action_label or self.action, "state": self.state_label or self.state}
+        return _(
+            "“%(action)s” is not possible now: the state is “%(state)s”. Reload the page to see what can be done."
+        ) % {"action": action_label or self.action, "state": self.state_label or self.state}
 
 
 def page_text(exc: ApplicationError, action_label=None) -> str:

@@ -25,7 +25,9 @@ class ApplicationErrorMiddleware:
         # and tests match on it, people read the text.
         if is_htmx(request):
             return HttpResponse(
-                f'<div class="alert alert-error" role="alert" data-code="{escape(exception.code)}">{escape(text)}</div>',
-                status=exception.status)
+                f'<div class="alert alert-error" role="alert" data-code="{escape(exception.code)}">'
+                f"{escape(text)}</div>",
+                status=exception.status,
+            )
         messages.error(request, text, extra_tags=f"code-{exception.code}")
         return HttpResponseRedirect(request.headers.get("Referer") or "/")

@@ -2,9 +2,10 @@
 
 An app may register, for a model, `total(connection)` (`register_table_total`
 in its AppConfig.ready()): the number of its rows, kept by the database
-(tickets.models.WorkOrderCount, by triggers), or None when it cannot tell. When the list is the whole table (no WHERE, no DISTINCT, no
-grouping, no set operation: the rows a user who sees everything lists
-unfiltered), that number is the count, exactly, and the paginator uses it
+(tickets.models.WorkOrderCount, by triggers), or None when it cannot tell.
+When the list is the whole table (no WHERE, no DISTINCT, no grouping, no
+set operation: the rows a user who sees everything lists unfiltered), that
+number is the count, exactly, and the paginator uses it
 instead of `COUNT(*)`, which on a million rows costs tens of milliseconds
 (docs/benchmarks.md). Every other list is counted as usual."""
 
@@ -12,7 +13,6 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
-
 
 _table_totals = {}
 

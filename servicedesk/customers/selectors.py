@@ -22,6 +22,7 @@ For a list, build one `PhonePolicy(user)` and ask it for every row: it costs
 at most one query per list (a technician's open customers), never one per row.
 """
 
+import contextlib
 import copy
 
 from servicedesk.accounts.roles import Role
@@ -113,10 +114,8 @@ def phone_policy_for(request_or_context) -> PhonePolicy:
     policy = getattr(request, "_phone_policy", None)
     if policy is None or policy.user is not user:
         policy = PhonePolicy(user)
-        try:
+        with contextlib.suppress(AttributeError):
             request._phone_policy = policy
-        except AttributeError:
-            pass
     return policy
 
 

@@ -15,7 +15,7 @@ import logging
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -39,10 +39,12 @@ class SweepResult:
     batches: int = 0
 
     def __add__(self, other):
-        return SweepResult(*(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other))))
+        return SweepResult(*(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other), strict=True)))
 
 
-def sweep(*, now: datetime.datetime | None = None, batch_size: int = 500, max_batches: int | None = None) -> SweepResult:
+def sweep(
+    *, now: datetime.datetime | None = None, batch_size: int = 500, max_batches: int | None = None
+) -> SweepResult:
     """Take every step that is due by `now`, batch after batch, until none is
     left (or max_batches), then run the subjects' followers. Safe to run
     concurrently and to kill."""
@@ -196,8 +198,11 @@ class _Recipients:
             elif target == EscalationStep.Target.MANAGER:
                 users = self._nearest(Role.MANAGER, unit_id)
             else:  # leadership: managers at headquarters, else every manager
-                hq = [u for u in self.by_role.get(Role.MANAGER, [])
-                      if u.unit_id and self.units.get(u.unit_id) and self.units[u.unit_id].kind == Unit.Kind.HEADQUARTERS]
+                hq = [
+                    u
+                    for u in self.by_role.get(Role.MANAGER, [])
+                    if u.unit_id and self.units.get(u.unit_id) and self.units[u.unit_id].kind == Unit.Kind.HEADQUARTERS
+                ]
                 users = hq or self.by_role.get(Role.MANAGER, [])
             self.cache[key] = users
         return self.cache[key]
@@ -214,7 +219,9 @@ REFERENCES = {"call": lambda call: call.call_id, "callback": lambda callback: ca
 
 
 def _facts(subject, deadline, level):
-    model = ContentType.objects.get_for_id(deadline.content_type_id).model if subject is None else subject._meta.model_name
+    model = (
+        ContentType.objects.get_for_id(deadline.content_type_id).model if subject is None else subject._meta.model_name
+    )
     reference = f"#{deadline.object_id}" if subject is None else REFERENCES.get(model, str)(subject)
     params = {"subject": [model, reference], "kind": deadline.kind, "due": deadline.due_at.isoformat()}
     if level:
@@ -267,10 +274,13 @@ def _queue_email(escalation_ids) -> list[int]:
             f"{col(delivery, 'state')}, {col(delivery, 'attempts')}, {col(delivery, 'last_error')}, "
             f"{col(delivery, 'created_at')}) "
             f"SELECT n.{col(note, 'id')}, u.{col(user, 'email')}, %s, 0, '', %s "
-            f"FROM {qn(note.db_table)} n JOIN {qn(user.db_table)} u ON u.{col(user, 'id')} = n.{col(note, 'recipient')} "
+            f"FROM {qn(note.db_table)} n "
+            f"JOIN {qn(user.db_table)} u ON u.{col(user, 'id')} = n.{col(note, 'recipient')} "
             f"WHERE n.{col(note, 'escalation')} IN ({marks}) AND u.{col(user, 'email')} <> ''",
             [EmailDelivery.State.PENDING, connection.ops.adapt_datetimefield_value(timezone.now()), *escalation_ids],
         )
     return list(
-        EmailDelivery.objects.filter(notification__escalation__in=escalation_ids).order_by("pk").values_list("pk", flat=True)
+        EmailDelivery.objects.filter(notification__escalation__in=escalation_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )

@@ -206,15 +206,22 @@ class DeadlinePause(models.Model):
         verbose_name = _("pause")
         verbose_name_plural = _("pauses")
         constraints = [
-            models.UniqueConstraint(fields=["deadline"], condition=Q(ended_at__isnull=True), name="deadline_one_open_pause")
+            models.UniqueConstraint(
+                fields=["deadline"], condition=Q(ended_at__isnull=True), name="deadline_one_open_pause"
+            )
         ]
+
+    def __str__(self):
+        return f"{self.deadline} ⏸ {self.started_at} – {self.ended_at or '…'}"
 
 
 class Escalation(models.Model):
     """One row per deadline and level, written once (the unique constraint is
     the proof). Level 0 is the warning before breach."""
 
-    deadline = models.ForeignKey(Deadline, on_delete=models.PROTECT, related_name="escalations", verbose_name=_("deadline"))
+    deadline = models.ForeignKey(
+        Deadline, on_delete=models.PROTECT, related_name="escalations", verbose_name=_("deadline")
+    )
     level = models.PositiveSmallIntegerField(_("level"))
     at = models.DateTimeField(_("at"))
     due_at = models.DateTimeField(_("due at"), help_text=_("The deadline's due time when this step was taken."))

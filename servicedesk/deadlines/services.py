@@ -170,7 +170,9 @@ def policy_recompute_open(*, policy: SlaPolicy, batch_size: int = 1000) -> int:
                 policy=policy, met_at__isnull=True, cancelled_at__isnull=True, due_promised=False
             )
             candidates = list(
-                open_.filter(id__gt=last_id).order_by("id").values_list("id", "content_type_id", "object_id")[:batch_size]
+                open_.filter(id__gt=last_id)
+                .order_by("id")
+                .values_list("id", "content_type_id", "object_id")[:batch_size]
             )
             if not candidates:
                 return done

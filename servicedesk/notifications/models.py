@@ -87,3 +87,6 @@ class EmailDelivery(models.Model):
         verbose_name = _("e-mail delivery")
         verbose_name_plural = _("e-mail deliveries")
         indexes = [models.Index(fields=["created_at"], name="email_pending", condition=Q(state="pending"))]
+
+    def __str__(self):
+        return f"{self.to} ({self.state})"

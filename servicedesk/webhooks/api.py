@@ -99,7 +99,9 @@ class WebhookViewSet(IdempotentPostMixin, mixins.CreateModelMixin, mixins.ListMo
         page = self.paginate_queryset(hook.deliveries.prefetch_related("tries").order_by("-id"))
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={202: DeliverySerializer, 404: OpenApiResponse(description="No such delivery")})
+    @extend_schema(
+        request=None, responses={202: DeliverySerializer, 404: OpenApiResponse(description="No such delivery")}
+    )
     @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_id>[0-9a-f-]{36})/redeliver")
     def redeliver(self, request, pk=None, delivery_id=None):
         hook = self.get_object()

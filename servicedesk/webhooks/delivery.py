@@ -6,6 +6,7 @@ the first time within 60 s, then at growing intervals (with jitter, so a
 receiver that comes back is not hit by every retry at once) for at least 24
 hours; events of one object in order."""
 
+import contextlib
 import datetime
 import hashlib
 import hmac
@@ -142,10 +143,8 @@ def _queue_retry(row):
 def _publish(pk, countdown):
     from .tasks import deliver
 
-    try:
+    with contextlib.suppress(Exception):  # broker down: webhooks.deliver_due picks the row up
         deliver.apply_async(args=[pk], countdown=countdown)
-    except Exception:  # noqa: BLE001 - broker down: webhooks.deliver_due picks the row up
-        pass
 
 
 def redeliver(row: Delivery) -> Delivery:

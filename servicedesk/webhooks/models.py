@@ -93,6 +93,9 @@ class Attempt(models.Model):
         verbose_name = _("delivery attempt")
         verbose_name_plural = _("delivery attempts")
 
+    def __str__(self):
+        return f"{self.delivery} @ {self.at}: {self.status_code or self.error}"
+
     @property
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300

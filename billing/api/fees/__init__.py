@@ -7,13 +7,22 @@ use are exported here, as before the split."""
 from django.urls import path
 
 from .charges import (  # noqa: F401 - the pages (billing.views.fees) reuse the inputs
-    AcceptInput, PaymentInput, PaymentViewSet, RefundInput, WorkOrderPaymentsView, WorkOrderQuoteAcceptView,
-    WorkOrderQuoteChargeView, WorkOrderQuoteView, payments_visible_to,
+    AcceptInput,
+    PaymentInput,
+    PaymentViewSet,
+    RefundInput,
+    WorkOrderPaymentsView,
+    WorkOrderQuoteAcceptView,
+    WorkOrderQuoteChargeView,
+    WorkOrderQuoteView,
+    payments_visible_to,
 )
 from .schedule import FeeScheduleViewSet
 from .stock import StockItemViewSet, StockMovementInput, StockMovementView  # noqa: F401 - as above
 from .warranty import (  # noqa: F401 - tickets' serializer shows the entitlement; the create form previews it
-    EntitlementPreviewInput, EntitlementPreviewView, EntitlementSerializer,
+    EntitlementPreviewInput,
+    EntitlementPreviewView,
+    EntitlementSerializer,
 )
 
 

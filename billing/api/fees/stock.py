@@ -29,8 +29,11 @@ class StockMovementInput(serializers.Serializer):
     part_code = serializers.CharField(max_length=30)
     kind = serializers.ChoiceField(choices=StockMovement.Kind.choices)
     quantity = serializers.IntegerField(
-        min_value=-STOCK_QUANTITY_MAX, max_value=STOCK_QUANTITY_MAX,
-        help_text=f"Parts moved, 1..{STOCK_QUANTITY_MAX} (an adjustment may be negative, down to -{STOCK_QUANTITY_MAX})")
+        min_value=-STOCK_QUANTITY_MAX,
+        max_value=STOCK_QUANTITY_MAX,
+        help_text=f"Parts moved, 1..{STOCK_QUANTITY_MAX} "
+        f"(an adjustment may be negative, down to -{STOCK_QUANTITY_MAX})",
+    )
     work_order = serializers.IntegerField(required=False, allow_null=True, default=None,
                                           help_text="Required for consumption")
     defective_returned = serializers.BooleanField(required=False, default=True,

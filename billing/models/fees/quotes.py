@@ -111,6 +111,9 @@ class QuoteLine(models.Model):
         verbose_name = _("quote line")
         verbose_name_plural = _("quote lines")
 
+    def __str__(self):
+        return f"{self.position}. {self.code} {self.name} × {self.quantity} · {self.amount}"
+
 
 class QuoteEvent(TransitionRecord):
     """Immutable history of a quote: quoted, accepted, charged, payments, refunds."""
@@ -162,3 +165,6 @@ class Refund(models.Model):
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self):
+        return f"{self.payment} · −{self.amount}"

@@ -27,8 +27,10 @@ class FeeSchedule(models.Model):
         verbose_name = _("fee schedule")
         verbose_name_plural = _("fee schedules")
         constraints = [
-            models.CheckConstraint(condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
-                                   name="fee_schedule_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                name="fee_schedule_dates_ordered",
+            ),
         ]
 
     def __str__(self):

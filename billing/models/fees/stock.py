@@ -89,6 +89,9 @@ class StockMovement(models.Model):
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
 
+    def __str__(self):
+        return f"{self.item} · {self.get_kind_display()} {self.quantity_change}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
             raise ImmutableRowError("Stock movements cannot be changed.")
