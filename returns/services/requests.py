@@ -12,24 +12,32 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_fsm import can_proceed
 
-from servicedesk.webhooks.outbox import emit as webhooks_emit
 from servicedesk.accounts.roles import Role
 from servicedesk.accounts.selectors import nearest_with_role
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import Machine, run_action
 from servicedesk.customers.models import Customer
 from servicedesk.customers.services import (
-    address_add, customer_as_sent_by, customer_match_or_create, customer_product_add,
+    address_add,
+    customer_as_sent_by,
+    customer_match_or_create,
+    customer_product_add,
 )
 from servicedesk.deadlines.services import deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
+from servicedesk.notifications.titles import Title
+from servicedesk.webhooks.outbox import emit as webhooks_emit
 from technicians.selectors import technician_ineligibility
 
 from ..models import RETURN_ACTIONS, Decision, RequestedBy, ReturnEvent, ReturnRequest, return_actions_allowed
 from ..selectors import (
-    RETURN_ASSIGNED_ACTIONS, return_awaits_technician, user_may_create_returns, user_may_take_return,
+    RETURN_ASSIGNED_ACTIONS,
+    return_awaits_technician,
+    user_may_create_returns,
+    user_may_take_return,
 )
 from .assessment import decide, validate_findings
 
@@ -141,7 +149,8 @@ def return_create(*, by, customer, product, requested_by, reason, requested_at=N
             deadline_start(subject=obj, kind="batch_visit", start=requested_at, attributes=_attributes(obj))
             notifications_create(
                 recipients=nearest_with_role(Role.SUPERVISOR, obj.accepting_unit_id), url=obj.get_absolute_url(),
-                title=_("Batch-quality dispute %(number)s: send a technician within 2 days") % {"number": obj.number})
+                title=Title(gettext_noop("Batch-quality dispute %(number)s: send a technician within 2 days"),
+                            {"number": obj.number}))
     return obj
 
 
@@ -216,7 +225,7 @@ def return_assign(*, return_id, by, technician, note="") -> ReturnRequest:
     def effects(o, at):
         notifications_create(
             recipients=[technician.user], url=o.get_absolute_url(),
-            title=_("Batch-quality dispute %(number)s: you are sent on site") % {"number": o.number})
+            title=Title(gettext_noop("Batch-quality dispute %(number)s: you are sent on site"), {"number": o.number}))
 
     return run_action(MACHINE, pk=return_id, action="assign", by=by, note=note, check=check, effects=effects,
                       stamp=True, kwargs={"technician": technician},
