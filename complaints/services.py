@@ -9,6 +9,7 @@ import dataclasses
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from servicedesk.accounts.models import Unit, User
 from servicedesk.accounts.roles import Role
@@ -24,9 +25,11 @@ from servicedesk.customers.services import (
 )
 from servicedesk.deadlines.services import deadline_cancel_open, deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
+from servicedesk.notifications.titles import Title, render
 from servicedesk.ownership.handover import hand_over
 from tickets.models import WorkOrder
 
+from .classes import class_on_receipt
 from .models import ACTIONS, CaseStudy, Complaint, ComplaintEvent, Finding, actions_allowed_in
 from .selectors import repeat_window, user_may_create_complaints, user_may_take
 
@@ -69,29 +72,13 @@ def _notify_class(complaint, level, reason):
     manager; class 3 is reported at once to the CS manager and leadership."""
     managers = nearest_with_role(Role.MANAGER, complaint.accepting_unit_id)
     recipients = managers + (leadership() if level == 3 else [])
-    title = _("Complaint %(number)s is class %(level)d: %(reason)s") % {
-        "number": complaint.number, "level": level, "reason": reason}
+    # Facts, said in each reader's language (notifications/titles.py); a rule's
+    # reason as its message, a person's reason as they wrote it.
+    title = Title(gettext_noop("Complaint %(number)s is class %(level)d: %(reason)s"), {
+        "number": complaint.number, "level": level,
+        "reason": list(reason) if isinstance(reason, Title) else reason})
     notifications_create(recipients=recipients, title=title, body=complaint.description[:500],
                          url=complaint.get_absolute_url())
-
-
-def _class_on_receipt(*, customer, media, external, received_at, exclude_pk=None):
-    """The contract's rule: 3 when media; 2 when external or the same customer
-    has another complaint within the repeat window; else 1."""
-    if media:
-        return 3, _("The complaint has reached the media.")
-    if external:
-        return 2, _("The customer wants to complain outside the company.")
-    # Both ways: a complaint entered late with its real, earlier receipt time is
-    # no repeat of one received more than the window after it.
-    others = Complaint.objects.filter(customer=customer, received_at__range=(
-        received_at - repeat_window(), received_at + repeat_window()))
-    if exclude_pk:
-        others = others.exclude(pk=exclude_pk)
-    if others.exists():
-        return 2, _("A repeated complaint: the customer complained within the last %(days)d days.") % {
-            "days": repeat_window().days}
-    return 1, _("A first complaint.")
 
 
 def complaint_create(
@@ -126,9 +113,8 @@ def complaint_create(
                 product = customer_product_add(customer=customer, **product)
             if technician is None and work_order is not None and work_order.technician_id:
                 technician = work_order.technician
-            level, reason = _class_on_receipt(
-                customer=customer, media=media, external=external, received_at=received_at
-            )
+            level, rule = class_on_receipt(customer=customer, media=media, external=external, received_at=received_at)
+            reason = render(*rule)
             complaint = Complaint.objects.create(
                 category=category, cause=cause or "",
                 source=source or (Complaint.Source.PARTNER if partner else Complaint.Source.PHONE),
@@ -150,7 +136,7 @@ def complaint_create(
                 # seeds/002: feedback to the salesperson within 30 minutes.
                 deadline_start(subject=complaint, kind="acknowledge", start=received_at, attributes=attributes)
             if level >= 2:
-                _notify_class(complaint, level, reason)
+                _notify_class(complaint, level, rule)
             _raise_earlier_repeats(complaint, by=by)
     except IntegrityError:
         if partner and external_ref:
@@ -169,12 +155,13 @@ def _raise_earlier_repeats(complaint, *, by):
         customer=complaint.customer, state__in=Complaint.OPEN_STATES, complaint_class=1,
         received_at__range=(complaint.received_at - repeat_window(), complaint.received_at + repeat_window()),
     ).exclude(pk=complaint.pk)
-    reason = _("Repeated: the customer complained again (%(number)s).") % {"number": complaint.number}
+    rule = Title(gettext_noop("Repeated: the customer complained again (%(number)s)."), {"number": complaint.number})
+    reason = render(*rule)
     for other in earlier:
         run_action(BY_RULE, pk=other.pk, obj=other, action="escalate", by=by, note=reason,
                    data={"complaint_class": 2, "repeat": complaint.pk},
                    kwargs={"complaint_class": 2, "reason": reason},
-                   effects=lambda raised, at: _notify_class(raised, 2, reason))
+                   effects=lambda raised, at: _notify_class(raised, 2, rule))
 
 
 # --- actions ---------------------------------------------------------------------
@@ -199,8 +186,8 @@ def complaint_forward(*, complaint_id, by, handling_unit: Unit, note="") -> Comp
         handlers = [u for u in users_with_role(Role.HANDLER) if u.unit_id == handling_unit.pk]
         notifications_create(
             recipients=handlers, url=complaint.get_absolute_url(),
-            title=_("Complaint %(number)s forwarded to %(unit)s") % {"number": complaint.number,
-                                                                     "unit": handling_unit.name},
+            title=Title(gettext_noop("Complaint %(number)s forwarded to %(unit)s"), {
+                "number": complaint.number, "unit": handling_unit.name}),
         )
 
     return run_action(MACHINE, pk=complaint_id, action="forward", by=by, note=note, effects=effects, stamp=True,
@@ -238,7 +225,8 @@ def complaint_return_visit(*, complaint_id, by, satisfied: bool, note="") -> Com
         handlers = [u for u in users_with_role(Role.HANDLER) if u.unit_id == complaint.handling_unit_id]
         notifications_create(
             recipients=handlers, url=complaint.get_absolute_url(),
-            title=_("Complaint %(number)s: the customer disputes the result") % {"number": complaint.number},
+            title=Title(gettext_noop("Complaint %(number)s: the customer disputes the result"), {
+                "number": complaint.number}),
             body=note,
         )
 
@@ -323,8 +311,8 @@ def finding_propose(*, complaint_id, by, person: User, rule, proposal) -> Findin
             complaint=complaint, person=person, rule=rule, proposal=proposal, proposed_by=by, proposed_at=at)
         notifications_create(
             recipients=users_with_role(Role.HR), url=complaint.get_absolute_url(),
-            title=_("Accountability proposed for %(person)s (complaint %(number)s)") % {
-                "person": person.display_name, "number": complaint.number},
+            title=Title(gettext_noop("Accountability proposed for %(person)s (complaint %(number)s)"), {
+                "person": person.display_name, "number": complaint.number}),
             body=proposal)
         return finding
 
@@ -365,8 +353,8 @@ def finding_decide(*, finding_id, by, decision) -> Finding:
                    if complaint.accepting_unit_id else [])
         notifications_create(
             recipients=copy_to + ([complaint.owner] if complaint.owner_id else []), url=complaint.get_absolute_url(),
-            title=_("HR decision on complaint %(number)s: %(person)s") % {
-                "number": complaint.number, "person": finding.person.display_name},
+            title=Title(gettext_noop("HR decision on complaint %(number)s: %(person)s"), {
+                "number": complaint.number, "person": finding.person.display_name}),
             body=decision)
 
     run_state_kept(NOTES, pk=complaint_id, action="decide-finding", by=by, note=decision, check=check, change=change,
@@ -382,8 +370,8 @@ def complaint_hand_over(*, complaint_id, by, to, note) -> Complaint:
     return hand_over(
         MACHINE, pk=complaint_id, by=by, to=to, note=note,
         already_owned=_("“%(name)s” already owns this complaint."),
-        title=lambda complaint: _("Complaint %(number)s is yours now (handed over by %(name)s)") % {
-            "number": complaint.number, "name": by.display_name},
+        title=lambda complaint: Title(gettext_noop("Complaint %(number)s is yours now (handed over by %(name)s)"), {
+            "number": complaint.number, "name": by.display_name}),
     )
 
 

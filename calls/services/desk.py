@@ -6,10 +6,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from servicedesk.core.errors import PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import run_action
 from servicedesk.customers.services import customer_find_by_phone
+from servicedesk.notifications.titles import Title
 from servicedesk.ownership.handover import hand_over
 
 from ..models import Call, CallLink, Inquiry
@@ -55,7 +57,8 @@ def call_hand_over(*, call_id, to, note, by) -> Call:
                                code="hand_over_target_role")
     return hand_over(CALL_MACHINE, pk=call_id, lookup="call_id", by=by, to=to, note=note,
                      already_owned=_("This person already owns the call."),
-                     title=lambda call: _("Call %(id)s was handed over to you") % {"id": call.call_id[:12]})
+                     # Facts, said in the new owner's language; the whole call id, never cut.
+                     title=lambda call: Title(gettext_noop("Call %(id)s was handed over to you"), {"id": call.call_id}))
 
 
 def call_link(*, call, subject, by) -> CallLink:

@@ -2,6 +2,8 @@
 history, findings and case study, with a form for each action the user may
 take now; on the page and on paper."""
 
+import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,6 +30,14 @@ def _history(complaint):
         event.from_label = states.get(event.from_state, event.from_state)
         event.to_label = states.get(event.to_state, event.to_state)
         event.detail = ""
+        # The create row says when the complaint was received (it may be filed
+        # later, back-dated, as seed_demo and late entries do); the row itself
+        # keeps when it was recorded, shown beside it when that is another minute.
+        event.shown_at, event.recorded_at = event.at, None
+        if event.action == "create" and complaint.received_at:
+            event.shown_at = complaint.received_at
+            if abs(event.at - complaint.received_at) >= datetime.timedelta(minutes=1):
+                event.recorded_at = event.at
         if data.get("handling_unit") in units:
             event.detail = units[data["handling_unit"]].name
         elif "complaint_class" in data:

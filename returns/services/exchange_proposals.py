@@ -7,11 +7,13 @@ import logging
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from servicedesk.accounts.roles import Role
 from servicedesk.accounts.selectors import nearest_with_role
 from servicedesk.deadlines.models import Deadline
 from servicedesk.notifications.services import notifications_create
+from servicedesk.notifications.titles import Title
 
 from ..models import Decision, ReturnRequest
 from .requests import MACHINE
@@ -62,7 +64,8 @@ def propose_exchange_for_late_repairs(*, now) -> int:
                     recipients[obj.owner_id] = obj.owner
                 notifications_create(
                     recipients=list(recipients.values()), url=obj.get_absolute_url(),
-                    title=_("Return %(number)s: repair late, offer the customer an exchange") % {"number": obj.number})
+                    title=Title(gettext_noop("Return %(number)s: repair late, offer the customer an exchange"),
+                                {"number": obj.number}))
         except Exception:  # noqa: BLE001 - the next sweep tries this one again
             log.exception("proposing an exchange for late repair %s failed; the next sweep tries again", obj.pk)
             continue

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_fsm import can_proceed
 
 from servicedesk.accounts.roles import Role
@@ -27,6 +28,7 @@ from servicedesk.customers.services import (
 )
 from servicedesk.deadlines.services import deadline_meet, deadline_start
 from servicedesk.notifications.services import notifications_create
+from servicedesk.notifications.titles import Title
 from servicedesk.webhooks.outbox import emit as webhooks_emit
 from technicians.selectors import technician_ineligibility
 
@@ -153,7 +155,8 @@ def return_create(*, by, customer, product, requested_by, reason, requested_at=N
             deadline_start(subject=obj, kind="batch_visit", start=requested_at, attributes=_attributes(obj))
             notifications_create(
                 recipients=nearest_with_role(Role.SUPERVISOR, obj.accepting_unit_id), url=obj.get_absolute_url(),
-                title=_("Batch-quality dispute %(number)s: send a technician within 2 days") % {"number": obj.number})
+                title=Title(gettext_noop("Batch-quality dispute %(number)s: send a technician within 2 days"),
+                            {"number": obj.number}))
     return obj
 
 
@@ -228,7 +231,7 @@ def return_assign(*, return_id, by, technician, note="") -> ReturnRequest:
     def effects(o, at):
         notifications_create(
             recipients=[technician.user], url=o.get_absolute_url(),
-            title=_("Batch-quality dispute %(number)s: you are sent on site") % {"number": o.number})
+            title=Title(gettext_noop("Batch-quality dispute %(number)s: you are sent on site"), {"number": o.number}))
 
     return run_action(MACHINE, pk=return_id, action="assign", by=by, note=note, check=check, effects=effects,
                       stamp=True, kwargs={"technician": technician},

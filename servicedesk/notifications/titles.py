@@ -42,8 +42,17 @@ def _time(value):
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
+def _text(value):
+    """A reason: [message, params] said in the reader's language (a rule's
+    words), or a person's own words, kept as they wrote them."""
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        message, params = value
+        return gettext(message) % params if params else gettext(message)
+    return str(value)
+
+
 # The facts that need words: by parameter name, explicitly.
-RENDERERS = {"kind": _deadline_kind, "subject": _subject, "due": _time}
+RENDERERS = {"kind": _deadline_kind, "subject": _subject, "due": _time, "reason": _text}
 
 
 def render(message, params):

@@ -14,6 +14,7 @@ from servicedesk.accounts.roles import Role
 from servicedesk.core.errors import ValidationFailed
 from servicedesk.core.transitions import Machine, run_state_kept
 from servicedesk.notifications.services import notifications_create
+from servicedesk.notifications.titles import Title
 
 #: roles that may own a caller's question
 OWNER_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.DISPATCHER, Role.HANDLER, Role.MANAGER})
@@ -50,10 +51,12 @@ def hand_over_note(to, note: str) -> str:
 
 
 def hand_over(machine: Machine, *, pk, by, to, note: str, already_owned: str,
-              title: Callable[[object], str], owner_field: str = "owner", lookup: str = "pk"):
+              title: Callable[[object], Title], owner_field: str = "owner", lookup: str = "pk"):
     """Move `owner_field` of the object `pk` to `to`, through the runner.
     `note` is already checked non-blank; `already_owned` is the 400's message
-    when `to` owns it already; `title(obj)` the new owner's notification."""
+    when `to` owns it already; `title(obj)` the new owner's notification, a
+    notifications.titles.Title: its facts, said in the new owner's language
+    when shown and mailed (issue 13, item 4), never a text finished here."""
     hand_over_target_check(to)
     holder = {}
 
