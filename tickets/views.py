@@ -25,16 +25,18 @@ from servicedesk.core.paginator import CountingPaginator
 from servicedesk.customers.selectors import customer_shown, phone_policy_for, show_as_sent
 from technicians.selectors import technician_choices
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .api import WorkOrderFilter
 from .forms import WorkOrderCreateForm
 from .models import WorkOrder
 from .serializers import (
+    CheckInInput,
     DispatchInput,
     HandOverInput,
     NoteInput,
     ReasonInput,
-    ResolutionInput,
+    ResolveInput,
+    ReturnInput,
     RevisitInput,
     ScheduleInput,
     SignOffInput,
@@ -47,7 +49,7 @@ MY_JOBS_LIMIT = 100
 # The same input serializer for each action as the API's view of it.
 ACTION_INPUTS = {
     "dispatch": DispatchInput, "decline": ReasonInput, "accept": NoteInput, "schedule": ScheduleInput,
-    "check-in": NoteInput, "resolve": ResolutionInput, "take-back": TakeBackInput, "return": ResolutionInput,
+    "check-in": CheckInInput, "resolve": ResolveInput, "take-back": TakeBackInput, "return": ReturnInput,
     "sign-off": SignOffInput, "close": NoteInput, "cancel": ReasonInput, "revisit": RevisitInput,
     "postpone": ReasonInput, "resume": NoteInput, "hand-over": HandOverInput,
 }
@@ -295,11 +297,11 @@ def my_jobs(request):
 
 # --- actions (htmx) ----------------------------------------------------------
 
-def _input_data(post, input_class):
+def _input_data(post, input_class, action=None):
     """The posted fields the serializer knows. A datetime-local value has no
     offset: it is a wall-clock time in the organisation's time zone."""
     data = {}
-    for name, field in input_class().fields.items():
+    for name, field in input_class(context={"action": action}).fields.items():
         if name not in post:
             continue
         value = post.get(name, "")
@@ -337,13 +339,16 @@ def work_order_action(request, pk, action):
     order = _visible_order(request.user, pk)
     view = "card" if request.GET.get("view") == "card" else "detail"
     input_class = ACTION_INPUTS[action]
-    values = {name: request.POST.get(name, "") for name in input_class().fields}
-    data = input_class(data=_input_data(request.POST, input_class))
+    values = {name: request.POST.get(name, "") for name in input_class(context={"action": action}).fields}
+    data = input_class(data=_input_data(request.POST, input_class, action), context={"action": action})
     if not data.is_valid():
         errors = {field: [str(m) for m in msgs] for field, msgs in data.errors.items()}
         return _render_order(request, order.pk, view, status=400, failed=action, errors=errors, values=values)
     try:
-        result = PAGE_SERVICES[action](order_id=order.pk, by=request.user, **data.validated_data)
+        kwargs, extra = hooks.split_extra(action, dict(data.validated_data))
+        if extra:
+            kwargs["extra"] = extra  # the fields other apps added to this action (tickets.hooks)
+        result = PAGE_SERVICES[action](order_id=order.pk, by=request.user, **kwargs)
     except ApplicationError as exc:
         if exc.field in data.fields:
             errors = {exc.field: [str(exc.message)]}
