@@ -24,7 +24,7 @@ class _Marker(serializers.Field):
 @pytest.fixture
 def registered(monkeypatch):
     """A registration like an app's ready() makes, undone after the test."""
-    for name in ("_inputs", "_guards", "_effects", "_answer_fields"):
+    for name in ("_inputs", "_guards", "_effects", "_answer_fields", "_panels"):
         monkeypatch.setattr(hooks, name, {})
     effects = []
 
@@ -81,3 +81,12 @@ def test_the_page_passes_the_same_input(registered, agent, dispatcher, tech1, ca
     assert r.status_code in (200, 302), r.content[:500]
     assert WorkOrder.objects.get(pk=oid).state == "on_site"
     assert registered == [(oid, "ok", tech1.user.username)]
+
+
+def test_a_panel_shows_on_the_order_page(registered, agent, dispatcher, tech1, category, client):
+    oid, _t = _accepted_order(agent, dispatcher, tech1)
+    hooks.add_panel("probe", "tickets/_deadlines.html", lambda request, order: {"seen_by": request.user.username})
+    hooks.add_panel("hidden", "does/not/exist.html", lambda request, order: None)
+    client.force_login(dispatcher)
+    shown = client.get(f"/work-orders/{oid}/").context["panels"]
+    assert [(p["name"], p["seen_by"]) for p in shown] == [("probe", dispatcher.username)]

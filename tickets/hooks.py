@@ -18,6 +18,9 @@ call what is registered. A reader follows an action from
 - `add_answer_field(name, make_field)`: a read-only field of the order's API
   answer (tickets.serializers.WorkOrderSerializer); the field gets the whole
   order (`source="*"`) and the serializer's context (the request).
+- `add_panel(name, template, context)`: a card on the order's page (its main
+  column, before the history); `context(request, order)` answers the dict the
+  template gets as `panel`, or None to show nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ _inputs: dict[str, dict[str, Callable[[], Any]]] = {}
 _guards: dict[str, list[Callable]] = {}
 _effects: dict[str, list[Callable]] = {}
 _answer_fields: dict[str, Callable[[], Any]] = {}
+_panels: dict[str, tuple[str, Callable]] = {}
 
 
 def add_input(action: str, name: str, make_field: Callable[[], Any]) -> None:
@@ -74,3 +78,17 @@ def run_effects(action: str, order, at, by, extra: dict) -> None:
 
 def answer_fields() -> dict[str, Any]:
     return {name: make() for name, make in _answer_fields.items()}
+
+
+def add_panel(name: str, template: str, context: Callable) -> None:
+    _panels[name] = (template, context)
+
+
+def panels(request, order) -> list[dict]:
+    """The registered cards of the order's page, in registration order."""
+    shown = []
+    for name, (template, context) in _panels.items():
+        values = context(request, order)
+        if values is not None:
+            shown.append({**values, "name": name, "template": template})
+    return shown

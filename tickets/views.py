@@ -194,6 +194,7 @@ def _order_context(request, order, *, view="detail", **form_state):
     context = {"order": order, "view": view}
     if view == "detail":
         context["history"] = _history(order)
+        context["panels"] = hooks.panels(request, order)  # the cards other apps add (tickets.hooks)
     return context
 
 
