@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "calls",
     "billing",
     "returns",
+    "documents",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,11 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # In development whitenoise serves from the finders; production runs collectstatic.
 WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = DEBUG
+# Uploaded files (photos, signatures, documents; issue 14) go through Django's
+# storage API: this folder by default; S3-compatible object storage in
+# production so that several web servers share them (docs/deployment.md).
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
