@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from servicedesk.core.admin_mixins import ReadOnlyAdminMixin
 
@@ -25,6 +26,7 @@ class GroupRobotAdmin(admin.ModelAdmin):
     """The WeCom / DingTalk group robots of the units (issue 15, item 4)."""
 
     list_display = ("unit", "kind", "min_level", "active")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ("kind", "active")
     list_select_related = ("unit",)
 
