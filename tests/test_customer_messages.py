@@ -61,7 +61,7 @@ def test_dispatch_writes_one_row_per_channel_in_chinese_and_the_api_masks_the_nu
     rows = list(Message.objects.filter(order_id=oid).order_by("channel"))
     assert [(m.channel, m.event, m.status, m.to) for m in rows] == [
         ("sms", "dispatched", "pending", PHONE), ("wechat", "dispatched", "pending", PHONE)]
-    assert rows[0].text == (f"您的服务单{rows[0].order.number}已派工，维修师傅{tech1.user.display_name}将上门服务，"
+    assert rows[0].text == (f"您的服务单{rows[0].order.number}已派工，将由{tech1.user.display_name}上门服务，"
                             "上门前会先与您电话确认时间。")
     assert sending.send(rows[0].pk) == "sent"  # the default backend: the log
     r = api_for(dispatcher).get(f"{WO}{oid}/messages/")
