@@ -46,6 +46,12 @@ def claim(pk: int, *, leased: bool = False) -> Message | None:
                .filter(pk=pk, status=Message.Status.PENDING, next_attempt_at__lte=horizon).first())
         if row is None:
             return None
+        if row.attempts >= MAX_ATTEMPTS:
+            # Its senders kept dying mid-send (a claim expired each time): give up rather than loop.
+            row.status, row.next_attempt_at = Message.Status.FAILED, None
+            row.last_error = f"given up after {row.attempts} attempts; {row.last_error}"[:1000]
+            row.save(update_fields=["status", "next_attempt_at", "last_error"])
+            return None
         row.status = Message.Status.SENDING
         row.claimed_until = now + claim_for()
         row.attempts += 1

@@ -207,6 +207,18 @@ def test_a_claimed_message_is_not_sent_again_until_its_claim_expires(agent, disp
     assert (row.status, row.attempts) == ("sent", 2)
 
 
+def test_a_message_whose_senders_keep_dying_is_given_up(agent, dispatcher, tech1):
+    oid = dispatched(agent, dispatcher, tech1)
+    row = Message.objects.filter(order_id=oid).first()
+    Message.objects.filter(pk=row.pk).update(status="sending", attempts=sending.MAX_ATTEMPTS,
+                                             claimed_until=timezone.now() - datetime.timedelta(seconds=1))
+    assert row.pk in sending.lease_due()
+    assert sending.send(row.pk, leased=True) == "skipped"
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("failed", sending.MAX_ATTEMPTS)
+    assert row.last_error.startswith("given up after 8 attempts")
+
+
 def test_the_messages_are_for_staff_and_only_for_orders_they_may_see(agent, dispatcher, tech1, partner_user,
                                                                      supervisor):
     oid = dispatched(agent, dispatcher, tech1)
