@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "billing",
     "returns",
     "documents",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +288,28 @@ SERVICEDESK_BASE_URL = (
     or f"http://{_run_host}:{os.environ.get('PORT', '').strip() or '8000'}"
 ).rstrip("/")
 SITE_URL = SERVICEDESK_BASE_URL
+
+# Messages to the customer (docs/customers-messages.md): the channels written
+# for each event, the backend of each channel (a dotted path; the default
+# writes to the log and sends nothing out), the language of the texts, and
+# how long a sender's claim on a message lasts (longer than any send).
+SERVICEDESK_MESSAGE_CHANNELS = env_list("SERVICEDESK_MESSAGE_CHANNELS", "sms,wechat")
+SERVICEDESK_MESSAGE_BACKENDS = {
+    "sms": os.environ.get("SERVICEDESK_SMS_BACKEND") or "messaging.backends.log.LogBackend",
+    "wechat": os.environ.get("SERVICEDESK_WECHAT_BACKEND") or "messaging.backends.log.LogBackend",
+}
+SERVICEDESK_MESSAGE_LANGUAGE = os.environ.get("SERVICEDESK_MESSAGE_LANGUAGE") or "zh-hans"
+SERVICEDESK_MESSAGE_CLAIM_SECONDS = int(os.environ.get("SERVICEDESK_MESSAGE_CLAIM_SECONDS", "60"))
+# Aliyun SMS (messaging.backends.aliyun.AliyunSms): the AccessKey, the approved
+# signature (签名) and one approved template code per event ("dispatched=SMS_1,scheduled=SMS_2").
+SERVICEDESK_ALIYUN_SMS = {
+    "ACCESS_KEY_ID": os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", ""),
+    "ACCESS_KEY_SECRET": os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", ""),
+    "SIGN_NAME": os.environ.get("ALIYUN_SMS_SIGN_NAME", ""),
+    "TEMPLATES": dict(item.split("=", 1) for item in env_list("ALIYUN_SMS_TEMPLATES") if "=" in item),
+    "ENDPOINT": os.environ.get("ALIYUN_SMS_ENDPOINT") or "https://dysmsapi.aliyuncs.com/",
+    "REGION": os.environ.get("ALIYUN_SMS_REGION") or "cn-hangzhou",
+}
 
 # --- Security (production) -------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
