@@ -1,0 +1,36 @@
+"""This app's part of `manage.py seed_demo` (servicedesk/core/demo.py): the
+active technicians work 08:30-17:30 Monday to Friday (tech2 also Saturday
+mornings), and each station has an emergency duty every day of the next
+four weeks, tech1 at the first station (the contract: a demo technician on
+duty every day). Idempotent."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Duty, WorkingHours
+
+DAYS = 28
+
+
+@transaction.atomic
+def seed_dispatch(run):
+    techs = run.people["techs"]
+    start, end = datetime.time(8, 30), datetime.time(17, 30)
+    for tech in techs:
+        for weekday in range(5):
+            WorkingHours.objects.get_or_create(technician=tech, weekday=weekday, start=start, end=end)
+    WorkingHours.objects.get_or_create(technician=techs[1], weekday=5, start=datetime.time(9), end=datetime.time(12))
+    by = run.people["dispatcher"]
+    today = timezone.localdate()
+    on_duty = {}
+    for tech in techs:
+        on_duty.setdefault(tech.station_id, tech)  # the first technician of each station: tech1, tech4
+    for offset in range(-7, DAYS):
+        day = today + datetime.timedelta(days=offset)
+        for station_id, tech in on_duty.items():
+            if station_id:
+                Duty.objects.get_or_create(station_id=station_id, date=day,
+                                           defaults={"technician": tech, "updated_by": by})
+    run.counts.append(f"{len(on_duty)} stations with emergency duty for {DAYS} days")
