@@ -16,6 +16,10 @@ from . import selectors
 SLOT_MINUTES = 30
 FIRST_COLUMN = 3  # 1: the technician, 2: dispatched orders without a time
 SLOTS = 24 * 60 // SLOT_MINUTES
+MAX_LANES = 6
+# The board shows the work still to do; signed-off and closed visits stay in the schedule API.
+BOARD_STATES = {WorkOrder.State.DISPATCHED, WorkOrder.State.ACCEPTED, WorkOrder.State.SCHEDULED,
+                WorkOrder.State.ON_SITE, WorkOrder.State.TAKEN_BACK, WorkOrder.State.RESOLVED}
 
 
 def _column(moment, day, *, end=False):
@@ -66,8 +70,9 @@ def rows(*, days, station=None, category=None, region=None):
         if len(days) == 1:
             day = days[0]
             row["shifts"] = [{"span": _span(w, day), "text": _window_text(w)} for w in shifts[(t.pk, day)]]
-            row["blocks"] = [{"order": o, "span": _span(o.window, day), "text": _window_text(o.window)}
-                             for o in mine]
+            row["blocks"] = _lanes([{"order": o, "span": _span(o.window, day), "text": _window_text(o.window)}
+                                    for o in mine if o.state in BOARD_STATES])
+            row["lanes"] = max([b["lane"] for b in row["blocks"]], default=1)
         for day in days:
             row["cells"].append({
                 "day": day, "on_duty": (t.pk, day) in duty, "on_leave": (t.pk, day) in leave,
@@ -77,6 +82,22 @@ def rows(*, days, station=None, category=None, region=None):
         row["load_today"] = len(row["cells"][0]["orders"])
         out.append(row)
     return out
+
+
+def _lanes(blocks):
+    """Put overlapping blocks on lanes below each other (at most MAX_LANES)."""
+    ends = []
+    for block in blocks:
+        start, end = block["span"]
+        lane = next((i for i, e in enumerate(ends) if e <= start), None)
+        if lane is None and len(ends) < MAX_LANES:
+            ends.append(end)
+            lane = len(ends) - 1
+        elif lane is None:
+            lane = min(range(len(ends)), key=ends.__getitem__)  # full: the lane that frees first
+        ends[lane] = max(ends[lane], end)
+        block["lane"] = lane + 1
+    return blocks
 
 
 def _window_text(window):

@@ -73,7 +73,9 @@ def roster(request):
         hours.setdefault((row.technician_id, row.weekday), []).append(row)
     return render(request, "dispatch/roster.html", {
         "stations": [{"station": s, "technicians": [t for t in techs if t.station_id == s.pk]} for s in stations],
-        "days": [{"day": d, "duties": [duties.get((s.pk, d)) for s in stations]} for d in days],
+        "days": [{"day": d, "cells": [{"station": s, "duty": duties.get((s.pk, d)),
+                                       "technicians": [t for t in techs if t.station_id == s.pk]}
+                                      for s in stations]} for d in days],
         "weekdays": Weekday.choices,
         "technicians": [{"technician": t, "hours": [hours.get((t.pk, w), []) for w, _label in Weekday.choices]}
                         for t in techs],

@@ -40,7 +40,7 @@ class BoardQuery(forms.Form):
 
 
 class DispatchForm(forms.Form):
-    order = forms.IntegerField(label=gettext_lazy("Order"), min_value=1,
+    order = forms.IntegerField(label=gettext_lazy("Work order"), min_value=1,
                                error_messages={"required": gettext_lazy("Choose an order.")})
     technician = forms.ModelChoiceField(label=gettext_lazy("Technician"),
                                         queryset=Technician.objects.select_related("user", "station"),
