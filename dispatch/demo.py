@@ -33,4 +33,3 @@ def seed_dispatch(run):
             if station_id:
                 Duty.objects.get_or_create(station_id=station_id, date=day,
                                            defaults={"technician": tech, "updated_by": by})
-    run.counts.append(f"{len(on_duty)} stations with emergency duty for {DAYS} days")
