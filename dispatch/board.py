@@ -36,11 +36,13 @@ def _span(window, day):
 
 def slots(day):
     start, _stop = selectors.day_bounds(day)
+    now, step = timezone.now(), datetime.timedelta(minutes=SLOT_MINUTES)
     out = []
     for i in range(SLOTS):
-        moment = timezone.localtime(start + datetime.timedelta(minutes=SLOT_MINUTES * i))
+        moment = timezone.localtime(start + step * i)
         out.append({"column": FIRST_COLUMN + i, "at": moment.strftime("%Y-%m-%dT%H:%M"),
-                    "label": moment.strftime("%H:%M"), "hour": moment.minute == 0})
+                    "label": moment.strftime("%H:%M"), "hour": moment.minute == 0,
+                    "now": moment <= now < moment + step})
     return out
 
 
@@ -77,7 +79,7 @@ def rows(*, days, station=None, category=None, region=None):
             row["cells"].append({
                 "day": day, "on_duty": (t.pk, day) in duty, "on_leave": (t.pk, day) in leave,
                 "shifts": [_window_text(w) for w in shifts[(t.pk, day)]],
-                "orders": [o for o in mine if timezone.localdate(o.window[0]) == day],
+                "orders": [o for o in mine if timezone.localdate(o.window[0]) == day and o.state in BOARD_STATES],
             })
         row["load_today"] = len(row["cells"][0]["orders"])
         out.append(row)

@@ -2,12 +2,15 @@
 active technicians work 08:30-17:30 Monday to Friday (tech2 also Saturday
 mornings), and each station has an emergency duty every day of the next
 four weeks, tech1 at the first station (the contract: a demo technician on
-duty every day). Idempotent."""
+duty every day). partner2 (whose installations need approval, accounts.demo)
+has sent one installation that waits in the director's queue. Idempotent."""
 
 import datetime
 
 from django.db import transaction
 from django.utils import timezone
+
+from tickets.services import work_order_create
 
 from .models import Duty, WorkingHours
 
@@ -33,3 +36,10 @@ def seed_dispatch(run):
             if station_id:
                 Duty.objects.get_or_create(station_id=station_id, date=day,
                                            defaults={"technician": tech, "updated_by": by})
+    # contract: approved installations; the same external_ref answers the same order on a second run.
+    work_order_create(
+        by=run.people["partner2"], kind="install", external_ref="DEMO-INSTALL-1",
+        description="新房安装燃气热水器 New flat: install a gas water heater",
+        customer={"name": "周敏", "phone": "13700137001", "address": "北京市朝阳区望京街10号"},
+        product={"category": run.people["categories"]["gas_water_heater"], "model": "JSQ-24", "serial": "NEW-1"},
+    )

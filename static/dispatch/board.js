@@ -5,6 +5,11 @@
    as the keyboard path (choose order and technician, press Dispatch). */
 (function () {
   "use strict";
+  // The day view opens at the current time (two hours before it), not at midnight.
+  var scroller = document.querySelector(".board-scroll");
+  var now = document.querySelector(".board-row.drop .slot.is-now");
+  if (scroller && now) { scroller.scrollLeft = Math.max(0, now.offsetLeft - 4 * now.offsetWidth - 250); }
+
   var form = document.getElementById("dispatch-form");
   if (!form) { return; }
   var orderSelect = form.querySelector("[name=order]");
