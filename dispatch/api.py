@@ -5,7 +5,7 @@ service, render."""
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,8 +32,8 @@ class _Window(serializers.Serializer):
 class _Appointment(serializers.Serializer):
     work_order = serializers.IntegerField()
     number = serializers.CharField()
-    kind = serializers.ChoiceField(choices=WorkOrder.Kind.choices)
-    state = serializers.ChoiceField(choices=WorkOrder.State.choices)
+    kind = serializers.CharField(help_text="The work order's kind")
+    state = serializers.CharField(help_text="The work order's state")
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
 
@@ -114,7 +114,8 @@ class SuggestionSerializer(serializers.Serializer):
     open_orders = serializers.IntegerField()
     reasons = serializers.SerializerMethodField()
 
-    def get_reasons(self, obj) -> list[_Reason]:
+    @extend_schema_field(_Reason(many=True))
+    def get_reasons(self, obj):
         return [{"code": code, "ok": ok, "text": str(text)} for code, ok, text in obj.reasons]
 
 

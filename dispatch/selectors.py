@@ -71,8 +71,9 @@ def _subtract(intervals, cut):
 
 def shifts_for(technician_ids, days) -> dict:
     """{(technician id, day): [(start, end), ...]} as aware datetimes. A day's
-    regular hours are its weekday's on a working day of the calendar (a
-    make-up workday on a weekend takes Monday's), none on a holiday; an
+    regular hours are its weekday's (a weekend day's only for those who work
+    it), none on a statutory holiday of the calendar, Monday's on a make-up
+    workday on a weekend for those without hours of that day; an
     exception of changed hours replaces them, leave removes its hours (the
     whole day without times)."""
     technician_ids, days = list(technician_ids), list(days)
@@ -86,10 +87,12 @@ def shifts_for(technician_ids, days) -> dict:
     shifts = {}
     for tid in technician_ids:
         for day in days:
-            regular = []
-            if working[day]:
-                weekday = day.weekday() if day.weekday() < 5 or (tid, day.weekday()) in hours else 0
-                regular = [(_at(day, s), _at(day, e)) for s, e in sorted(hours.get((tid, weekday), []))]
+            weekday = day.weekday()
+            if working[day] and weekday >= 5 and (tid, weekday) not in hours:
+                weekday = 0  # a make-up workday (调休) on a weekend: Monday's hours
+            elif not working[day] and weekday < 5:
+                weekday = None  # a statutory holiday
+            regular = [(_at(day, s), _at(day, e)) for s, e in sorted(hours.get((tid, weekday), []))]
             own = exceptions.get((tid, day), [])
             changed = [(_at(day, x.start), _at(day, x.end)) for x in own if x.kind == ShiftException.Kind.WORK]
             intervals = sorted(changed) if changed else regular

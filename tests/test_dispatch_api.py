@@ -174,3 +174,35 @@ def test_a_bad_date_is_a_400_naming_it(dispatcher):
     r = api_for(dispatcher).get("/api/v1/schedule/?date=2026-13-40")
     assert r.status_code == 400
     assert list(r.json()) == ["date"]
+
+
+# --- shifts and the calendar ---------------------------------------------------------------
+
+
+def test_shifts_follow_the_calendar_and_leave_cuts_hours(tech1, tech2, dispatcher):
+    from servicedesk.deadlines.models import CalendarDay
+    from dispatch.selectors import shifts_for
+
+    monday = datetime.date(2027, 3, 1)  # a Monday
+    holiday, saturday, makeup = monday + datetime.timedelta(days=2), monday + datetime.timedelta(days=5), \
+        monday + datetime.timedelta(days=6)
+    CalendarDay.objects.update_or_create(date=holiday, defaults={"kind": "holiday"})
+    CalendarDay.objects.update_or_create(date=makeup, defaults={"kind": "workday"})
+    for weekday in range(5):
+        WorkingHours.objects.create(technician=tech1, weekday=weekday, start=datetime.time(8),
+                                    end=datetime.time(17))
+    WorkingHours.objects.create(technician=tech2, weekday=5, start=datetime.time(9), end=datetime.time(12))
+    ShiftException.objects.create(technician=tech1, date=monday, kind="leave", start=datetime.time(12),
+                                  end=datetime.time(14), created_by=dispatcher)
+
+    shifts = shifts_for([tech1.pk, tech2.pk], [monday, holiday, saturday, makeup])
+
+    def hours(tid, day):
+        return [(timezone.localtime(a).strftime("%H:%M"), timezone.localtime(b).strftime("%H:%M"))
+                for a, b in shifts[(tid, day)]]
+
+    assert hours(tech1.pk, monday) == [("08:00", "12:00"), ("14:00", "17:00")]
+    assert hours(tech1.pk, holiday) == []  # a statutory holiday on a Wednesday
+    assert hours(tech1.pk, saturday) == []
+    assert hours(tech2.pk, saturday) == [("09:00", "12:00")]  # works Saturdays
+    assert hours(tech1.pk, makeup) == [("08:00", "17:00")]  # 调休: the Sunday works as a Monday
