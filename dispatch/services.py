@@ -5,7 +5,7 @@ the day's emergency duty), and dispatching the first suggestion."""
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Unit
@@ -92,8 +92,9 @@ def working_hours_add(*, by, technician: Technician, weekday: int, start: dateti
     _interval(start, end)
     if weekday not in range(7):
         raise ValidationFailed(_("Choose a weekday."), field="weekday")
-    overlapping = WorkingHours.objects.select_for_update().filter(
-        technician=technician, weekday=weekday, start__lt=end, end__gt=start)
+    # Two dispatchers adding hours for one technician at once: the second waits here, then sees the first's.
+    Technician.objects.select_for_update().filter(pk=technician.pk).first()
+    overlapping = WorkingHours.objects.filter(technician=technician, weekday=weekday, start__lt=end, end__gt=start)
     if overlapping.exists():
         raise ValidationFailed(_("These hours overlap hours already set for that day."), field="start")
     return WorkingHours.objects.create(technician=technician, weekday=weekday, start=start, end=end)
@@ -133,9 +134,13 @@ def duty_set(*, by, station: Unit, date, technician: Technician):
         raise ValidationFailed(_("%(name)s does not work at this station.") % {"name": technician},
                                field="technician")
     existing = Duty.objects.select_for_update().filter(station=station, date=date).first()
-    if existing:
-        existing.technician, existing.updated_by = technician, by
-        existing.save(update_fields=["technician", "updated_by", "updated_at"])
-        return existing
-    return Duty.objects.create(station=station, date=date, technician=technician, updated_by=by)
+    if existing is None:
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent first set of the day may win the insert
+                return Duty.objects.create(station=station, date=date, technician=technician, updated_by=by)
+        except IntegrityError:
+            existing = Duty.objects.select_for_update().get(station=station, date=date)
+    existing.technician, existing.updated_by = technician, by
+    existing.save(update_fields=["technician", "updated_by", "updated_at"])
+    return existing
 

@@ -180,8 +180,8 @@ def test_a_bad_date_is_a_400_naming_it(dispatcher):
 
 
 def test_shifts_follow_the_calendar_and_leave_cuts_hours(tech1, tech2, dispatcher):
-    from servicedesk.deadlines.models import CalendarDay
     from dispatch.selectors import shifts_for
+    from servicedesk.deadlines.models import CalendarDay
 
     monday = datetime.date(2027, 3, 1)  # a Monday
     holiday, saturday, makeup = monday + datetime.timedelta(days=2), monday + datetime.timedelta(days=5), \
