@@ -206,3 +206,25 @@ def test_shifts_follow_the_calendar_and_leave_cuts_hours(tech1, tech2, dispatche
     assert hours(tech1.pk, saturday) == []
     assert hours(tech2.pk, saturday) == [("09:00", "12:00")]  # works Saturdays
     assert hours(tech1.pk, makeup) == [("08:00", "17:00")]  # 调休: the Sunday works as a Monday
+
+
+def test_the_apis_dispatch_takes_a_proposed_slot_with_an_offset(dispatcher, agent, tech1, category):
+    from dispatch.models import SlotProposal
+
+    order, _ = ticket_services.work_order_create(
+        by=agent, kind="repair", description="不点火", customer=CUSTOMER,
+        product={"category": category, "model": "JSQ", "serial": "S1"})
+    client = api_for(dispatcher)
+    r = client.post(f"/api/v1/work-orders/{order.pk}/dispatch/",
+                    {"technician": tech1.pk, "proposed_at": "2026-12-08T14:00:00"}, format="json")
+    assert r.status_code == 400
+    assert list(r.json()) == ["proposed_at"]
+    assert WorkOrder.objects.get(pk=order.pk).state == "received"
+
+    r = client.post(f"/api/v1/work-orders/{order.pk}/dispatch/",
+                    {"technician": tech1.pk, "proposed_at": "2026-12-08T14:00:00+08:00"}, format="json")
+
+    assert r.status_code == 200, r.content
+    proposal = SlotProposal.objects.get(order_id=order.pk)
+    assert timezone.localtime(proposal.start).isoformat() == "2026-12-08T14:00:00+08:00"
+    assert proposal.by == dispatcher
