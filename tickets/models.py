@@ -210,6 +210,11 @@ class WorkOrder(FSMModelMixin, models.Model):
 
     # --- transitions: fields only (style.md habit 2) -------------------------
 
+    # contract v1 additions, approved installations (seeds/002: the responsible director signs).
+    @transition(field=state, source=State.AWAITING_APPROVAL, target=State.RECEIVED)
+    def approve(self):
+        pass
+
     @transition(field=state, source=[State.RECEIVED, State.DISPATCHED], target=State.DISPATCHED)
     def dispatch(self, *, technician, at):
         self.technician = technician
@@ -258,7 +263,7 @@ class WorkOrder(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
-        source=[State.RECEIVED, State.DISPATCHED, State.ACCEPTED, State.SCHEDULED],
+        source=[State.AWAITING_APPROVAL, State.RECEIVED, State.DISPATCHED, State.ACCEPTED, State.SCHEDULED],
         target=State.CANCELLED,
     )
     def cancel(self, *, reason):
@@ -275,6 +280,7 @@ class WorkOrder(FSMModelMixin, models.Model):
 # The contract's action names and the transition methods behind them, in the
 # order a work order meets them.
 ACTIONS = {
+    "approve": "approve",
     "dispatch": "dispatch",
     "decline": "decline",
     "accept": "accept",

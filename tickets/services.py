@@ -127,7 +127,10 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
         customer_product = (
             product if not isinstance(product, dict) else customer_product_add(customer=customer, **product)
         )
+    # contract: approved installations (seeds/002): no deadline runs before the approval.
+    awaiting = bool(partner and partner.installations_need_approval and kind == WorkOrder.Kind.INSTALL)
     order = WorkOrder.objects.create(
+        state=WorkOrder.State.AWAITING_APPROVAL if awaiting else WorkOrder.State.RECEIVED,
         kind=kind, customer=customer, address=address_obj, product=customer_product,
         category=customer_product.category if customer_product else None,
         region=address_obj.region if address_obj else None,
@@ -142,12 +145,12 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
     attributes = _deadline_attributes(order)
     started = [
         deadline_start(subject=order, kind=kind_, start=reported_at, attributes=attributes, refresh_subject=False)
-        for kind_ in ("respond", "arrive")
+        for kind_ in ("respond", "arrive") if not awaiting
     ]
     # The number needs the id, next_due_at (the cache of the earliest open
     # due time, WorkOrder.deadlines_changed) the deadlines: one UPDATE for both.
     order.number = f"WO{timezone.localtime(reported_at):%Y%m%d}{order.pk:06d}"
-    order.next_due_at = min(d.due_at for d in started)
+    order.next_due_at = min((d.due_at for d in started), default=None)
     order.save(update_fields=["number", "next_due_at"])
     webhooks_emit("work_order.created", obj=order, partner_id=order.partner_id, at=now)
     return order

@@ -60,6 +60,7 @@ PAGE_SERVICES = {
 }
 ACTION_LABELS = {
     "create": gettext_lazy("Created"),
+    "approve": gettext_lazy("Approve"),
     "dispatch": gettext_lazy("Dispatch"),
     "decline": gettext_lazy("Decline"),
     "accept": gettext_lazy("Accept"),
@@ -145,7 +146,7 @@ def _action_forms(request, order, *, view, failed=None, errors=None, values=None
     forms = []
     names = selectors.work_order_actions_for(request.user, order)
     names += selectors.work_order_clock_actions_for(request.user, order)
-    for name in names:
+    for name in (n for n in names if n in PAGE_SERVICES):  # approve: the dispatch app's card (tickets.hooks)
         form = {
             "name": name,
             "label": ACTION_LABELS[name],
@@ -209,7 +210,7 @@ def home(request):
     if user.has_role(Role.AGENT) and not user.has_role(Role.DISPATCHER, Role.SUPERVISOR):
         return redirect("console")  # calls/urls.py: the agent's day starts on the console
     if user.has_role(Role.DISPATCHER) and not user.has_role(Role.AGENT):
-        return redirect("dispatch-queue")  # the dispatcher's day is the received orders waiting for a technician
+        return redirect("dispatch-board")  # issue 17: the dispatcher's day is the board of technicians and orders
     if user.has_role(Role.AGENT, Role.DISPATCHER, Role.PARTNER):
         return redirect("work-order-list")
     if user.has_role(Role.SUPERVISOR, Role.MANAGER):
