@@ -7,8 +7,11 @@ the print view shows."""
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
+from django.conf import settings
 from django.core.files.storage import default_storage
+from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -18,7 +21,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import KeepTogether
-from xml.sax.saxutils import escape
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -84,6 +86,11 @@ def _section(section: dict) -> list:
 
 def render(content: dict, content_sha256: str) -> bytes:
     """The PDF of a document's content; the same content gives the same bytes."""
+    with translation.override(settings.SERVICEDESK.get("DOCUMENT_LANGUAGE", "zh-hans")):
+        return _render(content, content_sha256)
+
+
+def _render(content: dict, content_sha256: str) -> bytes:
     buffer = io.BytesIO()
     footer = _("Work order %(number)s · SHA-256 of the content %(sha)s") % {
         "number": content["number"], "sha": content_sha256}
