@@ -62,20 +62,22 @@ def _section(section: dict) -> list:
     if section.get("table"):
         head = [_p(h) for h in section.get("head", [])]
         rows = [[_p(c) for c in row] for row in section["table"]]
-        table = Table([head, *rows] if head else rows, repeatRows=1 if head else 0)
+        columns = max(len(r) for r in ([head] if head else []) + rows)
+        table = Table([head, *rows] if head else rows, repeatRows=1 if head else 0,
+                      colWidths=[WIDTH / columns] * columns)
         table.setStyle(GRID)
         if head:
             table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]))
         flow.append(table)
     if section.get("images"):
+        per_row, cell = 3, WIDTH / 3
         cells = []
         for shown in section["images"]:
-            image = _image(shown["name"], 52 * mm, 40 * mm)
+            image = _image(shown["name"], cell - 6 * mm, 40 * mm)
             cells.append([image or _p("—"), _p(shown["caption"], SMALL)])
-        rows = [sum(cells[i:i + 3], []) for i in range(0, len(cells), 3)]
-        width = max(len(r) for r in rows)
-        rows = [r + [""] * (width - len(r)) for r in rows]
-        flow.append(Table(rows))
+        rows = [cells[i:i + per_row] for i in range(0, len(cells), per_row)]
+        rows = [r + [""] * (per_row - len(r)) for r in rows]
+        flow.append(Table(rows, colWidths=[cell] * per_row))
     signature = section.get("signature")
     if signature and signature.get("image"):
         image = _image(signature["image"], 70 * mm, 30 * mm)

@@ -220,6 +220,10 @@ SPECTACULAR_SETTINGS = {
         "StockMovementKindEnum": "billing.models.fees.StockMovement.Kind",
         "ReturnDecisionEnum": "returns.models.Decision",
         "FactoryReturnItemDecisionEnum": "returns.models.FactoryReturnItem.Decision",
+        "SourceEnum": "complaints.models.Complaint.Source",
+        "PartUseSourceEnum": "documents.models.PartUse.Source",
+        "PhotoStageEnum": "documents.models.Photo.Stage",
+        "DocumentKindEnum": "documents.models.Document.Kind",
     },
 }
 
