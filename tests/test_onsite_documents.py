@@ -130,3 +130,32 @@ def test_document_links_are_signed_and_expire(resolved, tech1, client, settings)
 
 def test_who_may_not_see_the_order_gets_404_for_its_documents(resolved, tech2):
     assert api_for(tech2.user).get(f"{WO}{resolved.pk}/documents/").status_code == 404
+
+
+def test_the_rectification_notice_and_registered_sections(agent, dispatcher, tech1):
+    """documents.services.document_make is what the on-site app's endpoint calls;
+    documents.sections is where it adds the checklist to the service record."""
+    from documents import sections
+    from documents.services import document_make
+    from documents.signatures import given, signature_record
+
+    order = on_site(make_order(agent), dispatcher=dispatcher, tech=tech1)
+    sections.register("test-checklist", lambda o: {"title": "检查表", "head": ["项目", "结果"],
+                                                   "table": [["燃气压力测试", "4800 mmH2O 不合格"]]},
+                      kinds=("rectification_notice",))
+    try:
+        now = timezone.now()
+        signature = signature_record(order=order, purpose="rectification",
+                                     signature=given({"refused_reason": "客户不同意整改"}), by=tech1.user, at=now)
+        document = document_make(order=order, kind="rectification_notice", by=tech1.user, at=now,
+                                 signature=signature, facts={"hazards": "燃气管道漏气", "advice": "更换燃气软管",
+                                                             "items": [["gas_pressure_test", "燃气压力测试", 4800]]})
+    finally:
+        sections.unregister("test-checklist")
+    text = "".join(p.extract_text() for p in PdfReader(document.file.open("rb")).pages)
+    order.refresh_from_db()
+    for words in ("整改建议书", order.number, "王伟", "燃气管道漏气", "更换燃气软管", "gas_pressure_test", "检查表",
+                  "客户不同意整改", "拒绝签字"):
+        assert words in text, words
+    signature.refresh_from_db()
+    assert signature.document_sha256 == document.sha256

@@ -59,11 +59,9 @@ def resolved_order(name):
         "customer": {"name": name, "phone": f"139{uuid.uuid4().int % 10**8:08d}", "address": "北京市朝阳区建国路88号"},
         "product": {"category": "gas_water_heater", "model": "JSQ20-10", "serial": "SN-2026-0042"}}, agent)
     candidates = call("GET", f"/api/v1/work-orders/{order['id']}/candidates/", None, dispatcher)
-    technician = candidates[0]["technician"]
-    tech_id = technician["id"] if isinstance(technician, dict) else technician
-    call("POST", f"/api/v1/work-orders/{order['id']}/dispatch/", {"technician": tech_id}, dispatcher)
-    order = call("GET", f"/api/v1/work-orders/{order['id']}/", None, agent)
-    username = order["technician"]["username"] if isinstance(order["technician"], dict) else "tech1"
+    call("POST", f"/api/v1/work-orders/{order['id']}/dispatch/", {"technician": candidates[0]["technician"]},
+         dispatcher)
+    username = candidates[0]["username"]
     tech = token(username)
     call("POST", f"/api/v1/work-orders/{order['id']}/accept/", {}, tech)
     call("POST", f"/api/v1/work-orders/{order['id']}/check-in/", {}, tech)
