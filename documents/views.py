@@ -1,10 +1,19 @@
 """Pages of the on-site records: a document by its signed link (the PDF, or
-its print view: the same content), without a login."""
+its print view: the same content), without a login; the technician's forms
+adding a photo or a part (the card on the order's page, documents.panel)."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from . import links
+from servicedesk.core.errors import ApplicationError, page_text
+
+from . import links, parts, photos
 from .models import Document
 from .panel import image_url
 
@@ -67,7 +76,38 @@ def document_image(request, token, name):
     names |= {s["signature"]["image"] for s in document.content["sections"] if s.get("signature")}
     if name not in names or not name:
         raise Http404
-    from django.core.files.storage import default_storage
-
     content_type = "image/png" if name.endswith(".png") else "image/jpeg"
     return FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+
+
+def _back(pk):
+    return redirect(reverse("work-order-detail", args=[pk]) + "#onsite-records")
+
+
+@login_required
+@require_POST
+def photo_add_page(request, pk):
+    try:
+        photos.photo_add(order_id=pk, by=request.user, stage=request.POST.get("stage", ""),
+                         upload=request.FILES.get("image"))
+    except ApplicationError as exc:
+        messages.error(request, page_text(exc))
+    else:
+        messages.success(request, _("Photo added."))
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def part_add_page(request, pk):
+    try:
+        quantity = int(request.POST.get("quantity", ""))
+    except ValueError:
+        quantity = 0
+    try:
+        parts.part_add(order_id=pk, by=request.user, part_code=request.POST.get("part_code", ""), quantity=quantity)
+    except ApplicationError as exc:
+        messages.error(request, page_text(exc))
+    else:
+        messages.success(request, _("Part added: it leaves the stock when the work is resolved."))
+    return _back(pk)

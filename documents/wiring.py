@@ -23,6 +23,7 @@ SIGNED_ACTIONS = ("sign-off", "take-back")
 
 
 def register() -> None:
+    hooks.add_form_part("take-back", "documents/_handover_fields.html")  # before the signature: what is signed
     for action in SIGNED_ACTIONS:
         for name, make_field in signatures.input_fields().items():
             hooks.add_input(action, name, make_field)
@@ -31,7 +32,6 @@ def register() -> None:
     for name, label in (("condition", _("Condition of the product")), ("accessories", _("Accessories taken"))):
         hooks.add_input("take-back", name, lambda label=label: serializers.CharField(
             required=False, allow_blank=True, max_length=500, label=label))
-    hooks.add_form_part("take-back", "documents/_handover_fields.html")
     hooks.add_effect("sign-off", services.sign_off_recorded)
     hooks.add_effect("take-back", services.take_back_recorded)
     for action in ("resolve", "return"):
