@@ -1,7 +1,8 @@
 """The customer signs on the technician's phone (issue 14, items 4 and 5):
-on a 390×844 viewport the technician opens the resolved order, the customer
-draws a signature on the canvas (with the mouse, as a finger would), the
-sign-off is sent, and the service record is listed as a PDF that opens."""
+on a 390×844 viewport the technician opens the resolved order, a sign-off
+without a signature is refused naming it, the customer draws a signature on
+the canvas (with the mouse, as a finger would), clears it and signs again,
+the sign-off is sent, and the service record is listed as a PDF that opens."""
 
 import pytest
 from django.db import connections
@@ -68,6 +69,12 @@ def test_the_customer_signs_on_the_phone_and_the_service_record_is_listed(
     form = page.locator("form[data-action=sign-off]")
     canvas = form.locator("[data-signature-pad] canvas")
     canvas.scroll_into_view_if_needed()
+    draw(page, canvas)
+    expect(form.locator("[data-signature-pad].signed")).to_have_count(1)
+    # Clear and sign again.
+    form.locator("[data-signature-clear]").click()
+    expect(form.locator("[data-signature-pad].signed")).to_have_count(0)
+    assert form.locator("input[name=signature]").input_value() == ""
     draw(page, canvas)
     expect(form.locator("[data-signature-pad].signed")).to_have_count(1)
     assert form.locator("input[name=signature]").input_value().startswith("data:image/png;base64,")
