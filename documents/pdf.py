@@ -52,6 +52,19 @@ def _image(name: str, max_w: float, max_h: float):
     return image
 
 
+def _text_width(text) -> int:
+    """Half-widths: a Chinese character takes two, a Latin one one."""
+    return sum(2 if ord(c) >= 0x2E80 else 1 for c in str(text))
+
+
+def _widths(rows: list[list]) -> list[float]:
+    """Columns as wide as their longest text (within bounds), filling the page."""
+    columns = max(len(r) for r in rows)
+    weights = [min(max((_text_width(r[i]) for r in rows if i < len(r)), default=4), 40) + 3
+               for i in range(columns)]
+    return [WIDTH * w / sum(weights) for w in weights]
+
+
 def _section(section: dict) -> list:
     flow = [_p(section["title"], HEADING)]
     if section.get("rows"):
@@ -62,9 +75,8 @@ def _section(section: dict) -> list:
     if section.get("table"):
         head = [_p(h) for h in section.get("head", [])]
         rows = [[_p(c) for c in row] for row in section["table"]]
-        columns = max(len(r) for r in ([head] if head else []) + rows)
         table = Table([head, *rows] if head else rows, repeatRows=1 if head else 0,
-                      colWidths=[WIDTH / columns] * columns)
+                      colWidths=_widths([section.get("head", []), *section["table"]]))
         table.setStyle(GRID)
         if head:
             table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]))
