@@ -7,8 +7,9 @@ Chromium:
 Through the API it walks two new orders (one per language) to "resolved"
 as the demo agent, dispatcher and technician would, with a photo; then, on a
 390 px phone, the technician's sign-off form with a signature drawn on the
-pad; after the sign-off, the order's page at 1440 px with the service record
-listed, and the record's print view (the same content as the PDF)."""
+pad; after the sign-off, the on-site records card on the phone and at
+1440 px with the service record listed, and the record's print view (the
+same content as the PDF)."""
 
 import io
 import json
@@ -99,6 +100,7 @@ def take(browser, lang, locale, name):
     form.screenshot(path=OUT / f"onsite-sign-off-phone-{lang}.png")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("[data-testid=documents] a[data-kind=service_record]")
+    page.locator("#onsite-records").screenshot(path=OUT / f"onsite-records-phone-{lang}.png")
     cookies = phone.cookies()
     phone.close()
     desktop = browser.new_context(viewport={"width": 1440, "height": 900}, locale=locale, timezone_id="Asia/Shanghai")
