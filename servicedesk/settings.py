@@ -163,6 +163,20 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+if os.environ.get("SERVICEDESK_S3_BUCKET"):
+    # S3-compatible object storage (django-storages): private objects, read
+    # through the views that check who may see them (docs/deployment.md).
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": os.environ["SERVICEDESK_S3_BUCKET"],
+        "endpoint_url": os.environ.get("SERVICEDESK_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("SERVICEDESK_S3_REGION") or None,
+        "access_key": os.environ.get("SERVICEDESK_S3_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("SERVICEDESK_S3_SECRET_ACCESS_KEY") or None,
+        "location": os.environ.get("SERVICEDESK_S3_PREFIX", "media"),
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }}
 
 # --- REST API --------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -208,6 +222,10 @@ SPECTACULAR_SETTINGS = {
         "StockMovementKindEnum": "billing.models.fees.StockMovement.Kind",
         "ReturnDecisionEnum": "returns.models.Decision",
         "FactoryReturnItemDecisionEnum": "returns.models.FactoryReturnItem.Decision",
+        "SourceEnum": "complaints.models.Complaint.Source",
+        "PartUseSourceEnum": "documents.models.PartUse.Source",
+        "PhotoStageEnum": "documents.models.Photo.Stage",
+        "DocumentKindEnum": "documents.models.Document.Kind",
     },
 }
 
@@ -368,6 +386,10 @@ SERVICEDESK = {
     "APPOINTMENT_GRACE_MINUTES": int(os.environ.get("APPOINTMENT_GRACE_MINUTES", "30")),
     # issue 17: the board asks this often whether someone else changed it.
     "BOARD_POLL_SECONDS": int(os.environ.get("BOARD_POLL_SECONDS", "10")),
+    # issue 14: a signed link to a document (service record, handover receipt, notice) works this many days.
+    "DOCUMENT_LINK_MAX_AGE_DAYS": int(os.environ.get("DOCUMENT_LINK_MAX_AGE_DAYS", "30")),
+    # issue 14: the language the documents the customer keeps are written in.
+    "DOCUMENT_LANGUAGE": os.environ.get("DOCUMENT_LANGUAGE", "zh-hans"),
 }
 
 

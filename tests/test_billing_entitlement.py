@@ -12,6 +12,7 @@ from billing.models import CategoryBillingPolicy, WorkOrderEntitlement
 from billing.selectors.fees import add_months
 from tests.conftest import api_for
 from tests.factories import TechnicianFactory, UserFactory
+from tests.signing import SIGNED
 from tests.test_billing_support import ago, gas_term, make_order, on_site
 from tickets import services
 from tickets.models import WorkOrder
@@ -190,7 +191,7 @@ def test_the_create_form_records_proof_and_shows_a_live_check(client, agent):
 def signed_off(agent, dispatcher, tech1, *, purchase_date=None, proof=""):
     order = on_site(make_order(agent, purchase_date=purchase_date, proof=proof), dispatcher=dispatcher, tech=tech1)
     services.work_order_resolve(order_id=order.pk, by=tech1.user, resolution="更换点火针")
-    services.work_order_sign_off(order_id=order.pk, by=tech1.user, signed_by="王伟", satisfaction=5)
+    services.work_order_sign_off(order_id=order.pk, by=tech1.user, signed_by="王伟", satisfaction=5, extra=SIGNED)
     return order
 
 

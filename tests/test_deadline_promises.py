@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from servicedesk.deadlines.models import Deadline, SlaPolicy
 from servicedesk.deadlines.services import policy_recompute_open
+from tests.signing import SIGNED
 from tickets import services
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def test_recompute_never_moves_a_promised_due_time(agent, dispatcher, tech1, cat
     services.work_order_accept(order_id=order.pk, by=tech1.user)
     services.work_order_check_in(order_id=order.pk, by=tech1.user)
     promised = (timezone.now() + datetime.timedelta(days=3)).replace(microsecond=0)
-    services.work_order_take_back(order_id=order.pk, by=tech1.user, promised_by=promised)
+    services.work_order_take_back(order_id=order.pk, by=tech1.user, promised_by=promised, extra=SIGNED)
     repair = Deadline.objects.get(object_id=order.pk, kind="repair")
     assert (repair.policy, repair.due_at, repair.due_promised) == (policy, promised, True)
 

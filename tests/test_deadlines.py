@@ -19,6 +19,7 @@ from servicedesk.deadlines.models import Deadline, DeadlinePause, SlaPolicy
 from servicedesk.deadlines.services import deadlines_pause, deadlines_resume, policy_recompute_open
 from tests.conftest import api_for
 from tests.factories import CustomerFactory
+from tests.signing import SIGNED
 from tickets.models import WorkOrder
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +179,8 @@ def test_a_take_back_promise_is_the_repair_deadline(agent, dispatcher, tech1):
     check_in(order["id"], dispatcher, tech1)
     promised = (timezone.now() + 48 * H).replace(microsecond=0)
 
-    r = t.post(f"/api/v1/work-orders/{order['id']}/take-back/", {"promised_by": promised.isoformat()}, format="json")
+    r = t.post(f"/api/v1/work-orders/{order['id']}/take-back/", {"promised_by": promised.isoformat(), **SIGNED},
+               format="json")
 
     assert r.status_code == 200, r.content
     repair = deadline(order["id"], "repair")

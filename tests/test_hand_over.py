@@ -14,6 +14,7 @@ from servicedesk.accounts.models import Unit
 from servicedesk.notifications.models import Notification
 from tests.conftest import api_for
 from tests.factories import UnitFactory, UserFactory
+from tests.signing import SIGNED
 from tickets import services
 from tickets.models import WorkOrder, WorkOrderEvent
 
@@ -158,7 +159,7 @@ def test_a_cancelled_or_closed_order_is_answered_nothing_to_hand_over_409(agent,
         services.work_order_accept(order_id=order.pk, by=t)
         services.work_order_check_in(order_id=order.pk, by=t)
         services.work_order_resolve(order_id=order.pk, by=t, resolution="更换点火针")
-        services.work_order_sign_off(order_id=order.pk, by=t, signed_by="王伟", satisfaction=5)
+        services.work_order_sign_off(order_id=order.pk, by=t, signed_by="王伟", satisfaction=5, extra=SIGNED)
         services.work_order_close(order_id=order.pk, by=agent)
         allowed = ["revisit"]
     before = snapshot(WorkOrder, order.pk)

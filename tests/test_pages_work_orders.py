@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from servicedesk.customers.models import Customer, CustomerProduct
 from tests.factories import CategoryFactory, TechnicianFactory, UserFactory
+from tests.signing import SIGNED
 from tickets import services
 from tickets.models import WorkOrder, WorkOrderEvent
 
@@ -400,7 +401,8 @@ def test_a_revisit_opens_the_new_order(client, agent, dispatcher, supervisor, te
         lambda: services.work_order_accept(order_id=order.pk, by=tech1.user),
         lambda: services.work_order_check_in(order_id=order.pk, by=tech1.user),
         lambda: services.work_order_resolve(order_id=order.pk, by=tech1.user, resolution="换点火针"),
-        lambda: services.work_order_sign_off(order_id=order.pk, by=tech1.user, signed_by="王伟", satisfaction=5),
+        lambda: services.work_order_sign_off(order_id=order.pk, by=tech1.user, signed_by="王伟", satisfaction=5,
+                                             extra=SIGNED),
     ):
         step()
     r = logged_in(client, agent).post(

@@ -16,6 +16,7 @@ from complaints import services as complaint_services
 from servicedesk.accounts.models import Unit
 from tests.conftest import api_for
 from tests.factories import UnitFactory, UserFactory
+from tests.signing import SIGNED
 from tickets import services
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def close(order, tech, *, dispatcher, agent):
     services.work_order_accept(order_id=order.pk, by=t)
     services.work_order_check_in(order_id=order.pk, by=t)
     services.work_order_resolve(order_id=order.pk, by=t, resolution="更换点火针")
-    services.work_order_sign_off(order_id=order.pk, by=t, signed_by="王伟", satisfaction=5)
+    services.work_order_sign_off(order_id=order.pk, by=t, signed_by="王伟", satisfaction=5, extra=SIGNED)
     services.work_order_close(order_id=order.pk, by=agent)
 
 

@@ -4,6 +4,7 @@ field staff would take it (api-contract.md, Work orders)."""
 import pytest
 
 from tests.conftest import api_for
+from tests.signing import SIGNED
 from tickets.models import WorkOrder
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def test_an_order_goes_from_call_to_closed_with_history_and_deadlines(agent, dis
         (t, "accept", {}, "accepted"),
         (t, "check-in", {}, "on_site"),
         (t, "resolve", {"resolution": "更换点火针"}, "resolved"),
-        (t, "sign-off", {"signed_by": "王伟", "satisfaction": 5}, "signed_off"),
+        (t, "sign-off", {"signed_by": "王伟", "satisfaction": 5, **SIGNED}, "signed_off"),
         (a, "close", {}, "closed"),
     ]
     for client, action, body, state in steps:

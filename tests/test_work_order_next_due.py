@@ -17,6 +17,7 @@ from django.utils import timezone
 from servicedesk.deadlines.models import Deadline
 from servicedesk.deadlines.services import policy_recompute_open
 from tests.conftest import api_for
+from tests.signing import SIGNED
 from tickets.models import WorkOrder
 from tickets.selectors import overdue_condition, overdue_from_deadlines
 
@@ -82,11 +83,11 @@ def test_the_cache_agrees_with_the_deadlines_after_every_action(agent, dispatche
         (agent, "postpone", {"reason": "客户出差"}),
         (agent, "resume", {}),
         (t2, "check-in", {}),  # meets arrive: nothing open
-        (t2, "take-back", {"promised_by": promise}),  # a promised repair deadline
+        (t2, "take-back", {"promised_by": promise, **SIGNED}),  # a promised repair deadline
         (agent, "postpone", {"reason": "等配件"}),
         (agent, "resume", {}),  # the promise moves by the pause
         (t2, "return", {"resolution": "返厂更换主板"}),
-        (supervisor, "sign-off", {"signed_by": "王伟", "satisfaction": 4}),  # follow_up opens
+        (supervisor, "sign-off", {"signed_by": "王伟", "satisfaction": 4, **SIGNED}),  # follow_up opens
         (agent, "close", {}),
     ]
     for by, action, body in steps:
@@ -108,7 +109,8 @@ def test_the_cache_agrees_with_the_deadlines_after_every_action(agent, dispatche
     fixed = create(agent, "13800000003", kind="install")
     for by, action, body in [
         (dispatcher, "dispatch", {"technician": tech1.pk}), (t1, "accept", {}), (t1, "check-in", {}),
-        (t1, "resolve", {"resolution": "安装完成"}), (t1, "sign-off", {"signed_by": "王伟", "satisfaction": 5}),
+        (t1, "resolve", {"resolution": "安装完成"}),
+        (t1, "sign-off", {"signed_by": "王伟", "satisfaction": 5, **SIGNED}),
     ]:
         act(by, fixed, action, body)
         assert_in_step(fixed)

@@ -15,6 +15,7 @@ from servicedesk.customers.models import Customer, CustomerPhone
 from servicedesk.deadlines.models import Deadline
 from tests.conftest import api_for
 from tests.factories import PASSWORD, UserFactory
+from tests.signing import SIGNED
 from tickets import services
 from tickets.models import WorkOrder, WorkOrderEvent
 
@@ -174,7 +175,7 @@ def walk_to_signed_off(order, tech, dispatcher):
     services.work_order_accept(order_id=order.pk, by=tech.user)
     services.work_order_check_in(order_id=order.pk, by=tech.user)
     services.work_order_resolve(order_id=order.pk, by=tech.user, resolution="更换点火针")
-    services.work_order_sign_off(order_id=order.pk, by=tech.user, signed_by="王伟", satisfaction=5)
+    services.work_order_sign_off(order_id=order.pk, by=tech.user, signed_by="王伟", satisfaction=5, extra=SIGNED)
 
 
 @pytest.mark.parametrize(("action", "body"), [

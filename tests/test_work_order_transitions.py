@@ -14,6 +14,7 @@ from django.utils import timezone
 from servicedesk.customers.models import Customer, CustomerPhone
 from servicedesk.deadlines.models import Deadline
 from tests.conftest import api_for
+from tests.signing import SIGNED
 from tickets import services
 from tickets.models import ACTIONS as MODEL_ACTIONS
 from tickets.models import WorkOrder, WorkOrderEvent, actions_allowed_in
@@ -137,13 +138,14 @@ def walk(order, to, *, agent, dispatcher, tech):
         "taken_back": (
             "on_site",
             lambda: services.work_order_take_back(
-                order_id=order.pk, by=t, promised_by=now() + datetime.timedelta(days=2)
+                order_id=order.pk, by=t, promised_by=now() + datetime.timedelta(days=2), extra=SIGNED
             ),
         ),
         "resolved": ("on_site", lambda: services.work_order_resolve(order_id=order.pk, by=t, resolution="更换点火针")),
         "signed_off": (
             "resolved",
-            lambda: services.work_order_sign_off(order_id=order.pk, by=t, signed_by="王伟", satisfaction=5),
+            lambda: services.work_order_sign_off(order_id=order.pk, by=t, signed_by="王伟", satisfaction=5,
+                                                 extra=SIGNED),
         ),
         "closed": ("signed_off", lambda: services.work_order_close(order_id=order.pk, by=agent)),
         # Cancelled after dispatch, so the technician still sees the order.
@@ -185,9 +187,9 @@ def body_for(action, people):
         "schedule": {"appointment_at": (now + datetime.timedelta(hours=5)).isoformat()},
         "check-in": {},
         "resolve": {"resolution": "更换点火针"},
-        "take-back": {"promised_by": (now + datetime.timedelta(days=2)).isoformat()},
+        "take-back": {"promised_by": (now + datetime.timedelta(days=2)).isoformat(), **SIGNED},
         "return": {"resolution": "返厂更换主板"},
-        "sign-off": {"signed_by": "王伟", "satisfaction": 4},
+        "sign-off": {"signed_by": "王伟", "satisfaction": 4, **SIGNED},
         "close": {},
         "cancel": {"reason": "客户取消"},
         "revisit": {"description": "同一故障再次出现"},
@@ -309,7 +311,7 @@ def test_take_back_promise_out_of_range_is_refused(offset, people, category):
     before = snapshot(order.pk)
 
     r = post(api_for(people["tech1"].user), f"/api/v1/work-orders/{order.pk}/take-back/",
-             {"promised_by": (timezone.now() + offset).isoformat()})
+             {"promised_by": (timezone.now() + offset).isoformat(), **SIGNED})
 
     assert r.status_code == 400, r.content
     assert list(r.json()) == ["promised_by"]
@@ -320,7 +322,7 @@ def test_take_back_without_promise_is_refused(people, category):
     order = order_in("on_site", people, category)
     before = snapshot(order.pk)
 
-    r = post(api_for(people["tech1"].user), f"/api/v1/work-orders/{order.pk}/take-back/", {})
+    r = post(api_for(people["tech1"].user), f"/api/v1/work-orders/{order.pk}/take-back/", SIGNED)
 
     assert r.status_code == 400
     assert list(r.json()) == ["promised_by"]
@@ -332,7 +334,7 @@ def test_take_back_just_under_three_days_is_accepted(people, category):
     promised = (timezone.now() + datetime.timedelta(days=3, minutes=-1)).replace(microsecond=0)
 
     r = post(api_for(people["tech1"].user), f"/api/v1/work-orders/{order.pk}/take-back/",
-             {"promised_by": promised.isoformat()})
+             {"promised_by": promised.isoformat(), **SIGNED})
 
     assert r.status_code == 200, r.content
     assert r.json()["promised_by"] == timezone.localtime(promised).isoformat()
@@ -355,7 +357,7 @@ def test_sign_off_needs_signer_and_score(body, field, people, category):
     order = order_in("resolved", people, category)
     before = snapshot(order.pk)
 
-    r = post(api_for(people["tech1"].user), f"/api/v1/work-orders/{order.pk}/sign-off/", body)
+    r = post(api_for(people["tech1"].user), f"/api/v1/work-orders/{order.pk}/sign-off/", {**body, **SIGNED})
 
     assert r.status_code == 400, r.content
     assert list(r.json()) == [field]
@@ -367,7 +369,7 @@ def test_sign_off_records_signer_and_score(score, people, category):
     order = order_in("resolved", people, category)
 
     r = post(api_for(people["tech1"].user), f"/api/v1/work-orders/{order.pk}/sign-off/",
-             {"signed_by": "王伟", "satisfaction": score})
+             {"signed_by": "王伟", "satisfaction": score, **SIGNED})
 
     assert r.status_code == 200, r.content
     assert (r.json()["signed_by"], r.json()["satisfaction"]) == ("王伟", score)
@@ -485,7 +487,7 @@ def test_take_back_starts_repair_due_at_the_promise_and_return_meets_it(people, 
     promised = (timezone.now() + datetime.timedelta(days=2)).replace(microsecond=0)
     t = api_for(people["tech1"].user)
 
-    r = post(t, f"/api/v1/work-orders/{order.pk}/take-back/", {"promised_by": promised.isoformat()})
+    r = post(t, f"/api/v1/work-orders/{order.pk}/take-back/", {"promised_by": promised.isoformat(), **SIGNED})
 
     assert r.status_code == 200, r.content
     repair = deadlines_of(order.pk)["repair"]
@@ -499,7 +501,7 @@ def test_sign_off_starts_follow_up_seven_days_on_and_close_meets_it(people, cate
     order = order_in("resolved", people, category)
 
     r = post(api_for(people["tech1"].user), f"/api/v1/work-orders/{order.pk}/sign-off/",
-             {"signed_by": "王伟", "satisfaction": 5})
+             {"signed_by": "王伟", "satisfaction": 5, **SIGNED})
 
     assert r.status_code == 200
     signed = event_at(order.pk, "sign-off")

@@ -12,6 +12,25 @@ from . import services
 from .models import WorkOrder
 
 ORDERS = 300
+_SIGNATURE = []
+
+
+def _signed() -> dict:
+    """The customer's signature a sign-off and a take-back take (issue 14): a
+    stroke drawn once, as a PNG data URL, the way the phone's pad sends it."""
+    if not _SIGNATURE:
+        import base64
+        import io
+
+        from PIL import Image, ImageDraw
+
+        image = Image.new("RGBA", (320, 120), (255, 255, 255, 0))
+        ImageDraw.Draw(image).line([(20, 80), (70, 30), (120, 90), (170, 35), (230, 85), (300, 40)],
+                                   fill="black", width=4)
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        _SIGNATURE.append("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode())
+    return {"signature": _SIGNATURE[0]}
 ARGUMENTS = [("--orders", {"type": int, "default": ORDERS, "help": "How many demo work orders to have (default 300)."})]
 
 FAULTS = {
@@ -81,7 +100,8 @@ def _walk(order, final, people, rng):
         return
     if final == S.TAKEN_BACK or rng.random() < 0.2:
         services.work_order_take_back(order_id=order.pk, by=tu,
-                                      promised_by=timezone.now() + datetime.timedelta(days=rng.randint(1, 3)))
+                                      promised_by=timezone.now() + datetime.timedelta(days=rng.randint(1, 3)),
+                                      extra=_signed())
         if final == S.TAKEN_BACK:
             return
         services.work_order_return(order_id=order.pk, by=tu, resolution="返厂维修完成 Depot repair done")
@@ -90,7 +110,7 @@ def _walk(order, final, people, rng):
     if final == S.RESOLVED:
         return
     services.work_order_sign_off(order_id=order.pk, by=tu, signed_by=order.customer.name,
-                                 satisfaction=rng.choice([3, 4, 5, 5, 5]))
+                                 satisfaction=rng.choice([3, 4, 5, 5, 5]), extra=_signed())
     if final == S.SIGNED_OFF:
         return
     services.work_order_close(order_id=order.pk, by=agent, note="回访满意 Follow-up call done")

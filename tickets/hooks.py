@@ -21,6 +21,9 @@ call what is registered. A reader follows an action from
 - `add_panel(name, template, context)`: a card on the order's page (its main
   column, before the history); `context(request, order)` answers the dict the
   template gets as `panel`, or None to show nothing.
+- `add_form_part(action, template)`: a part of the action's form on the
+  pages (the inputs that app added: a signature pad), included before the
+  submit button with the form as `a` (`a.errors`, `a.values`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ _guards: dict[str, list[Callable]] = {}
 _effects: dict[str, list[Callable]] = {}
 _answer_fields: dict[str, Callable[[], Any]] = {}
 _panels: dict[str, tuple[str, Callable]] = {}
+_form_parts: dict[str, list[str]] = {}
 
 
 def add_input(action: str, name: str, make_field: Callable[[], Any]) -> None:
@@ -92,3 +96,13 @@ def panels(request, order) -> list[dict]:
         if values is not None:
             shown.append({**values, "name": name, "template": template})
     return shown
+
+
+def add_form_part(action: str, template: str) -> None:
+    if template not in _form_parts.setdefault(action, []):
+        _form_parts[action].append(template)
+
+
+def form_parts(action: str) -> list[str]:
+    """The templates other apps add to the action's form, in registration order."""
+    return list(_form_parts.get(action, ()))

@@ -155,6 +155,7 @@ def _action_forms(request, order, *, view, failed=None, errors=None, values=None
             "errors": (errors or {}) if name == failed else {},
             "values": (values or {}) if name == failed else _default_values(order, name),
             "open": name == failed,
+            "parts": hooks.form_parts(name),  # the inputs other apps added (tickets.hooks)
         }
         if name == "dispatch":
             form["candidates"] = selectors.dispatch_candidates(order=order)
