@@ -15,6 +15,7 @@ import json
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from . import sections as registry
 from .models import Document, PartUse, Photo, Signature
@@ -127,7 +128,7 @@ def service_record(order, *, signature: Signature | None, facts: dict) -> dict:
 
 def handover_receipt(order, *, signature: Signature | None, facts: dict) -> dict:
     """seeds/004: the written handover when the product is taken back for repair."""
-    taken = {"title": _("Product taken back"), "rows": [
+    taken = {"title": pgettext("handover receipt", "Product taken back"), "rows": [
         [_("Taken at"), _when(facts.get("at"))],
         [_("Condition"), facts.get("condition") or "—"],
         [_("Accessories"), facts.get("accessories") or "—"],
