@@ -27,3 +27,7 @@ if not os.environ.get("REDIS_URL"):
 # (conftest), so no test sees another's counters.
 SERVICEDESK = {**SERVICEDESK, "API_RATE_PER_MINUTE": 1_000_000, "API_BURST": 100_000}  # noqa: F405 - from settings
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The deadline waker (servicedesk/deadlines/waker.py) runs in a test's worker only
+# when the test asks for it (tests/celery_utils.py: worker_process(waker=True));
+# the other worker tests exercise the periodic sweep, which stays the safety net.
+SERVICEDESK_DEADLINE_WAKER = os.environ.get("SERVICEDESK_DEADLINE_WAKER", "0").strip().lower() in {"1", "true", "yes"}

@@ -114,9 +114,12 @@ def worker_thread(**kwargs):
         task_postrun.disconnect(_close_this_threads_connections)
 
 
-def worker_process(*, broker_url: str, prefix: str, name: str, pool: str = "solo") -> subprocess.Popen:
+def worker_process(
+    *, broker_url: str, prefix: str, name: str, pool: str = "solo", waker: bool = False
+) -> subprocess.Popen:
     """`celery -A servicedesk worker` in a process of its own, on the test
-    database (tests/worker_settings.py: the test settings plus the prefix)."""
+    database (tests/worker_settings.py: the test settings plus the prefix);
+    with the deadline waker's thread when `waker` (servicedesk/deadlines/waker.py)."""
     s = connection.settings_dict
     database_url = (
         f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
@@ -130,6 +133,7 @@ def worker_process(*, broker_url: str, prefix: str, name: str, pool: str = "solo
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "CONN_MAX_AGE": "0",
         "PYTHONPATH": str(ROOT),
+        "SERVICEDESK_DEADLINE_WAKER": "1" if waker else "0",
     }
     (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / f"test-worker-{name}.log", "w")  # noqa: SIM115 - lives as long as the process
