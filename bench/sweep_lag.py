@@ -89,7 +89,7 @@ def percentiles(cur, expr, where):
     n, p50, p90, p99, mx, mn = cur.fetchone()
     if not n:
         return f"{'n=0':>8}"
-    return f"n={n:<6,} p50 {p50:6.1f}s  p90 {p90:6.1f}s  p99 {p99:6.1f}s  max {mx:6.1f}s  (min {mn:.1f}s)"
+    return f"n={n:<6,} p50 {p50:7.3f}s  p90 {p90:7.3f}s  p99 {p99:7.3f}s  max {mx:7.3f}s  (min {mn:.3f}s)"
 
 
 def main():

@@ -115,7 +115,7 @@ def worker_thread(**kwargs):
 
 
 def worker_process(
-    *, broker_url: str, prefix: str, name: str, pool: str = "solo", waker: bool = False
+    *, broker_url: str, prefix: str, name: str, pool: str = "solo", waker: bool = False, env: dict | None = None
 ) -> subprocess.Popen:
     """`celery -A servicedesk worker` in a process of its own, on the test
     database (tests/worker_settings.py: the test settings plus the prefix);
@@ -124,6 +124,7 @@ def worker_process(
     database_url = (
         f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
     )
+    extra = env or {}
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -134,6 +135,7 @@ def worker_process(
         "CONN_MAX_AGE": "0",
         "PYTHONPATH": str(ROOT),
         "SERVICEDESK_DEADLINE_WAKER": "1" if waker else "0",
+        **extra,
     }
     (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / f"test-worker-{name}.log", "w")  # noqa: SIM115 - lives as long as the process
