@@ -13,3 +13,21 @@ app.autodiscover_tasks()
 from servicedesk.deadlines.waker import DeadlineWaker  # noqa: E402 - after the app, as Celery's docs do
 
 app.steps["worker"].add(DeadlineWaker)
+
+
+# Garbage collection (issue 18): once a worker process (or a prefork child) has
+# loaded everything, its start-up objects are frozen out of the collector's
+# reach and young collections made rarer (as gunicorn.conf.py does for web).
+from celery.signals import worker_process_init, worker_ready  # noqa: E402 - beside the step above
+
+
+def _freeze_gc(**kwargs):
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(7000, 10, 10)
+
+
+worker_process_init.connect(_freeze_gc, weak=False)  # each prefork child, after it is forked
+worker_ready.connect(_freeze_gc, weak=False)  # the main process (the solo pool runs tasks there)

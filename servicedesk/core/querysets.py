@@ -67,3 +67,14 @@ class LoadingQuerySet(models.QuerySet):
             for loader in self._loaders:
                 loader(chunk)
             yield from chunk
+
+
+def known_rows(model, rows):
+    """A queryset of `model` already holding `rows` (no query): for a relation's
+    prefetch cache (`obj._prefetched_objects_cache[name]`) filled from objects
+    a service has just written, so `.all()` and the serializers read them
+    without reading them back (issue 18)."""
+    qs = model._default_manager.none()
+    qs._result_cache = list(rows)
+    qs._prefetch_done = True
+    return qs
