@@ -135,3 +135,18 @@ def test_two_creates_with_one_new_phone_at_once_make_one_customer(postgres, agen
     assert CustomerPhone.objects.filter(number="13700000008").count() == 1
     assert Customer.objects.filter(phones__number="13700000008").count() == 1
     assert not Customer.objects.filter(phones__isnull=True, work_orders__isnull=True).exists()  # no orphan left
+
+
+@pytest.mark.django_db
+def test_the_rows_handed_to_the_relations_read_without_a_query_and_still_filter(agent, django_assert_num_queries):
+    from tickets.services import work_order_create
+
+    order, created = work_order_create(by=agent, kind="repair", description="x", customer={
+        "name": "周杰", "phone": "13700000009", "address": "上海市浦东新区世纪大道100号"})
+    assert created
+    with django_assert_num_queries(0):
+        assert sorted(d.kind for d in order.deadlines.all()) == ["arrive", "respond"]
+        assert [p.number for p in order.customer.phones.all()] == ["13700000009"]
+    # Chained, they query as any relation does.
+    assert order.deadlines.filter(kind="respond").count() == 1
+    assert order.customer.phones.filter(primary=True).count() == 1

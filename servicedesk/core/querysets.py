@@ -69,12 +69,12 @@ class LoadingQuerySet(models.QuerySet):
             yield from chunk
 
 
-def known_rows(model, rows):
-    """A queryset of `model` already holding `rows` (no query): for a relation's
-    prefetch cache (`obj._prefetched_objects_cache[name]`) filled from objects
-    a service has just written, so `.all()` and the serializers read them
-    without reading them back (issue 18)."""
-    qs = model._default_manager.none()
-    qs._result_cache = list(rows)
-    qs._prefetch_done = True
-    return qs
+def known_rows(queryset, rows):
+    """`queryset` (a relation's, e.g. `customer.phones.all()`) already holding
+    `rows` (no query): for the relation's prefetch cache
+    (`obj._prefetched_objects_cache[name]`) filled from objects a service has
+    just written, so `.all()` and the serializers read them without reading
+    them back (issue 18). Chaining on it (`.filter()`) queries as usual."""
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    return queryset

@@ -46,7 +46,7 @@ def customer_match_or_create(*, name: str, phone: str, address: str = "") -> tup
         if phone_row is not None:
             # New: no savepoint, no look-up of addresses it cannot have yet (issue 18), and its
             # phone where the serializers find it without reading it back.
-            customer._prefetched_objects_cache = {"phones": known_rows(CustomerPhone, [phone_row])}
+            customer._prefetched_objects_cache = {"phones": known_rows(customer.phones.all(), [phone_row])}
             text = (address or "").strip()
             new_address = Address.objects.create(customer=customer, text=text,
                                                  region=region_for_address(text)) if text else None

@@ -99,7 +99,7 @@ def deadlines_known(subject, deadlines) -> None:
     other open deadline."""
     rows = sorted(deadlines, key=lambda d: (d.due_at, d.pk))
     subject._prefetched_objects_cache = {**getattr(subject, "_prefetched_objects_cache", {}),
-                                         "deadlines": known_rows(Deadline, rows)}
+                                         "deadlines": known_rows(subject.deadlines.all(), rows)}
 
 
 def open_deadlines(subject, kinds=None):
