@@ -150,3 +150,18 @@ def test_the_rows_handed_to_the_relations_read_without_a_query_and_still_filter(
     # Chained, they query as any relation does.
     assert order.deadlines.filter(kind="respond").count() == 1
     assert order.customer.phones.filter(primary=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_token_request_reads_the_roles_with_the_user(postgres, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = token_client(agent)
+    with CaptureQueriesContext(connection) as queries:
+        r = client.get("/api/v1/me/")
+    assert r.status_code == 200
+    assert r.json()["roles"] == ["agent"]
+    first = queries.captured_queries[0]["sql"]
+    assert "accounts_apitoken" in first and "auth_group" in first  # one query: token, user and groups
+    assert not [q for q in queries.captured_queries[1:] if q["sql"].lstrip().startswith('SELECT "auth_group"')]

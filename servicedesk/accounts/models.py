@@ -110,7 +110,11 @@ class User(AbstractUser):
 
     @cached_property
     def roles(self) -> frozenset:
-        names = {g.name for g in self.groups.all()}
+        return self.roles_from({g.name for g in self.groups.all()})
+
+    def roles_from(self, group_names) -> frozenset:
+        """The roles these group names make (the user's own groups, read with it or not)."""
+        names = set(group_names)
         if self.is_superuser:
             names.add(Role.ADMINISTRATOR)
         return frozenset(names & set(Role.values))
