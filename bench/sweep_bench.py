@@ -409,7 +409,46 @@ def load_sweep(path=None):
     return module.sweep
 
 
-def run_case(n_open, n_due, batch_size, redis_url, show_plan, sweep, settle=0):
+def deliver_pending(n_escalations, per_batch):
+    """Send the sweep's pending e-mail in-process (dummy backend), as the worker's
+    notifications.deliver_batch tasks would: one group of ids per sweep batch,
+    groups alternating between the per-mail path (before issue 18: deliver_email
+    per id, a transaction, SELECT FOR UPDATE and an UPDATE each) and the batched
+    one (deliver_batch: claim, send, mark per 50 in one transaction). CPU of this
+    process plus its PostgreSQL backend, per e-mail and per escalation."""
+    from django.db import connection
+
+    from servicedesk.notifications.models import EmailDelivery
+    from servicedesk.notifications.tasks import deliver_batch, deliver_email
+
+    ids = list(EmailDelivery.objects.filter(state=EmailDelivery.State.PENDING).order_by("pk")
+               .values_list("pk", flat=True))
+    groups = [ids[i:i + per_batch] for i in range(0, len(ids), per_batch)]
+    modes = {"per-mail": lambda g: [deliver_email.run(pk) for pk in g], "batched": deliver_batch.run}
+    spent = {m: [0.0, 0.0, 0] for m in modes}  # python cpu, pg cpu, mails
+    for i, group in enumerate(groups):
+        mode = list(modes)[i % 2]
+        db = backend_cpu_seconds()
+        cpu = time.process_time()
+        modes[mode](group)
+        spent[mode][0] += time.process_time() - cpu
+        spent[mode][1] += backend_cpu_seconds() - db
+        spent[mode][2] += len(group)
+    left = EmailDelivery.objects.filter(state=EmailDelivery.State.PENDING).count()
+    connection.close()
+    per_escalation = len(ids) / n_escalations if n_escalations else 0
+    out = {}
+    for mode, (py, pg, n) in spent.items():
+        if n:
+            per_mail = (py + pg) / n * 1000
+            out[mode] = per_mail * per_escalation
+            log(f"e-mail {mode}: {n:,} sent, CPU {py * 1000 / n:.3f} ms Python + {pg * 1000 / n:.3f} ms PostgreSQL "
+                f"per e-mail = {per_mail * per_escalation:.3f} ms per escalation ({per_escalation:.2f} e-mails each)")
+    log(f"e-mail still pending: {left}")
+    return out
+
+
+def run_case(n_open, n_due, batch_size, redis_url, show_plan, sweep, settle=0, deliver=False):
     from django.db import connection
     from django.utils import timezone
 
@@ -440,11 +479,22 @@ def run_case(n_open, n_due, batch_size, redis_url, show_plan, sweep, settle=0):
     log("check: " + summary)
     for p in problems:
         log("PROBLEM: " + p)
+    mail = deliver_pending(result.escalations, -(-EmailDeliveryCount() // max(result.batches, 1))) if deliver else {}
+    if deliver and result.escalations:
+        sweep_ms = (cpu + db_cpu) / result.escalations * 1000
+        log(f"CPU per escalation: sweep {sweep_ms:.3f} ms; with its e-mail: "
+            + ", ".join(f"{m} {sweep_ms + v:.3f} ms" for m, v in mail.items()))
     return {
         "open": n_open, "due": due, "wall": wall, "cpu": cpu, "db_cpu": db_cpu, "load": load, "queries": timer.count,
         "query_seconds": timer.seconds, "batches": result.batches, "escalations": result.escalations,
         "notifications": result.notifications, "ok": not problems,
     }
+
+
+def EmailDeliveryCount():  # noqa: N802 - reads like the model it counts
+    from servicedesk.notifications.models import EmailDelivery
+
+    return EmailDelivery.objects.count()
 
 
 def parse_cases(text):
@@ -466,6 +516,8 @@ def main():
     parser.add_argument("--recreate", action="store_true", help="drop the database first")
     parser.add_argument("--settle", type=float, default=30,
                         help="seconds to wait after each fill before timing (default %(default)s)")
+    parser.add_argument("--deliver", action="store_true",
+                        help="then send the e-mail in-process, per-mail and batched interleaved (CPU per escalation)")
     parser.add_argument("--escalation-module", metavar="FILE",
                         help="time the sweep() of this copy of servicedesk/deadlines/escalation.py instead")
     args = parser.parse_args()
@@ -481,7 +533,7 @@ def main():
         results = []
         for n_open, n_due in cases:
             runs = [run_case(n_open, n_due, args.batch_size, args.redis_url, (r == 0 and n_due > 0), sweep,
-                             args.settle)
+                             args.settle, args.deliver)
                     for r in range(args.runs)]
             results.append(runs)
         print("\n| open | due | runs | sweep wall, median (all runs) | CPU Python + PostgreSQL (median) "

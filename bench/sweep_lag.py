@@ -22,7 +22,8 @@ no SMTP server here).
 While they run, a loop inserts, every 0.25 s, new deadlines on real work
 orders so that --rate of them fall due per second (--lead seconds after the
 insert, the warning already sent), and as many whose warning point falls
-then (due 6 h later), for --duration seconds. Afterwards it waits until all
+then (due 6 h later), for --duration seconds. The worker runs the deadline waker's thread
+(servicedesk/deadlines/waker.py, issue 18) unless --no-waker. Afterwards it waits until all
 were taken (bounded by --drain), stops worker and beat, and reports for
 level 1: escalation.at - due_at (the sweep's clock when it started), the
 notification's created_at - due_at (written in the sweep's transaction), the
@@ -88,7 +89,7 @@ def percentiles(cur, expr, where):
     n, p50, p90, p99, mx, mn = cur.fetchone()
     if not n:
         return f"{'n=0':>8}"
-    return f"n={n:<6,} p50 {p50:6.1f}s  p90 {p90:6.1f}s  p99 {p99:6.1f}s  max {mx:6.1f}s  (min {mn:.1f}s)"
+    return f"n={n:<6,} p50 {p50:7.3f}s  p90 {p90:7.3f}s  p99 {p99:7.3f}s  max {mx:7.3f}s  (min {mn:.3f}s)"
 
 
 def main():
@@ -101,6 +102,8 @@ def main():
     parser.add_argument("--open", type=int, default=1_000_000, help="open deadlines not due during the run")
     parser.add_argument("--no-warnings", action="store_true", help="only level-1 steps, no warnings alongside")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2 = nproc here)")
+    parser.add_argument("--no-waker", action="store_true",
+                        help="the worker without the deadline waker's thread: escalation by the periodic sweep only")
     parser.add_argument("--drain", type=float, default=120, help="max seconds to wait for the last ones")
     args = parser.parse_args()
     args.duration = min(args.duration, 900)
@@ -131,6 +134,7 @@ def main():
     workdir = Path(tempfile.mkdtemp(prefix="sweep_lag_"))
     env = sb.bench_env(args.database_url, args.redis_url)
     env["LOG_LEVEL"] = "INFO"
+    env["SERVICEDESK_DEADLINE_WAKER"] = "0" if args.no_waker else "1"
     worker_log, beat_log = workdir / "worker.log", workdir / "beat.log"
     procs = []
     try:
@@ -220,6 +224,7 @@ def main():
         e1 = "deadlines_escalation e WHERE e.level = 1"
         print(f"\nload: rate {args.rate:g}/s for {args.duration:g} s, lead {args.lead:g} s, "
               f"{args.open:,} other open deadlines, worker concurrency {args.concurrency}, sweep every {every}")
+        print(f"deadline waker: {'off' if args.no_waker else 'on'} (servicedesk/deadlines/waker.py)")
         print(f"1-minute load average: {load_before[0]:.2f} at start, {load_during[0]:.2f} at the end of the load")
         print("level 1, escalation.at - due_at:           "
               + percentiles(cur, "extract(epoch FROM e.at - e.due_at)", e1))

@@ -266,6 +266,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when the broker is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
+# Escalation within a second of the due time (issue 18): each worker runs a thread
+# that sleeps until the next deadline step (servicedesk/deadlines/waker.py); the
+# periodic sweep stays as the safety net.
+SERVICEDESK_DEADLINE_WAKER = env_bool("SERVICEDESK_DEADLINE_WAKER", True)
 
 # A mail server: EMAIL_HOST set (and EMAIL_BACKEND not) sends over SMTP; with
 # neither, e-mail is written to the log (console). Empty means "not configured",

@@ -29,3 +29,7 @@ SERVICEDESK = {**SERVICEDESK, "API_RATE_PER_MINUTE": 1_000_000, "API_BURST": 100
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Files the tests upload go to a folder of this run, never the developer's var/media.
 MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT") or __import__("tempfile").mkdtemp(prefix="servicedesk-media-")
+# The deadline waker (servicedesk/deadlines/waker.py) runs in a test's worker only
+# when the test asks for it (tests/celery_utils.py: worker_process(waker=True));
+# the other worker tests exercise the periodic sweep, which stays the safety net.
+SERVICEDESK_DEADLINE_WAKER = os.environ.get("SERVICEDESK_DEADLINE_WAKER", "0").strip().lower() in {"1", "true", "yes"}

@@ -114,13 +114,17 @@ def worker_thread(**kwargs):
         task_postrun.disconnect(_close_this_threads_connections)
 
 
-def worker_process(*, broker_url: str, prefix: str, name: str, pool: str = "solo") -> subprocess.Popen:
+def worker_process(
+    *, broker_url: str, prefix: str, name: str, pool: str = "solo", waker: bool = False, env: dict | None = None
+) -> subprocess.Popen:
     """`celery -A servicedesk worker` in a process of its own, on the test
-    database (tests/worker_settings.py: the test settings plus the prefix)."""
+    database (tests/worker_settings.py: the test settings plus the prefix);
+    with the deadline waker's thread when `waker` (servicedesk/deadlines/waker.py)."""
     s = connection.settings_dict
     database_url = (
         f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
     )
+    extra = env or {}
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -130,6 +134,8 @@ def worker_process(*, broker_url: str, prefix: str, name: str, pool: str = "solo
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "CONN_MAX_AGE": "0",
         "PYTHONPATH": str(ROOT),
+        "SERVICEDESK_DEADLINE_WAKER": "1" if waker else "0",
+        **extra,
     }
     (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / f"test-worker-{name}.log", "w")  # noqa: SIM115 - lives as long as the process

@@ -45,7 +45,10 @@ def _empty_cache():
     """The throttles count in the cache: every test starts with no requests and no failed logins."""
     from django.core.cache import cache
 
+    from servicedesk.core.process_cache import ProcessCache
+
     cache.clear()
+    ProcessCache.clear_all()  # per-process copies of policies and regions: no rolled-back row outlives its test
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from billing.api.fees import EntitlementSerializer
 from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
 from servicedesk.core.phone import is_valid_phone, normalize_phone
+from servicedesk.core.serializers import FieldsBuiltOnce
 from servicedesk.customers.models import Customer, ProductCategory
 from servicedesk.customers.selectors import customer_as_sent, customer_shown, phone_policy_for
 from servicedesk.deadlines.serializers import DeadlineSerializer
@@ -19,7 +20,7 @@ from .models import WorkOrder, WorkOrderEvent
 # --- input -------------------------------------------------------------------
 
 
-class CustomerInput(serializers.Serializer):
+class CustomerInput(FieldsBuiltOnce, serializers.Serializer):
     name = serializers.CharField(max_length=100)
     phone = serializers.CharField(max_length=40)
     address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
@@ -73,7 +74,7 @@ class CategoryField(serializers.SlugRelatedField):
         super().__init__(slug_field="slug", queryset=ProductCategory.objects.filter(active=True), **kwargs)
 
 
-class ProductInput(serializers.Serializer):
+class ProductInput(FieldsBuiltOnce, serializers.Serializer):
     category = CategoryField()
     model = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     serial = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -87,7 +88,7 @@ class ProductInput(serializers.Serializer):
         return value
 
 
-class WorkOrderCreateInput(serializers.Serializer):
+class WorkOrderCreateInput(FieldsBuiltOnce, serializers.Serializer):
     kind = serializers.ChoiceField(choices=WorkOrder.Kind.choices)
     customer = CustomerField()
     product = ProductInput(required=False, allow_null=True)
@@ -183,7 +184,7 @@ class _DeadlineList(serializers.ListSerializer):
         return super().get_attribute(instance)
 
 
-class WorkOrderSerializer(serializers.ModelSerializer):
+class WorkOrderSerializer(FieldsBuiltOnce, serializers.ModelSerializer):  # fields built once (issue 18)
     customer = serializers.SerializerMethodField()
     product = serializers.SerializerMethodField()
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)

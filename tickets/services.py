@@ -26,6 +26,7 @@ from servicedesk.deadlines.services import (
     deadline_cancel_open,
     deadline_meet,
     deadline_start,
+    deadlines_known,
     deadlines_pause,
     deadlines_resume,
 )
@@ -152,6 +153,7 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
     order.number = f"WO{timezone.localtime(reported_at):%Y%m%d}{order.pk:06d}"
     order.next_due_at = min((d.due_at for d in started), default=None)
     order.save(update_fields=["number", "next_due_at"])
+    deadlines_known(order, started)  # the answer renders them without reading them back (issue 18)
     webhooks_emit("work_order.created", obj=order, partner_id=order.partner_id, at=now)
     return order
 

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.process_cache import WatchedQuerySet
+
 from .roles import Role
 
 
@@ -16,6 +18,8 @@ class Region(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     province = models.CharField(_("province"), max_length=50, db_index=True)
+
+    objects = WatchedQuerySet.as_manager()  # caches of it dropped on bulk writes too (issue 18)
 
     class Meta:
         ordering = ["province", "name"]
@@ -111,7 +115,11 @@ class User(AbstractUser):
 
     @cached_property
     def roles(self) -> frozenset:
-        names = {g.name for g in self.groups.all()}
+        return self.roles_from({g.name for g in self.groups.all()})
+
+    def roles_from(self, group_names) -> frozenset:
+        """The roles these group names make (the user's own groups, read with it or not)."""
+        names = set(group_names)
         if self.is_superuser:
             names.add(Role.ADMINISTRATOR)
         return frozenset(names & set(Role.values))

@@ -10,7 +10,8 @@ admin), switch the integration over, then log out with the old one."""
 import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -61,10 +62,20 @@ class ApiTokenAuthentication(TokenAuthentication):
     model = ApiToken
 
     def authenticate_credentials(self, key):
+        tokens = ApiToken.objects.select_related("user")
+        if connection.vendor == "postgresql":
+            # The roles read with the user, in the same query (issue 18): one query less per request.
+            from django.contrib.auth.models import Group
+            from django.contrib.postgres.expressions import ArraySubquery
+
+            tokens = tokens.annotate(group_names=ArraySubquery(
+                Group.objects.filter(user=OuterRef("user_id")).values("name")))
         try:
-            token = ApiToken.objects.select_related("user").get(key=key)
+            token = tokens.get(key=key)
         except ApiToken.DoesNotExist as exc:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
+        if hasattr(token, "group_names"):
+            token.user.__dict__["roles"] = token.user.roles_from(token.group_names)  # User.roles, cached
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         now = timezone.now()

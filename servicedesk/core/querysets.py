@@ -67,3 +67,14 @@ class LoadingQuerySet(models.QuerySet):
             for loader in self._loaders:
                 loader(chunk)
             yield from chunk
+
+
+def known_rows(queryset, rows):
+    """`queryset` (a relation's, e.g. `customer.phones.all()`) already holding
+    `rows` (no query): for the relation's prefetch cache
+    (`obj._prefetched_objects_cache[name]`) filled from objects a service has
+    just written, so `.all()` and the serializers read them without reading
+    them back (issue 18). Chaining on it (`.filter()`) queries as usual."""
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    return queryset

@@ -8,8 +8,11 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers and products")
 
     def ready(self):
+        from servicedesk.accounts.models import Region
         from servicedesk.core import demo
 
         from .demo import seed_categories
+        from .services import REGIONS
 
         demo.register(20, seed_categories, name="categories")
+        REGIONS.watch(Region)  # a change reaches every process (core/process_cache.py)

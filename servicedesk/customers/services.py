@@ -1,19 +1,24 @@
 """Customers matched by normalised phone (one person, several phones and
 addresses), and their products."""
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from servicedesk.accounts.models import Region
 from servicedesk.core.phone import normalize_phone
+from servicedesk.core.process_cache import ProcessCache
+from servicedesk.core.querysets import known_rows
 
 from .models import Address, Customer, CustomerPhone, CustomerProduct
 from .selectors import customer_as_sent
+
+# Read once per process, dropped when a region is saved (issue 18; watched in apps.py).
+REGIONS = ProcessCache("regions", lambda: list(Region.objects.all()))
 
 
 def region_for_address(text: str) -> Region | None:
     """The region named in the address (most specific name first), else the
     first region of the province named in it."""
-    regions = list(Region.objects.all())
+    regions = REGIONS.get()
     for region in sorted(regions, key=lambda r: -len(r.name)):
         if region.name and region.name in text:
             return region
@@ -36,13 +41,37 @@ def customer_match_or_create(*, name: str, phone: str, address: str = "") -> tup
     number = normalize_phone(phone)
     customer = customer_find_by_phone(number)
     if customer is None:
-        try:
-            with transaction.atomic():
-                customer = Customer.objects.create(name=name.strip())
-                CustomerPhone.objects.create(customer=customer, number=number, primary=True)
-        except IntegrityError:
-            customer = customer_find_by_phone(number)
+        customer = Customer.objects.create(name=name.strip())
+        phone_row = _phone_if_free(customer, number)
+        if phone_row is not None:
+            # New: no savepoint, no look-up of addresses it cannot have yet (issue 18), and its
+            # phone where the serializers find it without reading it back.
+            customer._prefetched_objects_cache = {"phones": known_rows(customer.phones.all(), [phone_row])}
+            text = (address or "").strip()
+            new_address = Address.objects.create(customer=customer, text=text,
+                                                 region=region_for_address(text)) if text else None
+            return customer, new_address
+        # A concurrent create took the number first (it waited for that one's commit): its customer.
+        Customer.objects.filter(pk=customer.pk).delete()
+        customer = customer_find_by_phone(number)
     return customer, address_add(customer=customer, text=address)
+
+
+def _phone_if_free(customer, number):
+    """INSERT the phone unless the number is taken (ON CONFLICT DO NOTHING: no
+    error, so no savepoint around it); the row, or None when taken."""
+    meta = CustomerPhone._meta
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {qn(meta.db_table)} ({qn(meta.get_field('customer').column)}, {qn('number')}, "
+            f"{qn('primary')}) VALUES (%s, %s, %s) ON CONFLICT ({qn('number')}) DO NOTHING RETURNING {qn('id')}",
+            [customer.pk, number, True],
+        )
+        row = cur.fetchone()
+    if row is None:
+        return None
+    return CustomerPhone(pk=row[0], customer=customer, number=number, primary=True)
 
 
 def address_add(*, customer: Customer, text: str) -> Address | None:

@@ -10,6 +10,9 @@ class DeadlinesConfig(AppConfig):
     def ready(self):
         from servicedesk.core import menu
 
+        from .models import EscalationStep, SlaPolicy
         from .selectors import user_may_see_dashboard
+        from .services import POLICIES
 
         menu.register("dashboard", user_may_see_dashboard)
+        POLICIES.watch(SlaPolicy, EscalationStep)  # a change reaches every process (core/process_cache.py)

@@ -60,10 +60,13 @@ def sweep(
     return total
 
 
+def open_steps():
+    """Open deadlines with a step to take (the partial index `deadline_sweep`)."""
+    return Deadline.objects.filter(met_at__isnull=True, cancelled_at__isnull=True, next_escalation_at__isnull=False)
+
+
 def due_steps(now):
-    return Deadline.objects.filter(
-        met_at__isnull=True, cancelled_at__isnull=True, next_escalation_at__isnull=False, next_escalation_at__lte=now,
-    )
+    return open_steps().filter(next_escalation_at__lte=now)
 
 
 def sweep_batch(*, now, batch_size=500) -> SweepResult | None:

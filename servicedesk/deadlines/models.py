@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.process_cache import WatchedQuerySet
+
 
 class SlaPolicy(models.Model):
     """How long a kind of deadline runs for a kind of object. The most
@@ -37,6 +39,8 @@ class SlaPolicy(models.Model):
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     active = models.BooleanField(_("active"), default=True)
+
+    objects = WatchedQuerySet.as_manager()  # caches of it dropped on bulk writes too (issue 18)
 
     class Meta:
         ordering = ["subject", "deadline_kind", "-priority"]
@@ -87,6 +91,8 @@ class EscalationStep(models.Model):
     level = models.PositiveSmallIntegerField(_("level"))
     after = models.DurationField(_("after the due time"), default=datetime.timedelta(0))
     target = models.CharField(_("notify"), max_length=20, choices=Target.choices)
+
+    objects = WatchedQuerySet.as_manager()  # caches of it dropped on bulk writes too (issue 18)
 
     class Meta:
         ordering = ["policy", "level"]

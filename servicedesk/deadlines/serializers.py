@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
+from servicedesk.core.serializers import FieldsBuiltOnce
+
 from .models import Deadline
 
 
-class DeadlineSerializer(serializers.ModelSerializer):
+class DeadlineSerializer(FieldsBuiltOnce, serializers.ModelSerializer):  # fields built once (issue 18)
     """The contract's shape: kind, due_at, met_at, breached, escalation_level."""
 
     breached = serializers.BooleanField(read_only=True)

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicedesk.core.errors import ValidationFailed
+from servicedesk.core.process_cache import ProcessCache
+from servicedesk.core.querysets import known_rows
 
 from . import registry
 from .models import Deadline, DeadlinePause, SlaPolicy, default_ladder
@@ -24,9 +26,20 @@ def _subjects_changed(model, ids) -> None:
     registry.changed(model, ids)
 
 
+def _active_policies() -> dict:
+    """(subject, kind) -> active policies, most specific first, with their ladders."""
+    table = {}
+    for policy in SlaPolicy.objects.filter(active=True).prefetch_related("steps").order_by("-priority", "id"):
+        table.setdefault((policy.subject, policy.deadline_kind), []).append(policy)
+    return table
+
+
+# Read once per process, dropped when a policy or a step is saved (issue 18; watched in apps.py).
+POLICIES = ProcessCache("sla-policies", _active_policies)
+
+
 def policy_for(*, subject, kind: str, attributes: dict) -> SlaPolicy | None:
-    label = subject._meta.label_lower
-    for policy in SlaPolicy.objects.filter(subject=label, deadline_kind=kind, active=True).order_by("-priority", "id"):
+    for policy in POLICIES.get().get((subject._meta.label_lower, kind), ()):
         if policy.matches(attributes):
             return policy
     return None
@@ -77,6 +90,16 @@ def deadline_start(
     if refresh_subject:
         _subjects_changed(type(subject), [subject.pk])
     return deadline
+
+
+def deadlines_known(subject, deadlines) -> None:
+    """Hand a new subject the deadlines just started for it, as its `deadlines`
+    relation's rows (ordered as the model orders them), so rendering it reads
+    none back (issue 18: the create's answer). Only for a subject with no
+    other open deadline."""
+    rows = sorted(deadlines, key=lambda d: (d.due_at, d.pk))
+    subject._prefetched_objects_cache = {**getattr(subject, "_prefetched_objects_cache", {}),
+                                         "deadlines": known_rows(subject.deadlines.all(), rows)}
 
 
 def open_deadlines(subject, kinds=None):

@@ -43,13 +43,18 @@ def notifications_create(*, recipients, title, body="", url="", escalation=None)
 
     message, params = (title.message, title.params) if isinstance(title, Title) else ("", {})
     text = render(message, params) if message else title
-    created, delivery_ids = [], []
-    for user in {u.pk: u for u in recipients}.values():
-        note = Notification.objects.create(recipient=user, title=text[:200], message=message, params=params,
-                                           body=body, url=url, escalation=escalation)
-        created.append(note)
-        if user.email:
-            delivery_ids.append(EmailDelivery.objects.create(notification=note, to=user.email).pk)
+    people = list({u.pk: u for u in recipients}.values())
+    # One INSERT for the notes and one for their e-mail rows (issue 18: in batches).
+    created = Notification.objects.bulk_create([
+        Notification(recipient=user, title=text[:200], message=message, params=params, body=body, url=url,
+                     escalation=escalation)
+        for user in people
+    ])
+    deliveries = EmailDelivery.objects.bulk_create([
+        EmailDelivery(notification=note, to=user.email)
+        for note, user in zip(created, people, strict=True) if user.email
+    ])
+    delivery_ids = [d.pk for d in deliveries]
     if delivery_ids:
         enqueue_after_commit(deliver_batch, delivery_ids)
     return created
