@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "calls",
     "billing",
     "returns",
+    "measures",
 ]
 
 MIDDLEWARE = [

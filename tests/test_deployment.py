@@ -493,6 +493,7 @@ PERIODIC_TASKS = {
     "calls.close_stale_rings": (60, "seconds", 60),
     "webhooks.deliver_due": (10, "seconds", 10),  # partner webhooks' retries and safety net
     "core.purge_idempotency_keys": (1, "hours", 3600),  # Idempotency-Key answers past their 24 hours
+    "measures.mail_monthly_report": (1, "hours", 3600),  # last month's after-sales report to managers, on the 1st
 }
 
 
