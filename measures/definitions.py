@@ -203,13 +203,17 @@ MEASURES: list[Measure] = [
     _deadline("follow_up_done", _("Follow-ups done on time"), "follow_up", "seeds/002, seeds/004",
               _("“follow_up” deadlines met on time.")),
     _deadline("complaint_register_on_time", _("Complaints registered on time"), "register", "seeds/000",
-              _("Complaint task sheets filled within 1 working day (“register” deadlines met on time)."), model=Complaint),
+              _("Complaint task sheets filled within 1 working day (“register” deadlines met on time)."),
+              model=Complaint),
     _deadline("complaint_reply_on_time", _("Complaints replied on time"), "reply", "seeds/000",
-              _("Handling unit replied within 3 working days (“reply” deadlines met on time)."), model=Complaint),
+              _("Handling unit replied within 3 working days (“reply” deadlines met on time)."),
+              model=Complaint),
     _deadline("complaint_return_visit_on_time", _("Complaint return visits on time"), "return_visit", "seeds/000",
-              _("Return visit within 2 working days of the result (“return_visit” deadlines met on time)."), model=Complaint),
+              _("Return visit within 2 working days of the result (“return_visit” deadlines met on time)."),
+              model=Complaint),
     _deadline("complaint_overall_on_time", _("Complaints resolved within 5 days"), "overall", "seeds/000",
-              _("Result to the customer within 5 days of receipt (“overall” deadlines met on time)."), model=Complaint),
+              _("Result to the customer within 5 days of receipt (“overall” deadlines met on time)."),
+              model=Complaint),
 ]
 
 BY_CODE = {m.code: m for m in MEASURES}

@@ -102,7 +102,11 @@ def monthly_pdf(report) -> bytes:
             story.append(Paragraph(_("None."), cell))
             continue
         data = [[Paragraph(str("—" if v is None else v), cell) for v in row] for row in rows]
-        table = Table(data, repeatRows=1, hAlign="LEFT")
+        width = doc.width
+        n = len(rows[0])
+        # Wide tables (a column per measure): the names get room, the rates share the rest.
+        widths = [110] + [(width - 110) / (n - 1)] * (n - 1) if n > 6 else None
+        table = Table(data, repeatRows=1, hAlign="LEFT", colWidths=widths)
         table.setStyle(TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.models import Complaint
 from servicedesk.accounts.models import Region, Unit
@@ -77,7 +78,7 @@ def page_context(scope: Scope) -> dict:
                   "series": [{"code": c, "name": str(BY_CODE[c].label),
                               "data": [None if v is None else round(v * 100, 1) for v in trend["series"][c]]}
                              for c in MAIN]},
-        "complaints": {"classes": [str(c) for c in selectors.CLASSES],
+        "complaints": {"classes": [_("Class %(n)s") % {"n": c} for c in selectors.CLASSES],
                        "categories": [str(complaint_labels[c]) for c in selectors.CATEGORIES],
                        "by_class": [data["complaints"]["by_class"][c] for c in selectors.CLASSES],
                        "by_category": [data["complaints"]["by_category"][c] for c in selectors.CATEGORIES]},

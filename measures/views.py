@@ -17,6 +17,13 @@ from .definitions import BY_CODE
 from .scope import month_scope, scope_from, user_may_see_measures
 
 
+def _query_without(get, *names) -> str:
+    query = get.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
 def _guard(request):
     if not user_may_see_measures(request.user):
         raise PermissionDenied
@@ -63,7 +70,7 @@ def drilldown_page(request):
         "scope": scope, "code": code, "part": part, "title": listing.title(code, part),
         "headers": [c.header for c in columns],
         "rows": [(listing.link(item, obj), [c.value(obj) for c in columns]) for obj in page.object_list],
-        "page": page, "query": request.GET.urlencode(),
+        "page": page, "query": _query_without(request.GET, "page", "format"),
     })
 
 

@@ -227,3 +227,35 @@ def test_monthly_report_as_workbook_and_chinese_pdf(month, supervisor):
     assert api_for(supervisor).get("/api/v1/reports/monthly/", {"month": "2026-11", "format": "doc"}) \
         .status_code == 400
 
+
+
+def test_the_page_the_list_and_the_exports_through_http(month, client, supervisor):
+    client.force_login(supervisor)
+    r = client.get("/measures/", {"period": "month", "date": "2026-11-20"})
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert 'id="measures-data"' in page and "echarts.common.min.js" in page
+    assert 'id="measure-respond_within_24h"' in page
+    r = client.get("/measures/list/", {**NOVEMBER, "code": "respond_within_24h", "part": "missed"})
+    assert r.status_code == 200
+    numbers = {month[k].number for k in ("b", "d", "revisit")}
+    body = r.content.decode()
+    assert all(n in body for n in numbers) and month["a"].number not in body
+    r = client.get("/measures/list/export/", {**NOVEMBER, "code": "respond_within_24h", "part": "missed"})
+    assert r.status_code == 200 and r.streaming
+    lines = b"".join(r.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 1 + 3 and all(any(n in line for line in lines) for n in numbers)
+    r = client.get("/measures/list/export/", {**NOVEMBER, "code": "first_time_fix", "format": "xlsx"})
+    from openpyxl import load_workbook
+    rows = list(load_workbook(io.BytesIO(r.content)).worksheets[0].iter_rows(values_only=True))
+    assert len(rows) == 1 + 2
+    assert client.get("/measures/", {"period": "custom", "from": "2026-11-30", "to": "2026-11-01"}).status_code == 400
+    r = client.get("/reports/monthly/", {"month": "2026-11"})
+    assert r.status_code == 200 and "东城站" in r.content.decode()
+
+
+def test_the_page_is_for_supervisors_and_managers(db, client):
+    client.force_login(UserFactory(roles=["agent"]))
+    assert client.get("/measures/").status_code == 403
+    assert client.get("/reports/monthly/").status_code == 403
+    assert client.get("/measures/list/", {**NOVEMBER, "code": "first_time_fix"}).status_code == 403
