@@ -70,7 +70,8 @@ def page_context(scope: Scope) -> dict:
         cards.append({**row, "what": BY_CODE[row["code"]].what,
                       "list_url": list_url(scope, row["code"]),
                       "numerator_url": list_url(scope, row["code"], "numerator"),
-                      "missed_url": list_url(scope, row["code"], "missed")})
+                      "missed_url": (list_url(scope, row["code"], "missed")
+                                     if BY_CODE[row["code"]].numerator_q() is not None else None)})
     complaint_labels = dict(Complaint.Category.choices)
     trend = selectors.trend(scope)
     chart = {

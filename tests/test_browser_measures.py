@@ -1,0 +1,93 @@
+"""The measures page in a real browser (Chromium by Playwright): the charts
+are drawn (ECharts canvases, from the json_script data: the CSP allows no
+inline script), a card's number opens the list behind it, and that list
+holds the order the number counted. Screenshots for docs/measures.md,
+desktop and phone, English and Chinese."""
+
+import datetime
+import pathlib
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from complaints.services import complaint_create
+from tests.factories import CustomerFactory, TechnicianFactory, UserFactory
+from tickets import services as wo
+
+from .test_browser_work_orders import CHROMIUM_ARGS, expect, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+SHOTS = pathlib.Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+@pytest.fixture(autouse=True)
+def allow_orm_beside_playwright(monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+        connections.close_all()
+
+
+def _late_order(dispatcher, supervisor, tech, days_ago):
+    """Reported `days_ago` days ago, on site now: its respond deadline met late."""
+    reported = timezone.now() - datetime.timedelta(days=days_ago)
+    order, _ = wo.work_order_create(by=dispatcher, kind="repair", customer=CustomerFactory(), description="不出热水",
+                                    reported_at=reported)
+    wo.work_order_dispatch(order_id=order.pk, technician=tech, by=dispatcher)
+    wo.work_order_accept(order_id=order.pk, by=tech.user)
+    wo.work_order_check_in(order_id=order.pk, by=tech.user)
+    wo.work_order_resolve(order_id=order.pk, by=tech.user, resolution="更换温控器")
+    wo.work_order_sign_off(order_id=order.pk, by=supervisor, signed_by="李先生", satisfaction=4)
+    return order
+
+
+def test_measures_page_draws_the_charts_and_a_number_opens_its_list(
+    browser, live_server, dispatcher, supervisor, agent, category, password
+):
+    tech = TechnicianFactory(user=UserFactory(username="tech-b", roles=["technician"]), categories=[category.slug])
+    late = _late_order(dispatcher, supervisor, tech, days_ago=3)
+    overdue, _ = wo.work_order_create(by=dispatcher, kind="repair", customer=CustomerFactory(), description="漏水",
+                                      reported_at=timezone.now() - datetime.timedelta(hours=30))
+    complaint_create(by=agent, customer=late.customer, category="quality", description="又坏了",
+                     received_at=timezone.now() - datetime.timedelta(days=2))
+    today = timezone.localdate()
+    period = f"period=custom&from={today - datetime.timedelta(days=6)}&to={today}"
+    base = live_server.url
+    for lang, locale in (("en", "en-US"), ("zh-hans", "zh-CN")):
+        for width, height, name in ((1440, 1100, "desktop"), (390, 844, "phone")):
+            context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
+                                          timezone_id="Asia/Shanghai")
+            context.add_cookies([{"name": "django_language", "value": lang, "url": base}])
+            page = context.new_page()
+            page.set_default_timeout(20000)
+            log_in(page, base, "supervisor", password)
+            page.goto(f"{base}/measures/?{period}")
+            for chart in ("chart-trend", "chart-complaints", "chart-satisfaction"):
+                expect(page.locator(f"#{chart} canvas").first).to_be_visible()
+            card = page.locator("#measure-respond_within_24h")
+            expect(card.locator(".den-link")).to_have_text("2")
+            expect(card.locator(".num-link")).to_have_text("0")
+            SHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"measures-{name}-{lang[:2]}.png"), full_page=name == "desktop")
+            if name == "desktop" and lang == "en":
+                card.locator(".den-link").click()
+                page.wait_for_url("**/measures/list/**")
+                expect(page.locator("#drilldown")).to_contain_text(late.number)
+                expect(page.locator("#drilldown")).to_contain_text(overdue.number)
+                expect(page.locator("#export-csv")).to_be_visible()
+                page.screenshot(path=str(SHOTS / "measures-list-desktop-en.png"))
+                # The complaints' bar and its row open the complaints behind them.
+                page.goto(f"{base}/measures/?{period}")
+                page.locator("#complaint-table a").first.click()
+                page.wait_for_url("**/measures/list/**")
+                expect(page.locator("#drilldown")).to_contain_text("1")
+            context.close()
