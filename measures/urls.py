@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import list_exports, views
 
 urlpatterns = [
     path("measures/", views.measures_page, name="measures"),
     path("measures/list/", views.drilldown_page, name="measures-list"),
     path("measures/list/export/", views.drilldown_export, name="measures-list-export"),
     path("reports/monthly/", views.monthly_page, name="report-monthly"),
+]
+
+urlpatterns += [
+    path("exports/work-orders/", list_exports.work_orders_export, name="export-work-orders"),
+    path("exports/complaints/", list_exports.complaints_export, name="export-complaints"),
 ]

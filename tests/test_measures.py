@@ -259,3 +259,23 @@ def test_the_page_is_for_supervisors_and_managers(db, client):
     assert client.get("/measures/").status_code == 403
     assert client.get("/reports/monthly/").status_code == 403
     assert client.get("/measures/list/", {**NOVEMBER, "code": "first_time_fix"}).status_code == 403
+
+
+def test_the_work_order_and_complaint_lists_export_with_their_filters(month, client, supervisor):
+    client.force_login(supervisor)
+    r = client.get("/work-orders/", {"kind": "emergency"})
+    assert r.status_code == 200 and "/exports/work-orders/?kind=emergency" in r.content.decode()
+    r = client.get("/exports/work-orders/", {"kind": "emergency"})
+    assert r.streaming
+    lines = b"".join(r.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 2 and month["c"].number in lines[1]
+    r = client.get("/exports/work-orders/", {"format": "xlsx"})
+    from openpyxl import load_workbook
+    rows = list(load_workbook(io.BytesIO(r.content)).worksheets[0].iter_rows(values_only=True))
+    assert len(rows) == 1 + WorkOrder.objects.count()
+    r = client.get("/exports/complaints/")
+    lines = b"".join(r.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 2 and month["complaint"].number in lines[1]
+    client.force_login(UserFactory(roles=["agent"]))
+    assert client.get("/exports/work-orders/").status_code == 403
+    assert "/exports/work-orders/" not in client.get("/work-orders/").content.decode()
