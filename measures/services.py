@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -52,3 +53,30 @@ def monthly_report_mail(*, now: datetime.datetime | None = None) -> str | None:
     except IntegrityError:
         return None
     return f"{month:%Y-%m}"
+
+
+def scorecard_entry_record(*, technician, month: datetime.date, kind: str, amount, reason: str, by):
+    """seeds/004: a reward or penalty on a technician's month, with its reason.
+    Supervisors and managers only; never changed afterwards (the history)."""
+    from django.utils.translation import gettext as _
+
+    from servicedesk.core.errors import PermissionDenied, ValidationFailed
+
+    from .models import ScorecardEntry
+    from .scope import user_may_see_measures
+
+    if not user_may_see_measures(by):
+        raise PermissionDenied()
+    if kind not in ScorecardEntry.Kind.values:
+        raise ValidationFailed(_("Choose reward or penalty."), field="kind")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Give the reason."), field="reason")
+    try:
+        amount = decimal.Decimal(str(amount or 0))
+    except decimal.InvalidOperation:
+        raise ValidationFailed(_("Enter an amount."), field="amount") from None
+    if amount < 0 or amount >= 10 ** 8:
+        raise ValidationFailed(_("Enter an amount of 0 or more."), field="amount")
+    return ScorecardEntry.objects.create(technician=technician, month=month.replace(day=1), kind=kind,
+                                         amount=amount, reason=reason, by=by, at=timezone.now())

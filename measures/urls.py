@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import list_exports, views
+from . import list_exports, scorecard_views, views
 
 urlpatterns = [
     path("measures/", views.measures_page, name="measures"),
@@ -12,4 +12,9 @@ urlpatterns = [
 urlpatterns += [
     path("exports/work-orders/", list_exports.work_orders_export, name="export-work-orders"),
     path("exports/complaints/", list_exports.complaints_export, name="export-complaints"),
+]
+
+urlpatterns += [
+    path("measures/scorecards/", scorecard_views.scorecard_list, name="scorecard-list"),
+    path("measures/scorecards/<int:pk>/", scorecard_views.scorecard_detail, name="scorecard-detail"),
 ]
