@@ -1,4 +1,4 @@
-"""CSV and Excel export of the work-order and complaint list pages (issue 19
+"""CSV and Excel export of the work-order, complaint and return list pages (issue 19
 item 6), with the list's own filters and visibility rules (tickets' and
 complaints' filtersets and selectors): what the list shows, every page of
 it. For supervisors and managers (bulk customer data leaves the product:
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from complaints.api import ComplaintFilter
 from complaints.selectors import complaints_visible_to
+from returns.selectors import returns_visible_to
 from tickets.api import WorkOrderFilter
 from tickets.selectors import work_orders_visible_to
 
@@ -43,3 +44,15 @@ def complaints_export(request):
     rows = ComplaintFilter(request.GET or None, queryset=complaints_visible_to(request.user)).qs
     return listing.export(rows.order_by("-received_at", "-id"), "complaint", _fmt(request),
                           f"complaints-{_stamp()}")
+
+
+@login_required
+def returns_export(request):
+    """The returns list's filters (state, requested_by, category: returns.views.requests.return_list)."""
+    if not user_may_see_measures(request.user):
+        raise PermissionDenied
+    rows = returns_visible_to(request.user)
+    for name, lookup in (("state", "state"), ("requested_by", "requested_by"), ("category", "product__category__slug")):
+        if request.GET.get(name):
+            rows = rows.filter(**{lookup: request.GET[name]})
+    return listing.export(rows.order_by("-requested_at", "-id"), "return", _fmt(request), f"returns-{_stamp()}")

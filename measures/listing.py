@@ -81,9 +81,17 @@ COLUMNS = {
         Column(gettext_lazy("Punctuality"), lambda s: s.punctuality),
         Column(gettext_lazy("Overall"), lambda s: s.overall),
     ],
+    "return": [
+        Column(gettext_lazy("Number"), lambda r: r.number or f"#{r.pk}"),
+        Column(gettext_lazy("State"), lambda r: str(r.get_state_display())),
+        Column(gettext_lazy("Requested by"), lambda r: str(r.get_requested_by_display())),
+        Column(gettext_lazy("Category"), lambda r: str(r.product.category.name) if r.product_id else ""),
+        Column(gettext_lazy("Decision"), lambda r: str(r.get_decision_display())),
+        Column(gettext_lazy("Requested at"), lambda r: _time(r.requested_at)),
+    ],
 }
 RELATED = {"deadline": ["content_type"], "work_order": ["technician__user"], "call": [], "complaint": [],
-           "survey": []}
+           "survey": [], "return": ["product__category"]}
 PARTS = {"denominator": gettext_lazy("all counted"), "numerator": gettext_lazy("on time / counted in"),
          "missed": gettext_lazy("not counted in")}
 

@@ -12,6 +12,7 @@ urlpatterns = [
 urlpatterns += [
     path("exports/work-orders/", list_exports.work_orders_export, name="export-work-orders"),
     path("exports/complaints/", list_exports.complaints_export, name="export-complaints"),
+    path("exports/returns/", list_exports.returns_export, name="export-returns"),
 ]
 
 urlpatterns += [

@@ -279,3 +279,11 @@ def test_the_work_order_and_complaint_lists_export_with_their_filters(month, cli
     client.force_login(UserFactory(roles=["agent"]))
     assert client.get("/exports/work-orders/").status_code == 403
     assert "/exports/work-orders/" not in client.get("/work-orders/").content.decode()
+
+
+def test_the_returns_list_exports(db, client, supervisor):
+    client.force_login(supervisor)
+    assert "/exports/returns/?state=requested" in client.get("/returns/", {"state": "requested"}).content.decode()
+    r = client.get("/exports/returns/", {"state": "requested"})
+    lines = b"".join(r.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert r.status_code == 200 and len(lines) == 1 and "Number" in lines[0]
