@@ -194,7 +194,7 @@ MEASURES: list[Measure] = [
                "no revisit opened."),
     ),
     RepeatRepairMeasure(
-        code="repeat_repair", label=_("Repeat repairs"), source="seeds/003",
+        code="repeat_repair", label=_("Repeat-repair rate"), source="seeds/003",
         what=_("Revisits opened in the period within the first repair's warranty, of the orders signed off "
                "in the period."),
     ),

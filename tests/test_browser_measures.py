@@ -91,3 +91,38 @@ def test_measures_page_draws_the_charts_and_a_number_opens_its_list(
                 page.wait_for_url("**/measures/list/**")
                 expect(page.locator("#drilldown")).to_contain_text("1")
             context.close()
+
+
+def test_monthly_report_downloads_and_a_scorecard_entry(
+    browser, live_server, dispatcher, supervisor, category, password
+):
+    tech = TechnicianFactory(user=UserFactory(username="tech-r", first_name="赵", last_name="师傅",
+                                              roles=["technician"]), categories=[category.slug])
+    _late_order(dispatcher, supervisor, tech, days_ago=2)
+    month = timezone.localdate().strftime("%Y-%m")
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", accept_downloads=True)
+    context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": base}])
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    log_in(page, base, "supervisor", password)
+    page.goto(f"{base}/reports/monthly/?month={month}")
+    expect(page.locator("#report-measures")).to_contain_text("24小时响应率")
+    page.screenshot(path=str(SHOTS / "measures-monthly-desktop-zh.png"), full_page=True)
+    for link, suffix, magic in (("#report-xlsx", ".xlsx", b"PK"), ("#report-pdf", ".pdf", b"%PDF")):
+        with page.expect_download() as download:
+            page.click(link)
+        path = download.value.path()
+        assert download.value.suggested_filename.endswith(suffix)
+        assert pathlib.Path(path).read_bytes()[:len(magic)] == magic
+    page.goto(f"{base}/measures/scorecards/?month={month}")
+    page.locator(f"a[href^='/measures/scorecards/{tech.pk}/']").click()
+    expect(page.locator("#criteria")).to_be_visible()
+    page.select_option("#entry-form select[name=kind]", "reward")
+    page.fill("#entry-form input[name=amount]", "100")
+    page.fill("#entry-form textarea[name=reason]", "客户来信表扬")
+    page.click("#entry-form button[type=submit]")
+    expect(page.locator("#entries")).to_contain_text("客户来信表扬")
+    page.screenshot(path=str(SHOTS / "measures-scorecard-desktop-zh.png"), full_page=True)
+    context.close()
