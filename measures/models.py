@@ -55,3 +55,33 @@ class ScorecardEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("A recorded reward or penalty is never deleted.")
+
+
+class EightDReport(models.Model):
+    """The 8D report of a class 2 or 3 product-quality complaint (seeds/002:
+    complaint data feeds 8D reports and the monthly after-sales data): the
+    eight disciplines, filled in by a supervisor or manager, printable."""
+
+    FIELDS = ("d1_team", "d2_problem", "d3_containment", "d4_root_cause", "d5_corrective_actions",
+              "d6_implementation", "d7_prevention", "d8_closure")
+
+    complaint = models.OneToOneField("complaints.Complaint", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("complaint"))
+    d1_team = models.TextField(_("D1 Team"), blank=True)
+    d2_problem = models.TextField(_("D2 Problem description"), blank=True)
+    d3_containment = models.TextField(_("D3 Containment actions"), blank=True)
+    d4_root_cause = models.TextField(_("D4 Root cause"), blank=True)
+    d5_corrective_actions = models.TextField(_("D5 Permanent corrective actions"), blank=True)
+    d6_implementation = models.TextField(_("D6 Implementation and validation"), blank=True)
+    d7_prevention = models.TextField(_("D7 Preventing recurrence"), blank=True)
+    d8_closure = models.TextField(_("D8 Closure and recognition"), blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("updated by"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("8D report")
+        verbose_name_plural = _("8D reports")
+
+    def __str__(self):
+        return f"8D {self.complaint}"

@@ -80,3 +80,34 @@ def scorecard_entry_record(*, technician, month: datetime.date, kind: str, amoun
         raise ValidationFailed(_("Enter an amount of 0 or more."), field="amount")
     return ScorecardEntry.objects.create(technician=technician, month=month.replace(day=1), kind=kind,
                                          amount=amount, reason=reason, by=by, at=timezone.now())
+
+
+def eight_d_eligible(complaint) -> bool:
+    """seeds/002: 8D reports for class 2 and 3 product-quality complaints."""
+    return complaint.category == "quality" and complaint.complaint_class in (2, 3)
+
+
+def eight_d_save(*, complaint_id, by, fields: dict):
+    """Create or update the complaint's 8D report (one per complaint; the row
+    is locked so two editors do not overwrite each other half-way)."""
+    from django.utils.translation import gettext as _
+
+    from complaints.models import Complaint
+    from servicedesk.core.errors import PermissionDenied, ValidationFailed
+
+    from .models import EightDReport
+    from .scope import user_may_see_measures
+
+    if not user_may_see_measures(by):
+        raise PermissionDenied()
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
+        if not eight_d_eligible(complaint):
+            raise ValidationFailed(_("8D reports are for class 2 and 3 product-quality complaints."),
+                                   code="not_eligible")
+        values = {name: (fields.get(name) or "").strip() for name in EightDReport.FIELDS}
+        if not values["d2_problem"]:
+            raise ValidationFailed(_("Describe the problem (D2)."), field="d2_problem")
+        report, _created = EightDReport.objects.update_or_create(
+            complaint=complaint, defaults={**values, "updated_by": by, "updated_at": timezone.now()})
+    return report

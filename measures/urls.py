@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import list_exports, scorecard_views, views
+from . import eight_d_views, list_exports, scorecard_views, views
 
 urlpatterns = [
     path("measures/", views.measures_page, name="measures"),
@@ -18,4 +18,9 @@ urlpatterns += [
 urlpatterns += [
     path("measures/scorecards/", scorecard_views.scorecard_list, name="scorecard-list"),
     path("measures/scorecards/<int:pk>/", scorecard_views.scorecard_detail, name="scorecard-detail"),
+]
+
+urlpatterns += [
+    path("complaints/<int:pk>/8d/", eight_d_views.eight_d_form, name="complaint-8d"),
+    path("complaints/<int:pk>/8d/print/", eight_d_views.eight_d_print, name="complaint-8d-print"),
 ]
