@@ -126,3 +126,26 @@ def test_monthly_report_downloads_and_a_scorecard_entry(
     expect(page.locator("#entries")).to_contain_text("客户来信表扬")
     page.screenshot(path=str(SHOTS / "measures-scorecard-desktop-zh.png"), full_page=True)
     context.close()
+
+
+def test_eight_d_form_saved_and_printed(browser, live_server, agent, supervisor, password):
+    complaint, _ = complaint_create(by=agent, customer=CustomerFactory(), category="quality", media=True,
+                                    description="燃气灶面板炸裂，已上电视")
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": base}])
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    log_in(page, base, "supervisor", password)
+    page.goto(f"{base}/complaints/{complaint.pk}/")
+    page.click("#open-8d")
+    page.fill("#eight-d-form textarea[name=d2_problem]", "面板批次 G7 钢化不良")
+    page.fill("#eight-d-form textarea[name=d4_root_cause]", "供应商钢化炉温度漂移")
+    page.click("#eight-d-form button[type=submit]")
+    expect(page.locator("#updated")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "measures-8d-phone-zh.png"), full_page=True)
+    with context.expect_page() as printed:
+        page.click("#print-8d")
+    sheet = printed.value
+    expect(sheet.locator("#print-d4_root_cause")).to_have_text("供应商钢化炉温度漂移")
+    context.close()
