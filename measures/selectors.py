@@ -31,9 +31,9 @@ def rate(numerator: int, denominator: int) -> float | None:
 
 
 def measure_rows(scope: Scope) -> list[dict]:
-    rows = []
+    rows, cache = [], {}
     for m in MEASURES:
-        n, d = m.counts(scope)
+        n, d = m.counts(scope, cache)
         rows.append({"code": m.code, "label": str(m.label), "numerator": n, "denominator": d, "rate": rate(n, d),
                      "source": m.source})
     return rows
@@ -107,12 +107,18 @@ def trend(scope: Scope, codes=MAIN) -> dict:
     for code in codes:
         m = BY_CODE[code]
         q = m.numerator_q()
-        per_day = {
-            row["day"]: rate(row["n"], row["d"])
-            for row in m.denominator(scope).annotate(day=TruncDate(m.day_field, tzinfo=tz))
-            .order_by().values("day").annotate(d=Count("pk"), n=Count("pk", filter=q))
-        }
-        series[code] = [per_day.get(d) for d in days]
+
+        def per_day(rows, field=m.day_field, **counts):
+            return {row["day"]: row for row in rows.annotate(day=TruncDate(field, tzinfo=tz))
+                    .order_by().values("day").annotate(**counts)}
+
+        if q is not None:
+            rows = per_day(m.denominator(scope), d=Count("pk"), n=Count("pk", filter=q))
+            found = {day: rate(row["n"], row["d"]) for day, row in rows.items()}
+        else:
+            dens, nums = per_day(m.denominator(scope), d=Count("pk")), per_day(m.numerator(scope), n=Count("pk"))
+            found = {day: rate(nums.get(day, {}).get("n", 0), row["d"]) for day, row in dens.items()}
+        series[code] = [found.get(d) for d in days]
     return {"days": [d.isoformat() for d in days], "series": series}
 
 

@@ -287,3 +287,25 @@ def test_the_returns_list_exports(db, client, supervisor):
     r = client.get("/exports/returns/", {"state": "requested"})
     lines = b"".join(r.streaming_content).decode("utf-8-sig").strip().splitlines()
     assert r.status_code == 200 and len(lines) == 1 and "Number" in lines[0]
+
+
+def test_a_work_order_is_checked_in_once_so_first_time_fix_needs_no_check_in_count():
+    """measures.definitions.FirstTimeFixMeasure relies on it: check-in leaves
+    accepted/scheduled, which an order never re-enters after on_site. If the
+    machine ever allows a second check-in, the measure must count check-ins."""
+    from tickets.models import actions_allowed_in
+
+    after_arrival = ("on_site", "taken_back", "resolved", "signed_off", "closed")
+    assert not any("check-in" in actions_allowed_in(state) for state in after_arrival)
+    for state in after_arrival:
+        assert not ({"accept", "schedule", "decline", "dispatch"} & set(actions_allowed_in(state))), state
+
+
+def test_the_daily_trend_agrees_with_the_totals(month):
+    scope = Scope(first=datetime.date(2026, 11, 1), last=datetime.date(2026, 11, 30))
+    trend = selectors.trend(scope)
+    assert len(trend["days"]) == 30
+    # First-time fix: A signed off on the 3rd (revisited: 0%), B on the 12th (100%).
+    assert trend["series"]["first_time_fix"][2] == 0.0 and trend["series"]["first_time_fix"][11] == 1.0
+    # A's respond deadline due on the 4th, met; B's on the 11th, met late.
+    assert trend["series"]["respond_within_24h"][3] == 1.0 and trend["series"]["respond_within_24h"][10] == 0.0
