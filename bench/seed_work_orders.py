@@ -177,12 +177,12 @@ def seed(conn, args):
     t0 = max_id("technicians_technician")
     run(conn, cur, "technician users", f"""
         INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, email, is_staff,
-                                   is_active, date_joined, staff_number, phone, unit_id)
+                                   is_active, date_joined, staff_number, phone, unit_id, language)
         SELECT {u0} + g, '!', false, 'benchtech' || lpad(g::text, 4, '0'),
                '师傅' || substr('{SURNAMES}', 1 + (g % {len(SURNAMES)}), 1) || g, '',
                'benchtech' || g || '@bench.local',
                false, true, now() - interval '2 years', 'T' || lpad(g::text, 5, '0'), '',
-               ({sql_int_array(stations)})[1 + g % {len(stations)}]
+               ({sql_int_array(stations)})[1 + g % {len(stations)}], 'zh-hans'
         FROM generate_series(1, {n_tech}) g""")
     run(conn, cur, "technician groups", f"""
         INSERT INTO accounts_user_groups (user_id, group_id)
@@ -210,10 +210,10 @@ def seed(conn, args):
     u1 = max_id("accounts_user")
     run(conn, cur, "partner users", f"""
         INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, email, is_staff,
-                                   is_active, date_joined, staff_number, phone, partner_id)
+                                   is_active, date_joined, staff_number, phone, partner_id, language)
         SELECT {u1} + g, '!', false, 'benchpartner' || g, 'Bench dealer API ' || g, '',
                'benchpartner' || g || '@bench.local',
-               false, true, now() - interval '2 years', '', '', {p0} + g
+               false, true, now() - interval '2 years', '', '', {p0} + g, 'zh-hans'
         FROM generate_series(1, {n_partner}) g""")
     run(conn, cur, "partner groups", f"""
         INSERT INTO accounts_user_groups (user_id, group_id)

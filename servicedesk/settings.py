@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "documents",
     "dispatch",
     "messaging",
+    "measures",
 ]
 
 MIDDLEWARE = [

@@ -494,6 +494,7 @@ PERIODIC_TASKS = {
     "webhooks.deliver_due": (10, "seconds", 10),  # partner webhooks' retries and safety net
     "messaging.send_due": (30, "seconds", 30),  # messages to the customer: retries, claims of killed workers
     "core.purge_idempotency_keys": (1, "hours", 3600),  # Idempotency-Key answers past their 24 hours
+    "measures.mail_monthly_report": (1, "hours", 3600),  # last month's after-sales report to managers, on the 1st
 }
 
 
