@@ -50,6 +50,7 @@ urlpatterns = [
     path("api/v1/", include("calls.api_urls")),
     path("api/v1/", include("billing.api_urls")),
     path("api/v1/", include("returns.api_urls")),
+    path("api/v1/", include("onsite.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
