@@ -7,10 +7,9 @@ class OnsiteConfig(AppConfig):
     verbose_name = _("On site")
 
     def ready(self):
-        from servicedesk.core import demo
         from tickets import hooks
 
-        from . import fields, seed, services, views
+        from . import fields, services, views
 
         # contract (On site, What blocks the work).
         hooks.add_guard("resolve", services.guard_resolve)
@@ -24,4 +23,3 @@ class OnsiteConfig(AppConfig):
         hooks.add_effect("check-in", services.check_in_effect)
         hooks.add_answer_field("appointment_end", fields.appointment_end_answer)
         hooks.add_panel("onsite", "onsite/_order_panel.html", views.order_panel)
-        demo.register(45, seed.seed, name="checklists")

@@ -1,6 +1,5 @@
 """The checklist templates every installation starts with, each item naming
-its source (../shared/domain.md; seeds/001). The data migration 0002 and the
-demo data load them; an administrator edits them in the admin afterwards."""
+its source (../shared/domain.md; seeds/001). The data migration 0002 loads them; an administrator edits them in the admin afterwards."""
 
 S001 = "seeds/001"
 
@@ -60,11 +59,8 @@ def seed_templates(template_model, item_model) -> int:
     return created
 
 
-def seed(run=None):
-    """The demo data's part (core/demo.py): the templates, if missing."""
+def seed() -> int:
+    """The templates again, if missing (after a database was emptied, e.g. by a transactional test)."""
     from .models import ChecklistTemplate, TemplateItem
 
-    created = seed_templates(ChecklistTemplate, TemplateItem)
-    if run is not None:
-        run.counts.append(f"{ChecklistTemplate.objects.count()} checklist templates ({created} new)")
-    return created
+    return seed_templates(ChecklistTemplate, TemplateItem)

@@ -156,6 +156,8 @@ def checklist_record(*, order_id, by, values: list[dict]) -> list[OrderItem]:
             raise refusal
         now = timezone.now()
         for item, value, passed in parsed:
+            if item.last_record_id is not None and item.value == value and item.passed == passed:
+                continue  # the same value again (a repeated tap): nothing new to keep
             record = OrderItemRecord.objects.create(item=item, value=value, passed=passed, recorded_at=now,
                                                     recorded_by=by)
             item.value, item.passed, item.recorded_at, item.recorded_by, item.last_record = (

@@ -63,5 +63,6 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("returns.urls")),
     path("", include("complaints.urls")),
+    path("", include("onsite.urls")),  # before tickets: "my-jobs" is the phone page of onsite
     path("", include("tickets.urls")),
 ]

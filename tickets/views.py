@@ -7,7 +7,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
-from django.db.models import F, Min, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,7 +43,6 @@ from .serializers import (
 )
 
 PAGE_SIZE = 25
-MY_JOBS_LIMIT = 100
 
 # The same input serializer for each action as the API's view of it.
 ACTION_INPUTS = {
@@ -276,24 +274,6 @@ def work_order_new(request):
             messages.success(request, _("Work order %(number)s created.") % {"number": order.number})
             return redirect("work-order-detail", pk=order.pk)
     return render(request, "tickets/work_order_form.html", {"form": form}, status=400 if form.errors else 200)
-
-
-@login_required
-def my_jobs(request):
-    technician = selectors.technician_of(request.user)
-    if technician is None:
-        raise Forbidden
-    open_deadline = Q(deadlines__met_at__isnull=True, deadlines__cancelled_at__isnull=True)
-    orders = (
-        selectors.work_orders_visible_to(request.user)
-        .filter(technician=technician, state__in=WorkOrder.OPEN_STATES)
-        .annotate(next_due=Min("deadlines__due_at", filter=open_deadline))
-        .order_by(F("next_due").asc(nulls_last=True), F("appointment_at").asc(nulls_last=True), "id")
-    )
-    orders = list(selectors.with_list_relations(orders)[:MY_JOBS_LIMIT])
-    for order in orders:
-        _order_context(request, order, view="card")
-    return render(request, "tickets/my_jobs.html", {"orders": orders, "view": "card"})
 
 
 # --- actions (htmx) ----------------------------------------------------------
