@@ -1,5 +1,6 @@
 """The checklist templates every installation starts with, each item naming
-its source (../shared/domain.md; seeds/001). The data migration 0002 loads them; an administrator edits them in the admin afterwards."""
+its source (../shared/domain.md; seeds/001). The data migration 0002 loads
+them; an administrator edits them in the admin afterwards."""
 
 S001 = "seeds/001"
 
