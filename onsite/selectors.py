@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from .models import CheckInPosition, ChecklistTemplate, OrderItem, RectificationNotice
 
@@ -86,3 +87,35 @@ def rectification_notices(order) -> list[dict]:
 
 def check_in_position(order) -> CheckInPosition | None:
     return CheckInPosition.objects.filter(order=order).order_by("-at", "-id").first()
+
+
+# --- for the documents (the records engineer's documents.sections / document_make) ----------
+
+def _value_text(kind, value, unit) -> str:
+    if value is None:
+        return "—"
+    if kind == "check":
+        return str(_("yes") if value else _("no"))
+    return f"{value} {unit}".strip()
+
+
+def checklist_section(order) -> dict | None:
+    """The checklist as a section of a document (`{"title", "head", "table"}`),
+    or None when the order has none: for documents.sections.register."""
+    rows = checklist_rows(order)
+    if not rows:
+        return None
+    result = {None: "—", True: _("passed"), False: _("failed")}
+    return {"title": str(_("Checklist")), "head": [str(_("Item")), str(_("Value")), str(_("Result"))],
+            "table": [[row["label"], _value_text(row["kind"], row["value"], row["unit"]),
+                       str(result[row["passed"]]) + (f" · {_('rectification notice')}" if row["rectified"] else "")]
+                      for row in rows]}
+
+
+def rectification_facts(notice) -> dict:
+    """A notice's facts as documents.services.document_make takes them for
+    kind "rectification_notice": hazards, advice and the failed items it covers."""
+    records = notice.covers.select_related("item").order_by("item__position", "id")
+    return {"hazards": notice.hazards, "advice": notice.advice, "at": notice.created_at,
+            "items": [[r.item.code, r.item.shown_label(), _value_text(r.item.kind, r.value, r.item.unit)]
+                      for r in records]}

@@ -197,3 +197,29 @@ def test_an_order_keeps_the_template_version_it_started_with(agent, dispatcher, 
     codes = {i["code"] for i in t.get(f"/api/v1/work-orders/{oid2}/checklist/").json()["items"]}
     assert "extra_check" in codes
     assert WorkOrder.objects.count() == 2
+
+
+def test_what_the_documents_print(agent, dispatcher, tech1, category):
+    """onsite.selectors for the service record and the rectification notice PDFs (documents app)."""
+    from django.utils import translation
+
+    from onsite import selectors
+    from onsite.models import RectificationNotice
+
+    oid, t = on_site(agent, dispatcher, tech1, category)
+    record(t, oid, **{**PASSING, "gas_pressure_test": 3000})
+    post(t, f"/api/v1/work-orders/{oid}/rectification/", {"hazards": "漏气", "advice": "更换软管",
+                                                          "signature": png_url()})
+    order = WorkOrder.objects.get(pk=oid)
+    with translation.override("zh-hans"):
+        section = selectors.checklist_section(order)
+        facts = selectors.rectification_facts(RectificationNotice.objects.get(order=order))
+    assert section["title"] == "检查表" and len(section["head"]) == 3
+    assert not any(h.isascii() for h in section["head"])  # in Chinese
+    rows = {row[0]: row for row in section["table"]}
+    assert rows["点火前试压：5000毫米水柱保压10分钟"][1:] == ["3000 mmH2O", "不合格 · 整改建议书"]
+    assert rows["施工前安全检测"][1:] == ["是", "合格"]
+    assert (facts["hazards"], facts["advice"]) == ("漏气", "更换软管")
+    assert facts["items"] == [["gas_pressure_test", "点火前试压：5000毫米水柱保压10分钟", "3000 mmH2O"]]
+    notices = selectors.rectification_notices(order)
+    assert notices[0]["covers"][0]["code"] == "gas_pressure_test" and notices[0]["signed_at"]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField
 from servicedesk.core.errors import ApplicationError, ValidationFailed, page_text
+from servicedesk.core.labels import kind_label
 from servicedesk.core.pages import duration_text, htmx_redirect, is_htmx
 from servicedesk.core.paginator import CountingPaginator
 from servicedesk.customers.selectors import customer_shown, phone_policy_for, show_as_sent
@@ -96,7 +97,7 @@ def _decorate_deadlines(order):
     """Label each prefetched deadline, and note the nearest open one."""
     order.next_deadline = None
     for deadline in order.deadlines.all():
-        deadline.label = DEADLINE_LABELS.get(deadline.kind, deadline.kind)
+        deadline.label = DEADLINE_LABELS.get(deadline.kind) or kind_label(deadline.kind)  # others' kinds: core labels
         deadline.countdown = duration_text(deadline.seconds_left)
         if deadline.is_open and deadline.paused_at is None and order.next_deadline is None:
             order.next_deadline = deadline
