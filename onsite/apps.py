@@ -23,3 +23,4 @@ class OnsiteConfig(AppConfig):
         hooks.add_effect("check-in", services.check_in_effect)
         hooks.add_answer_field("appointment_end", fields.appointment_end_answer)
         hooks.add_panel("onsite", "onsite/_order_panel.html", views.order_panel)
+        hooks.add_demo_visit(services.demo_visit)

@@ -263,3 +263,21 @@ def check_in_effect(order, at, by, extra):
     if lat is not None:
         CheckInPosition.objects.create(order=order, latitude=Decimal(f"{lat:.6f}"), longitude=Decimal(f"{lng:.6f}"),
                                        accuracy=extra.get("accuracy"), at=at, by=by)
+
+
+def demo_visit(order, by):
+    """The demo data's visit (tickets.hooks.add_demo_visit): every required
+    item recorded as passed, as a careful technician would."""
+    values = []
+    for item in checklist_start(order):
+        if not item.required:
+            continue
+        if item.kind == ItemKind.CHECK:
+            values.append({"code": item.code, "value": True})
+        elif item.kind == ItemKind.MEASURE:
+            low = item.min_value if item.min_value is not None else item.max_value
+            values.append({"code": item.code, "value": float(low) if low is not None else 0})
+        else:
+            values.append({"code": item.code, "value": "OK"})
+    if values:
+        checklist_record(order_id=order.pk, by=by, values=values)

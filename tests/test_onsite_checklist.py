@@ -223,3 +223,43 @@ def test_what_the_documents_print(agent, dispatcher, tech1, category):
     assert facts["items"] == [["gas_pressure_test", "点火前试压：5000毫米水柱保压10分钟", "3000 mmH2O"]]
     notices = selectors.rectification_notices(order)
     assert notices[0]["covers"][0]["code"] == "gas_pressure_test" and notices[0]["signed_at"]
+
+
+def test_the_demo_records_the_checklist_of_its_visits(settings):
+    """seed_demo walks orders past resolve with the seeded templates active (tickets.hooks.add_demo_visit)."""
+    import io
+
+    from django.core.management import call_command
+
+    from onsite import selectors
+
+    settings.DEBUG = True
+    call_command("seed_demo", orders=12, complaints=1, stdout=io.StringIO(), no_color=True)
+    done = WorkOrder.objects.filter(state__in=["resolved", "signed_off", "closed"])
+    assert done.exists()
+    for order in done:
+        items = list(selectors.order_items(order))
+        assert items and selectors.missing_codes(items) == []
+
+
+def test_a_change_in_the_admin_makes_a_new_version(client):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(username="root", roles=["administrator"], is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    template = ChecklistTemplate.objects.get(code="every-order")
+    items = list(template.items.all())
+    form = {"code": template.code, "name": "Every order (v2)", "category": "", "kinds": "", "active": "on",
+            "source": template.source, "items-TOTAL_FORMS": str(len(items)), "items-INITIAL_FORMS": str(len(items)),
+            "items-MIN_NUM_FORMS": "0", "items-MAX_NUM_FORMS": "1000"}
+    for n, item in enumerate(items):
+        form.update({f"items-{n}-id": str(item.pk), f"items-{n}-template": str(template.pk),
+                     f"items-{n}-position": str(item.position), f"items-{n}-code": item.code,
+                     f"items-{n}-label": item.label, f"items-{n}-label_zh": item.label_zh,
+                     f"items-{n}-kind": item.kind, f"items-{n}-stage": item.stage,
+                     f"items-{n}-required": "on" if item.required else "", f"items-{n}-unit": item.unit,
+                     f"items-{n}-min_value": "", f"items-{n}-max_value": "", f"items-{n}-source": item.source})
+    r = client.post(f"/admin/onsite/checklisttemplate/{template.pk}/change/", form)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    template.refresh_from_db()
+    assert (template.name, template.version) == ("Every order (v2)", 2)

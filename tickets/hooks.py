@@ -21,6 +21,9 @@ call what is registered. A reader follows an action from
 - `add_panel(name, template, context)`: a card on the order's page (its main
   column, before the history); `context(request, order)` answers the dict the
   template gets as `panel`, or None to show nothing.
+- `add_demo_visit(step)`: `step(order, by)` runs in the demo data (tickets/demo.py)
+  right after the check-in, doing what a technician does on site before the
+  work can be resolved (the on-site app records the checklist).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ _guards: dict[str, list[Callable]] = {}
 _effects: dict[str, list[Callable]] = {}
 _answer_fields: dict[str, Callable[[], Any]] = {}
 _panels: dict[str, tuple[str, Callable]] = {}
+_demo_visit: list[Callable] = []
 
 
 def add_input(action: str, name: str, make_field: Callable[[], Any]) -> None:
@@ -92,3 +96,13 @@ def panels(request, order) -> list[dict]:
         if values is not None:
             shown.append({**values, "name": name, "template": template})
     return shown
+
+
+def add_demo_visit(step: Callable) -> None:
+    if step not in _demo_visit:
+        _demo_visit.append(step)
+
+
+def run_demo_visit(order, by) -> None:
+    for step in _demo_visit:
+        step(order, by)
