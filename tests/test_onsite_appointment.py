@@ -116,3 +116,18 @@ def test_half_a_position_is_a_400_and_the_check_in_does_not_happen(accepted):
     assert t.get(f"/api/v1/work-orders/{oid}/").json()["state"] == "accepted"
     r = post(t, f"/api/v1/work-orders/{oid}/check-in/", {"latitude": 139.9, "longitude": 116.4})
     assert r.status_code == 400 and "latitude" in r.json()
+
+
+def test_the_order_page_schedules_with_the_end_of_the_window(accepted, tech1):
+    oid, _t = accepted
+    browser = Client()
+    browser.force_login(tech1.user)
+    start = timezone.localtime(at(3))
+    end = start + datetime.timedelta(hours=2)
+    page = browser.get(f"/work-orders/{oid}/").content.decode()
+    assert 'name="appointment_end"' in page
+    r = browser.post(f"/work-orders/{oid}/actions/schedule/", {
+        "appointment_at": start.strftime("%Y-%m-%dT%H:%M"), "appointment_end": end.strftime("%Y-%m-%dT%H:%M")})
+    assert r.status_code == 302
+    deadline = Deadline.objects.get(kind="appointment")
+    assert deadline.due_at == end.replace(second=0)
