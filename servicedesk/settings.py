@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "dispatch",
     "messaging",
     "measures",
+    "onsite",
 ]
 
 MIDDLEWARE = [
@@ -366,6 +367,8 @@ SERVICEDESK_MAX_BACKDATE_DAYS = int(os.environ.get("SERVICEDESK_MAX_BACKDATE_DAY
 SERVICEDESK = {
     # seeds/004: a take-back promises completion within at most 3 days.
     "TAKE_BACK_MAX_DAYS": int(os.environ.get("TAKE_BACK_MAX_DAYS", "3")),
+    # contract (Appointment kept): without an end of the window, the appointment is kept this late.
+    "APPOINTMENT_GRACE_MINUTES": int(os.environ.get("APPOINTMENT_GRACE_MINUTES", "30")),
     # api-contract: reported_at more than 5 minutes ahead is refused.
     "FUTURE_TOLERANCE_SECONDS": 300,
     # api-contract: a second complaint of the same customer within 90 days is class 2.

@@ -54,6 +54,7 @@ urlpatterns = [
     path("api/v1/", include("dispatch.api_urls")),
     path("api/v1/", include("documents.api_urls")),
     path("api/v1/", include("measures.api_urls")),
+    path("api/v1/", include("onsite.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -69,5 +70,6 @@ urlpatterns = [
     path("", include("documents.urls")),
     path("", include("complaints.urls")),
     path("", include("dispatch.urls")),
+    path("", include("onsite.urls")),  # before tickets: "my-jobs" is the phone page of onsite
     path("", include("tickets.urls")),
 ]

@@ -51,6 +51,27 @@ def _empty_cache():
     ProcessCache.clear_all()  # per-process copies of policies and regions: no rolled-back row outlives its test
 
 
+@pytest.fixture(autouse=True)
+def _checklists_only_where_marked(request):
+    """The checklist templates (onsite, issue 14) block resolve, return and
+    take-back until the items are recorded. Tests written before them walk
+    orders through those actions without a checklist: they run with the
+    seeded templates switched off, as an administrator may do in the admin.
+    Tests marked `checklists` keep them."""
+    if request.node.get_closest_marker("checklists"):
+        return
+    names = request.fixturenames
+    transactional = "transactional_db" in names or "live_server" in names
+    marker = request.node.get_closest_marker("django_db")
+    if not (transactional or "db" in names or marker is not None):
+        return
+    request.getfixturevalue("transactional_db" if transactional or (marker and marker.kwargs.get("transaction"))
+                            else "db")
+    from onsite.models import ChecklistTemplate
+
+    ChecklistTemplate.objects.filter(active=True).update(active=False)
+
+
 @pytest.fixture
 def postgres(db):
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from servicedesk.customers.demo import GIVEN, STREETS, SURNAMES
 
-from . import services
+from . import hooks, services
 from .models import WorkOrder
 
 ORDERS = 300
@@ -98,6 +98,7 @@ def _walk(order, final, people, rng):
     services.work_order_check_in(order_id=order.pk, by=tu)
     if final == S.ON_SITE:
         return
+    hooks.run_demo_visit(order, tu)  # what the visit records before the work may end (the checklist)
     if final == S.TAKEN_BACK or rng.random() < 0.2:
         services.work_order_take_back(order_id=order.pk, by=tu,
                                       promised_by=timezone.now() + datetime.timedelta(days=rng.randint(1, 3)),

@@ -24,6 +24,9 @@ call what is registered. A reader follows an action from
 - `add_form_part(action, template)`: a part of the action's form on the
   pages (the inputs that app added: a signature pad), included before the
   submit button with the form as `a` (`a.errors`, `a.values`).
+- `add_demo_visit(step)`: `step(order, by)` runs in the demo data (tickets/demo.py)
+  right after the check-in, doing what a technician does on site before the
+  work can be resolved (the on-site app records the checklist).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ _effects: dict[str, list[Callable]] = {}
 _answer_fields: dict[str, Callable[[], Any]] = {}
 _panels: dict[str, tuple[str, Callable]] = {}
 _form_parts: dict[str, list[str]] = {}
+_demo_visit: list[Callable] = []
 
 
 def add_input(action: str, name: str, make_field: Callable[[], Any]) -> None:
@@ -106,3 +110,11 @@ def add_form_part(action: str, template: str) -> None:
 def form_parts(action: str) -> list[str]:
     """The templates other apps add to the action's form, in registration order."""
     return list(_form_parts.get(action, ()))
+def add_demo_visit(step: Callable) -> None:
+    if step not in _demo_visit:
+        _demo_visit.append(step)
+
+
+def run_demo_visit(order, by) -> None:
+    for step in _demo_visit:
+        step(order, by)

@@ -8,6 +8,6 @@ urlpatterns = [
     path("work-orders/new/", views.work_order_new, name="work-order-new"),
     path("work-orders/<int:pk>/", views.work_order_detail, name="work-order-detail"),
     path("work-orders/<int:pk>/actions/<str:action>/", views.work_order_action, name="work-order-action"),
-    path("my-jobs/", views.my_jobs, name="my-jobs"),
+    # "my-jobs": the technician's phone page, onsite/urls.py (issue 14).
     path("dispatch-queue/", queue.dispatch_queue, name="dispatch-queue"),
 ]

@@ -7,7 +7,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
-from django.db.models import F, Min, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 from servicedesk.accounts.roles import Role
 from servicedesk.core.api import AwareDateTimeField
 from servicedesk.core.errors import ApplicationError, ValidationFailed, page_text
+from servicedesk.core.labels import kind_label
 from servicedesk.core.pages import duration_text, htmx_redirect, is_htmx
 from servicedesk.core.paginator import CountingPaginator
 from servicedesk.customers.selectors import customer_shown, phone_policy_for, show_as_sent
@@ -44,7 +44,6 @@ from .serializers import (
 )
 
 PAGE_SIZE = 25
-MY_JOBS_LIMIT = 100
 
 # The same input serializer for each action as the API's view of it.
 ACTION_INPUTS = {
@@ -99,7 +98,7 @@ def _decorate_deadlines(order):
     """Label each prefetched deadline, and note the nearest open one."""
     order.next_deadline = None
     for deadline in order.deadlines.all():
-        deadline.label = DEADLINE_LABELS.get(deadline.kind, deadline.kind)
+        deadline.label = DEADLINE_LABELS.get(deadline.kind) or kind_label(deadline.kind)  # others' kinds: core labels
         deadline.countdown = duration_text(deadline.seconds_left)
         if deadline.is_open and deadline.paused_at is None and order.next_deadline is None:
             order.next_deadline = deadline
@@ -278,24 +277,6 @@ def work_order_new(request):
             messages.success(request, _("Work order %(number)s created.") % {"number": order.number})
             return redirect("work-order-detail", pk=order.pk)
     return render(request, "tickets/work_order_form.html", {"form": form}, status=400 if form.errors else 200)
-
-
-@login_required
-def my_jobs(request):
-    technician = selectors.technician_of(request.user)
-    if technician is None:
-        raise Forbidden
-    open_deadline = Q(deadlines__met_at__isnull=True, deadlines__cancelled_at__isnull=True)
-    orders = (
-        selectors.work_orders_visible_to(request.user)
-        .filter(technician=technician, state__in=WorkOrder.OPEN_STATES)
-        .annotate(next_due=Min("deadlines__due_at", filter=open_deadline))
-        .order_by(F("next_due").asc(nulls_last=True), F("appointment_at").asc(nulls_last=True), "id")
-    )
-    orders = list(selectors.with_list_relations(orders)[:MY_JOBS_LIMIT])
-    for order in orders:
-        _order_context(request, order, view="card")
-    return render(request, "tickets/my_jobs.html", {"orders": orders, "view": "card"})
 
 
 # --- actions (htmx) ----------------------------------------------------------

@@ -11,6 +11,7 @@ DEADLINE_KINDS = {
     "arrive": _("Arrive on site"),
     "repair": pgettext_lazy("deadline kind", "Depot repair"),
     "follow_up": _("Follow-up"),
+    "appointment": _("Appointment kept"),  # contract: Appointment kept (onsite)
     "register": _("Register complaint"),
     "reply": _("Reply to customer"),
     "overall": _("Overall complaint"),
