@@ -46,6 +46,7 @@ urlpatterns = [
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/auth/logout/", LogoutView.as_view(), name="api-logout"),
     path("api/v1/me/", MeView.as_view(), name="api-me"),
+    path("api/v1/", include("aftercare.api_urls")),
     path("api/v1/", include(router.urls)),
     path("api/v1/", include("calls.api_urls")),
     path("api/v1/", include("billing.api_urls")),
@@ -62,5 +63,6 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("returns.urls")),
     path("", include("complaints.urls")),
+    path("", include("aftercare.urls")),
     path("", include("tickets.urls")),
 ]
