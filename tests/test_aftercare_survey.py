@@ -109,6 +109,7 @@ def test_a_low_score_opens_a_follow_up_and_one_click_files_a_complaint(agent, di
     follow_up = LowScoreFollowUp.objects.get(survey__order_id=oid)
     deadline = Deadline.objects.get(kind="survey_follow_up", object_id=follow_up.pk)
     assert timezone.localtime(deadline.due_at).date() == datetime.date(2026, 12, 14)
+    assert supervisor.notifications.filter(url="/survey-follow-ups/").exists()
 
     client.force_login(supervisor)
     page = client.get("/survey-follow-ups/")
