@@ -142,7 +142,7 @@ def test_the_survey_call_queue_three_attempts_then_not_reached(agent, dispatcher
     assert row in client.get("/survey-calls/?upcoming=1").content.decode()
     clock_at(datetime.datetime(2026, 12, 8, 9, 0))
     assert row in client.get("/survey-calls/").content.decode()
-    for n in range(3):
+    for _attempt in range(3):
         assert client.post(f"/survey-calls/{call.pk}/", {"outcome": "not_reached"}).status_code == 302
     call.refresh_from_db()
     assert (call.state, call.attempts) == ("not_reached", 3)
