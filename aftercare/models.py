@@ -4,19 +4,20 @@ signed page, and the follow-up's outcome recorded when an order is closed.
 Work orders never import this app: it plugs in through tickets.hooks."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tickets.models import WorkOrder
 
-SCORES = [(n, str(n)) for n in range(1, 6)]
 ITEMS = ("attitude", "skill", "punctuality", "overall")  # seeds/004: the customer opinion card
 LOW_SCORE = 2  # issue 15: any item scored 2 or less opens a follow-up for the supervisor
 
 
 def _score(label):
-    return models.PositiveSmallIntegerField(label, choices=SCORES)
+    return models.PositiveSmallIntegerField(label, validators=[MinValueValidator(1), MaxValueValidator(5)])
 
 
 class Survey(models.Model):
@@ -60,7 +61,7 @@ class SurveyCall(models.Model):
 
     class State(models.TextChoices):
         OPEN = "open", _("To call")
-        ANSWERED = "answered", _("Answered")
+        ANSWERED = "answered", pgettext_lazy("survey call", "Answered")
         NOT_REACHED = "not_reached", _("Not reached")
         REFUSED = "refused", _("Refused")
 
@@ -84,7 +85,7 @@ class SurveyCall(models.Model):
 
 class SurveyCallAttempt(models.Model):
     class Outcome(models.TextChoices):
-        ANSWERED = "answered", _("Answered")
+        ANSWERED = "answered", pgettext_lazy("survey call", "Answered")
         NOT_REACHED = "not_reached", _("Not reached")
         REFUSED = "refused", _("Refused")
 
