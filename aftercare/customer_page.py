@@ -109,7 +109,7 @@ class CustomerPage(IdempotentPostMixin, APIView):
         }
         response = render(request._request, "aftercare/customer_page.html", context, status=status)
         response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"  # the token is the key: never sent on
+        response["Referrer-Policy"] = "same-origin"  # the token is the key: never sent to other sites
         return response
 
     def get(self, request, token):
