@@ -15,6 +15,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework.authentication import CSRFCheck
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -101,7 +102,7 @@ class CustomerPage(IdempotentPostMixin, APIView):
             "appointment_open": order.state == WorkOrder.State.SCHEDULED and order.appointment_at is not None,
             "requests": selectors.requests_of(order),
             "documents": documents_of(order),
-            "survey": survey, "survey_open": survey is None and order.state in services.SURVEYABLE,
+            "survey": survey, "survey_open": survey is None and order.state in selectors.SURVEYABLE,
             "items": [{"name": item, "label": labels[item], "value": (values or {}).get(item, ""),
                        "errors": (errors or {}).get(item, []),
                        "answer": getattr(survey, item) if survey else None} for item in ITEMS],
@@ -112,12 +113,14 @@ class CustomerPage(IdempotentPostMixin, APIView):
         response["Referrer-Policy"] = "same-origin"  # the token is the key: never sent to other sites
         return response
 
+    @extend_schema(exclude=True)  # a page, not part of the API
     def get(self, request, token):
         order, status = self._order(token)
         if order is None:
             return _gone(request._request, status, status == 410)
         return self._page(request, order, token)
 
+    @extend_schema(exclude=True)
     def post(self, request, token):
         order, status = self._order(token)
         if order is None:

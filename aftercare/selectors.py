@@ -16,6 +16,8 @@ from .models import ITEMS, AppointmentRequest, LowScoreFollowUp, Survey, SurveyC
 STAFF_ROLES = {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR, Role.TECHNICIAN}
 QUEUE_ROLES = {Role.AGENT, Role.SUPERVISOR}
 REQUEST_ROLES = {Role.DISPATCHER, Role.SUPERVISOR}
+#: The states in which the customer can be asked: the work is signed off.
+SURVEYABLE = (WorkOrder.State.SIGNED_OFF, WorkOrder.State.CLOSED)
 
 
 def is_staff_reader(user) -> bool:

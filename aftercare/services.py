@@ -30,11 +30,10 @@ from .models import (
     SurveyCall,
     SurveyCallAttempt,
 )
+from .selectors import SURVEYABLE
 
 SURVEY_ROLES = {Role.AGENT, Role.SUPERVISOR}
 FOLLOW_UP_ROLES = {Role.SUPERVISOR}
-#: The states in which the customer can be asked: the work is signed off.
-SURVEYABLE = (WorkOrder.State.SIGNED_OFF, WorkOrder.State.CLOSED)
 
 
 def survey_due(signed_off_at: datetime.datetime) -> datetime.datetime:

@@ -201,6 +201,7 @@ SPECTACULAR_SETTINGS = {
         "StockMovementKindEnum": "billing.models.fees.StockMovement.Kind",
         "ReturnDecisionEnum": "returns.models.Decision",
         "FactoryReturnItemDecisionEnum": "returns.models.FactoryReturnItem.Decision",
+        "SurveyChannelEnum": "aftercare.models.Survey.Channel",
     },
 }
 

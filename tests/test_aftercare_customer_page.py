@@ -111,10 +111,28 @@ def test_tampered_and_expired_links_are_friendly_pages(agent, dispatcher, tech1,
     assert Client().get("/c/garbage/").status_code == 404
     other = links.token_for(WorkOrder(pk=999999))
     assert Client().get(f"/c/{other}/").status_code == 404
-    settings.SERVICEDESK = {**settings.SERVICEDESK, "CUSTOMER_LINK_MAX_AGE_DAYS": 0}
+    # The link counts from the midnight after it was made (aftercare.links): a day less than "-1 days" is past.
+    settings.SERVICEDESK = {**settings.SERVICEDESK, "CUSTOMER_LINK_MAX_AGE_DAYS": -1}
     expired = Client().get(path)
     assert expired.status_code == 410 and 'data-gone="expired"' in expired.content.decode()
     assert Client().post(path, {"form": "confirm"}).status_code in (403, 410)
+
+
+def test_the_link_reads_the_same_all_day_and_lives_the_configured_days(agent, dispatcher, tech1, category,
+                                                                       monkeypatch):
+    oid = signed_off_order(agent, dispatcher, tech1, category)
+    first, again = link_path(agent, oid), link_path(agent, oid)
+    assert first == again
+    token = first.split("/")[2]
+    assert links.order_id_from(token) == oid
+    import time
+
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 7 * 86400 - 60)  # 7 days less a minute: still good
+    assert links.order_id_from(token) == oid
+    monkeypatch.setattr(time, "time", lambda: real() + 8 * 86400 + 60)  # more than 7 days after the midnight
+    with pytest.raises(links.LinkExpired):
+        links.order_id_from(token)
 
 
 def test_registered_documents_are_shown(agent, dispatcher, tech1, category, monkeypatch):
