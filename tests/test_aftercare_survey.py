@@ -203,3 +203,19 @@ def test_the_menu_offers_the_queue_to_agents(agent, client):
     assert 'href="/survey-calls/"' in client.get("/survey-calls/").content.decode()
     client.force_login(UserFactory(username="tech9", roles=["technician"]))
     assert client.get("/survey-calls/").status_code == 403
+
+
+def test_late_survey_and_follow_up_deadlines_escalate_like_any_other(agent, dispatcher, tech1, category, supervisor):
+    """The deadline engine's sweep reaches both new kinds: the order's `survey`
+    and the follow-up's `survey_follow_up` (a registered subject)."""
+    from servicedesk.deadlines.escalation import sweep
+    from servicedesk.deadlines.models import Escalation
+
+    oid = signed_off_order(agent, dispatcher, tech1, category)
+    post(api_for(agent), f"/api/v1/work-orders/{oid}/survey/", {**GOOD, "overall": 1})
+    second = signed_off_order(agent, dispatcher, tech1, category, phone="13600136000")
+    sweep(now=timezone.now() + datetime.timedelta(days=5))
+    late = Deadline.objects.filter(escalation_level__gte=1)
+    assert {(d.kind, d.object_id) for d in late if d.kind in ("survey", "survey_follow_up")} == {
+        ("survey", second), ("survey_follow_up", LowScoreFollowUp.objects.get().pk)}
+    assert Escalation.objects.filter(deadline__kind="survey_follow_up", level=1).count() == 1

@@ -96,7 +96,7 @@ def test_the_customer_confirms_the_appointment_and_answers_the_survey_on_a_phone
 
 
 def test_an_agent_works_the_survey_call_queue_on_a_phone(
-    browser, live_server, agent, dispatcher, tech1, category, password, clock_at  # noqa: F811
+    browser, live_server, agent, dispatcher, tech1, category, password, clock_at, supervisor  # noqa: F811
 ):
     yesterday = timezone.localtime() - datetime.timedelta(days=1)
     clock_at(yesterday.replace(hour=15, minute=0, second=0, microsecond=0, tzinfo=None))
@@ -143,3 +143,19 @@ def test_an_agent_works_the_survey_call_queue_on_a_phone(
     expect(page.locator(f"article[data-order='{numbers[second]}']")).to_contain_text("1 次尝试")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+    # The low score is the supervisor's: one click files the complaint linked to the order.
+    desk = browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900}, timezone_id="Asia/Shanghai")
+    page = desk.new_page()
+    page.set_default_timeout(15000)
+    log_in(page, live_server.url, "supervisor", password)
+    page.goto(f"{live_server.url}/survey-follow-ups/")
+    shot(page, "survey-follow-ups-en-desktop.png")
+    page.locator(f"article[data-order='{numbers[first]}'] form[action$='/complain/'] button").click()
+    expect(page.locator(".alert-success")).to_contain_text("Complaint")
+    survey.follow_up.refresh_from_db()
+    assert survey.follow_up.state == "complained" and survey.follow_up.complaint.work_order_id == first
+    page.goto(f"{live_server.url}/work-orders/{first}/")
+    expect(page.locator("#aftercare-panel [data-survey=done]")).to_be_visible()
+    page.locator("#aftercare-panel").screenshot(path=str(SHOTS / "order-after-the-visit-en-desktop.png"))
+    desk.close()
