@@ -15,8 +15,10 @@ from servicedesk.ownership.serializers import HandOverInput
 from tickets.selectors import work_orders_visible_to
 
 from . import selectors, services
+from .at_once import complaint_close_at_once
 from .models import Complaint, Finding
 from .serializers import (
+    CloseAtOnceInput,
     CloseInput,
     ComplaintCreateInput,
     ComplaintEventSerializer,
@@ -137,6 +139,11 @@ class ComplaintViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retrie
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         return self._run(request, CloseInput, services.complaint_close)
+
+    @_schema(CloseAtOnceInput, "Class 1: handled directly by customer service, closed from received with the result")
+    @action(detail=True, methods=["post"], url_path="close-at-once")
+    def close_at_once(self, request, pk=None):
+        return self._run(request, CloseAtOnceInput, complaint_close_at_once)
 
     @_schema(ComplaintReasonInput, "Reject an invalid complaint with the reason told to the customer")
     @action(detail=True, methods=["post"])

@@ -26,6 +26,8 @@ ACTION_RULES = {
     "escalate": {"roles": {Role.AGENT, Role.SUPERVISOR, Role.MANAGER}, "handling_unit": True},
     "close": {"roles": {Role.AGENT, Role.SUPERVISOR}},
     "reject": {"roles": {Role.AGENT, Role.SUPERVISOR}},
+    # seeds/002: customer service handles a class 1 complaint directly and files the result.
+    "close-at-once": {"roles": {Role.AGENT, Role.SUPERVISOR}},
     "acknowledge": {"roles": {Role.AGENT, Role.SUPERVISOR}},
     "propose-finding": {"roles": {Role.SUPERVISOR}, "handling_unit": True},
     # First-question responsibility (seeds/000): the owner hands the complaint
@@ -112,7 +114,8 @@ def complaint_owner_actions_for(user, complaint: Complaint) -> list[str]:
 
 
 def complaint_actions_for(user, complaint: Complaint) -> list[str]:
-    actions = [a for a in actions_allowed_in(complaint.state) if user_may_take(user, complaint, a)]
+    actions = [a for a in actions_allowed_in(complaint.state) if user_may_take(user, complaint, a)
+               and (a != "close-at-once" or complaint.complaint_class == 1)]
     if complaint.is_open and user_may_take(user, complaint, "acknowledge") and complaint.deadlines.filter(
         kind="acknowledge", met_at__isnull=True, cancelled_at__isnull=True
     ).exists():

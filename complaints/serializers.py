@@ -67,6 +67,10 @@ class CloseInput(serializers.Serializer):
     improvement = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
+class CloseAtOnceInput(serializers.Serializer):
+    result = serializers.CharField(max_length=4000)
+
+
 class ComplaintReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 

@@ -64,9 +64,11 @@ INSTALLED_APPS = [
     "returns",
     "documents",
     "dispatch",
+    "onsite",
+    # Before messaging: its sign-off effect makes the survey link the sign-off message carries.
+    "aftercare",
     "messaging",
     "measures",
-    "onsite",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +230,7 @@ SPECTACULAR_SETTINGS = {
         "PartUseSourceEnum": "documents.models.PartUse.Source",
         "PhotoStageEnum": "documents.models.Photo.Stage",
         "DocumentKindEnum": "documents.models.Document.Kind",
+        "SurveyChannelEnum": "aftercare.models.Survey.Channel",
     },
 }
 
@@ -430,4 +433,16 @@ SERVICEDESK.update({
     "LOGIN_FAILURE_WINDOW_MINUTES": int(os.environ.get("SERVICEDESK_LOGIN_FAILURE_WINDOW_MINUTES", "15")),
     # Before that, each failure after the first few is answered a little later, never more than this.
     "LOGIN_FAILURE_MAX_DELAY_SECONDS": 1.5,
+})
+
+# issue 15, after the visit (aftercare): the customer's signed link and the survey's follow-ups.
+# The link's host: the request's own unless PUBLIC_BASE_URL names another (api-contract: Satisfaction).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+SERVICEDESK.update({
+    # api-contract, Satisfaction: the customer's link expires after 7 days (configurable).
+    "CUSTOMER_LINK_MAX_AGE_DAYS": int(os.environ.get("CUSTOMER_LINK_MAX_AGE_DAYS", "7")),
+    # issue 15: a score of 2 or less is followed up by the supervisor within this many working days.
+    "SURVEY_FOLLOW_UP_WORKING_DAYS": int(os.environ.get("SURVEY_FOLLOW_UP_WORKING_DAYS", "1")),
+    # issue 15: the survey call is tried up to 3 times, then closed as not reached.
+    "SURVEY_CALL_MAX_ATTEMPTS": int(os.environ.get("SURVEY_CALL_MAX_ATTEMPTS", "3")),
 })

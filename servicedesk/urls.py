@@ -47,6 +47,7 @@ urlpatterns = [
     path("api/v1/auth/logout/", LogoutView.as_view(), name="api-logout"),
     path("api/v1/me/", MeView.as_view(), name="api-me"),
     path("api/v1/", include("messaging.api_urls")),
+    path("api/v1/", include("aftercare.api_urls")),
     path("api/v1/", include(router.urls)),
     path("api/v1/", include("calls.api_urls")),
     path("api/v1/", include("billing.api_urls")),
@@ -71,5 +72,6 @@ urlpatterns = [
     path("", include("complaints.urls")),
     path("", include("dispatch.urls")),
     path("", include("onsite.urls")),  # before tickets: "my-jobs" is the phone page of onsite
+    path("", include("aftercare.urls")),
     path("", include("tickets.urls")),
 ]

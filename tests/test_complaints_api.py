@@ -115,14 +115,15 @@ def counts():
 @pytest.mark.parametrize(("action", "state", "body", "allowed"), [
     ("forward", "forwarded", "QUALITY", ["reply", "escalate"]),
     ("forward", "closed", "QUALITY", []),
-    ("reply", "received", {"result": "已处理"}, ["forward", "escalate", "reject"]),
+    # A class 1 complaint may also be closed at once from received (issue 15; seeds/002).
+    ("reply", "received", {"result": "已处理"}, ["forward", "escalate", "reject", "close-at-once"]),
     ("reply", "return_visited", {"result": "已处理"}, ["escalate", "close"]),
     ("return-visit", "forwarded", {"satisfied": True}, ["reply", "escalate"]),
     ("return-visit", "disputed", {"satisfied": False}, ["reply", "escalate"]),
-    ("return-visit", "received", {"satisfied": False}, ["forward", "escalate", "reject"]),
+    ("return-visit", "received", {"satisfied": False}, ["forward", "escalate", "reject", "close-at-once"]),
     ("escalate", "closed", {"complaint_class": 3, "reason": "见报"}, []),
     ("escalate", "rejected", {"complaint_class": 2, "reason": "再投诉"}, []),
-    ("close", "received", {}, ["forward", "escalate", "reject"]),
+    ("close", "received", {}, ["forward", "escalate", "reject", "close-at-once"]),
     ("close", "replied", {}, ["return-visit", "escalate"]),
     ("close", "disputed", {}, ["reply", "escalate"]),
     ("reject", "forwarded", {"reason": "无效"}, ["reply", "escalate"]),

@@ -254,7 +254,7 @@ def test_the_forward_form_preselects_the_unit_the_cause_points_to(client, desk, 
 def test_actions_offered_follow_the_role_and_the_state(client, desk, units, handler):
     complaint = file_complaint(desk)
     assert offered_actions(logged_in(client, desk).get(f"/complaints/{complaint.pk}/")) == [
-        "forward", "escalate", "reject",
+        "forward", "escalate", "close-at-once", "reject",  # class 1: closed at once too (issue 15)
     ]
     services.complaint_forward(complaint_id=complaint.pk, by=desk, handling_unit=units.quality)
     assert offered_actions(logged_in(client, handler).get(f"/complaints/{complaint.pk}/")) == [

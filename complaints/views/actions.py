@@ -16,8 +16,10 @@ from servicedesk.core.pages import is_htmx
 from servicedesk.ownership.serializers import HandOverInput
 
 from .. import selectors, services
+from ..at_once import complaint_close_at_once
 from ..models import Complaint
 from ..serializers import (
+    CloseAtOnceInput,
     CloseInput,
     ComplaintNoteInput,
     ComplaintReasonInput,
@@ -34,10 +36,10 @@ from .sheet import render_panel
 ACTION_INPUTS = {
     "forward": ForwardInput, "reply": ReplyInput, "return-visit": ReturnVisitInput, "escalate": EscalateInput,
     "close": CloseInput, "reject": ComplaintReasonInput, "acknowledge": ComplaintNoteInput,
-    "propose-finding": FindingInput, "hand-over": HandOverInput,
+    "propose-finding": FindingInput, "hand-over": HandOverInput, "close-at-once": CloseAtOnceInput,
 }
 PAGE_SERVICES = {**services.ACTION_SERVICES, "propose-finding": services.finding_propose,
-                 "hand-over": services.complaint_hand_over}
+                 "hand-over": services.complaint_hand_over, "close-at-once": complaint_close_at_once}
 
 
 def _input_data(post, input_class):

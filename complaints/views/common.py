@@ -28,8 +28,10 @@ ACTION_LABELS = {
     "propose-finding": gettext_lazy("Propose accountability"),
     "decide-finding": gettext_lazy("HR decision"),
     "hand-over": gettext_lazy("Hand over"),
+    "close-at-once": gettext_lazy("Handle directly and close"),
 }
-ACTION_STYLES = {"reject": "danger", "escalate": "secondary", "propose-finding": "secondary"}
+ACTION_STYLES = {"reject": "danger", "escalate": "secondary", "propose-finding": "secondary",
+                 "close-at-once": "secondary"}
 
 
 def visible_complaint(user, pk) -> Complaint:

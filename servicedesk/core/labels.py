@@ -23,10 +23,14 @@ DEADLINE_KINDS = {
     "batch_visit": _("Technician on site for a batch dispute"),
     "check": _("Check on arrival at the factory"),
     "decide": _("Decide the factory return"),
+    # issue 15 (aftercare): the satisfaction call the next day, and a low score's follow-up.
+    "survey": _("Satisfaction survey"),
+    "survey_follow_up": _("Low-score follow-up"),
 }
 LEVELS = {0: _("Warning"), 1: _("Level 1: supervisor"), 2: _("Level 2: manager"), 3: _("Level 3: leadership")}
 SUBJECTS = {"workorder": _("Work order"), "complaint": _("Complaint"), "call": _("Call"), "callback": _("Callback"),
-            "returnrequest": _("Return"), "factoryreturn": _("Factory return")}
+            "returnrequest": _("Return"), "factoryreturn": _("Factory return"),
+            "lowscorefollowup": _("Low-score follow-up")}
 
 
 def kind_label(kind):
