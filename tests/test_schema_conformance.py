@@ -26,6 +26,7 @@ from django.core.management import call_command
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.python import wsgi
 from schemathesis.specs.openapi.checks import (
@@ -43,6 +44,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 MAX_EXAMPLES = int(os.environ.get("SCHEMA_CONFORMANCE_EXAMPLES", "8"))
 # The same examples on every run (CI is reproducible); SCHEMA_CONFORMANCE_RANDOM=1 explores further.
 DERANDOMIZE = not os.environ.get("SCHEMA_CONFORMANCE_RANDOM")
+# Data that fits the schema; SCHEMA_CONFORMANCE_MODES=positive,negative adds data that does not.
+MODES = [GenerationMode(m) for m in os.environ.get("SCHEMA_CONFORMANCE_MODES", "positive").split(",")]
 ROLES = ["supervisor", "partner"]
 # The share of all operations that must answer a success at least once: the supervisor reaches
 # most of them; the partner only its own orders, complaints, returns and hooks (the rest 403/404).
@@ -106,11 +109,12 @@ def known_ids(client, schema, headers):
     return found
 
 
-def strategy_for(operation, ids):
-    strategy = operation.as_strategy()
+def strategy_for(operation, ids, mode):
+    strategy = operation.as_strategy(generation_mode=mode)
     if operation.path in ids:
         name, values = ids[operation.path]
-        real = st.sampled_from(values).flatmap(lambda v: operation.as_strategy(path_parameters={name: v}))
+        real = st.sampled_from(values).flatmap(
+            lambda v: operation.as_strategy(generation_mode=mode, path_parameters={name: v}))
         strategy = st.one_of(real, real, strategy)  # two in three on a real object
     return strategy
 
@@ -123,7 +127,7 @@ def run_operation(operation, ids, headers, statuses):
     @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=DERANDOMIZE,
               phases=[Phase.explicit, Phase.generate], print_blob=False,
               suppress_health_check=list(HealthCheck))
-    @given(case=strategy_for(operation, ids))
+    @given(case=st.one_of(*[strategy_for(operation, ids, mode) for mode in MODES]))
     def check(case):
         sent = headers
         if operation.method.upper() == "POST":
