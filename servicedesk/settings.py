@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "calls",
     "billing",
     "returns",
+    "documents",
+    "dispatch",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +150,11 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # In development whitenoise serves from the finders; production runs collectstatic.
 WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = DEBUG
+# Uploaded files (photos, signatures, documents; issue 14) go through Django's
+# storage API: this folder by default; S3-compatible object storage in
+# production so that several web servers share them (docs/deployment.md).
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -282,6 +290,28 @@ SERVICEDESK_BASE_URL = (
 ).rstrip("/")
 SITE_URL = SERVICEDESK_BASE_URL
 
+# Messages to the customer (docs/customers-messages.md): the channels written
+# for each event, the backend of each channel (a dotted path; the default
+# writes to the log and sends nothing out), the language of the texts, and
+# how long a sender's claim on a message lasts (longer than any send).
+SERVICEDESK_MESSAGE_CHANNELS = env_list("SERVICEDESK_MESSAGE_CHANNELS", "sms,wechat")
+SERVICEDESK_MESSAGE_BACKENDS = {
+    "sms": os.environ.get("SERVICEDESK_SMS_BACKEND") or "messaging.backends.log.LogBackend",
+    "wechat": os.environ.get("SERVICEDESK_WECHAT_BACKEND") or "messaging.backends.log.LogBackend",
+}
+SERVICEDESK_MESSAGE_LANGUAGE = os.environ.get("SERVICEDESK_MESSAGE_LANGUAGE") or "zh-hans"
+SERVICEDESK_MESSAGE_CLAIM_SECONDS = int(os.environ.get("SERVICEDESK_MESSAGE_CLAIM_SECONDS", "60"))
+# Aliyun SMS (messaging.backends.aliyun.AliyunSms): the AccessKey, the approved
+# signature (签名) and one approved template code per event ("dispatched=SMS_1,scheduled=SMS_2").
+SERVICEDESK_ALIYUN_SMS = {
+    "ACCESS_KEY_ID": os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", ""),
+    "ACCESS_KEY_SECRET": os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", ""),
+    "SIGN_NAME": os.environ.get("ALIYUN_SMS_SIGN_NAME", ""),
+    "TEMPLATES": dict(item.split("=", 1) for item in env_list("ALIYUN_SMS_TEMPLATES") if "=" in item),
+    "ENDPOINT": os.environ.get("ALIYUN_SMS_ENDPOINT") or "https://dysmsapi.aliyuncs.com/",
+    "REGION": os.environ.get("ALIYUN_SMS_REGION") or "cn-hangzhou",
+}
+
 # --- Security (production) -------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
@@ -334,6 +364,10 @@ SERVICEDESK = {
     "WALLBOARD_REFRESH_SECONDS": int(os.environ.get("WALLBOARD_REFRESH_SECONDS", "5")),
     # issue 5: the callback queue (console panel and /callbacks/) refreshes itself this often.
     "CALLBACK_REFRESH_SECONDS": int(os.environ.get("CALLBACK_REFRESH_SECONDS", "30")),
+    # issue 17: an appointment without an agreed end lasts this long on the board and in the schedule.
+    "APPOINTMENT_GRACE_MINUTES": int(os.environ.get("APPOINTMENT_GRACE_MINUTES", "30")),
+    # issue 17: the board asks this often whether someone else changed it.
+    "BOARD_POLL_SECONDS": int(os.environ.get("BOARD_POLL_SECONDS", "10")),
 }
 
 

@@ -319,7 +319,8 @@ def test_the_demo_parts_run_in_the_order_the_data_needs():
     from servicedesk.core import demo
 
     assert [part.name for part in demo.parts()] == [
-        "organisation", "categories", "technicians", "work orders", "complaints", "calls", "billing", "returns"]
+        "organisation", "categories", "technicians", "work orders", "dispatch", "complaints", "calls", "billing",
+        "returns"]
     assert [flag for part in demo.parts() for flag, _kwargs in part.arguments] == ["--orders", "--complaints"]
 
 

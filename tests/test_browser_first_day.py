@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 PASSWORD = "first-day-4711"
 LANDING = {
-    "agent": "/console/", "dispatcher": "/dispatch-queue/", "tech1": "/my-jobs/", "supervisor": "/dashboard/",
+    "agent": "/console/", "dispatcher": "/dispatch/board/", "tech1": "/my-jobs/", "supervisor": "/dashboard/",
     "manager": "/dashboard/", "officemgr": "/dashboard/", "handler": "/complaints/queue/",
     "hr": "/complaints/findings/", "partner": "/work-orders/", "logistics": "/factory-returns/",
     "admin": "/work-orders/", "telephony": "/api/docs/",

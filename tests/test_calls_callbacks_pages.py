@@ -223,7 +223,7 @@ def test_agents_land_on_the_console_others_do_not(client, agent, dispatcher, sup
     client.force_login(both)
     assert client.get("/")["Location"] == "/work-orders/"
     client.force_login(dispatcher)
-    assert client.get("/")["Location"] == "/dispatch-queue/"  # issue 13, item 9: the dispatch work
+    assert client.get("/")["Location"] == "/dispatch/board/"  # issue 17: the dispatcher lands on the board
     assert 'href="/callbacks/"' not in client.get("/work-orders/").content.decode()
     client.force_login(supervisor)
     assert client.get("/")["Location"] == "/dashboard/"

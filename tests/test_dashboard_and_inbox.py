@@ -116,7 +116,7 @@ def test_inbox_lists_escalations_and_marks_them_read(client, agent, supervisor, 
 
 
 @pytest.mark.parametrize("role,target", [
-    ("dispatcher", "/dispatch-queue/"), ("supervisor", "/dashboard/"), ("manager", "/dashboard/"),
+    ("dispatcher", "/dispatch/board/"), ("supervisor", "/dashboard/"), ("manager", "/dashboard/"),
     ("handler", "/complaints/queue/"), ("hr", "/complaints/findings/"), ("telephony", "/api/docs/"),
     ("logistics", "/factory-returns/"),
 ])

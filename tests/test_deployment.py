@@ -492,6 +492,7 @@ PERIODIC_TASKS = {
     "notifications.redeliver_pending": (60, "seconds", None),
     "calls.close_stale_rings": (60, "seconds", 60),
     "webhooks.deliver_due": (10, "seconds", 10),  # partner webhooks' retries and safety net
+    "messaging.send_due": (30, "seconds", 30),  # messages to the customer: retries, claims of killed workers
     "core.purge_idempotency_keys": (1, "hours", 3600),  # Idempotency-Key answers past their 24 hours
 }
 

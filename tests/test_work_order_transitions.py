@@ -21,17 +21,19 @@ from tickets.models import WorkOrder, WorkOrderEvent, actions_allowed_in
 pytestmark = pytest.mark.django_db
 
 STATES = [
-    "received", "dispatched", "accepted", "scheduled", "on_site",
+    "awaiting_approval", "received", "dispatched", "accepted", "scheduled", "on_site",
     "taken_back", "resolved", "signed_off", "closed", "cancelled",
 ]
 ACTIONS = [
-    "dispatch", "decline", "accept", "schedule", "check-in", "resolve",
+    "approve", "dispatch", "decline", "accept", "schedule", "check-in", "resolve",
     "take-back", "return", "sign-off", "close", "cancel", "revisit",
 ]
 
 # The contract's table: action -> (from states, to state). Revisit keeps the
 # original's state and answers with a new order.
 TABLE = {
+    # v1 additions, approved installations (seeds/002): the director's approval.
+    "approve": (["awaiting_approval"], "received"),
     "dispatch": (["received", "dispatched"], "dispatched"),
     "decline": (["dispatched"], "received"),
     "accept": (["dispatched"], "accepted"),
@@ -42,12 +44,13 @@ TABLE = {
     "return": (["taken_back"], "resolved"),
     "sign-off": (["resolved"], "signed_off"),
     "close": (["signed_off"], "closed"),
-    "cancel": (["received", "dispatched", "accepted", "scheduled"], "cancelled"),
+    "cancel": (["awaiting_approval", "received", "dispatched", "accepted", "scheduled"], "cancelled"),
     "revisit": (["signed_off", "closed"], None),
 }
 
 # What the 409 must list for each state, in the contract's order.
 ALLOWED = {
+    "awaiting_approval": ["approve", "cancel"],
     "received": ["dispatch", "cancel"],
     "dispatched": ["dispatch", "decline", "accept", "cancel"],
     "accepted": ["schedule", "check-in", "cancel"],
@@ -82,6 +85,7 @@ def machine_transitions():
 
 
 def test_the_models_states_and_actions_are_the_contracts():
+    # contract v1, approved installations: `awaiting_approval` comes before `received`.
     assert [value for value, _ in WorkOrder.State.choices] == STATES
     assert list(MODEL_ACTIONS) == ACTIONS
     # Every transition method of the state field has a contract name, and only those.
@@ -155,11 +159,18 @@ def walk(order, to, *, agent, dispatcher, tech):
 
 
 @pytest.fixture
-def people(agent, dispatcher, supervisor, tech1, tech2):
-    return {"agent": agent, "dispatcher": dispatcher, "supervisor": supervisor, "tech1": tech1, "tech2": tech2}
+def people(agent, dispatcher, supervisor, tech1, tech2, partner2_user):
+    partner2_user.partner.installations_need_approval = True  # v1 additions: approved installations
+    partner2_user.partner.save()
+    return {"agent": agent, "dispatcher": dispatcher, "supervisor": supervisor, "tech1": tech1, "tech2": tech2,
+            "partner2": partner2_user}
 
 
 def order_in(state, people, category, **kwargs):
+    if state == "awaiting_approval":
+        order = make_order(by=people["partner2"], category=category, kind="install", **kwargs)
+        assert order.state == "awaiting_approval"
+        return order
     order = make_order(by=people["agent"], category=category, **kwargs)
     return walk(order, state, agent=people["agent"], dispatcher=people["dispatcher"], tech=people["tech1"])
 
@@ -167,6 +178,7 @@ def order_in(state, people, category, **kwargs):
 def body_for(action, people):
     now = timezone.now()
     return {
+        "approve": {"note": "总监已签字"},
         "dispatch": {"technician": people["tech2"].pk},
         "decline": {"reason": "不在服务区域"},
         "accept": {},
@@ -186,9 +198,11 @@ def actor_for(action, state, people):
     """A user allowed to take `action` on an order in `state`."""
     if action == "dispatch":
         return people["dispatcher"]
+    if action == "approve":
+        return people["supervisor"]
     if action in ("close", "cancel", "revisit"):
         return people["agent"]
-    if state == "received":
+    if state in ("received", "awaiting_approval"):
         # Never dispatched: no technician is assigned. A supervisor sees the
         # order; the state is checked before the role, so it is told 409.
         return people["supervisor"]

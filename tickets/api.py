@@ -13,15 +13,17 @@ from servicedesk.core.errors import PermissionDenied
 from servicedesk.core.idempotency import IdempotentPostMixin
 from servicedesk.customers.models import Customer
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .models import WorkOrder
 from .serializers import (
     CandidateSerializer,
+    CheckInInput,
     DispatchInput,
     HandOverInput,
     NoteInput,
     ReasonInput,
-    ResolutionInput,
+    ResolveInput,
+    ReturnInput,
     RevisitInput,
     ScheduleInput,
     SignOffInput,
@@ -121,90 +123,90 @@ class WorkOrderViewSet(IdempotentPostMixin, mixins.ListModelMixin, mixins.Retrie
         order = selectors.with_list_relations(WorkOrder.objects.filter(pk=order.pk)).get()
         return Response(self.get_serializer(order).data, status=code)
 
-    def _run(self, request, input_class, service, **extra):
+    def _run(self, request, input_class, service, action):
         order = self.get_object()  # 404 unless visible
-        kwargs = {}
-        if input_class is not None:
-            data = input_class(data=request.data)
-            data.is_valid(raise_exception=True)
-            kwargs = dict(data.validated_data)
-        result = service(order_id=order.pk, by=request.user, **kwargs, **extra)
-        return result
+        data = input_class(data=request.data, context={"action": action, "request": request})
+        data.is_valid(raise_exception=True)
+        kwargs, extra = hooks.split_extra(action, dict(data.validated_data))
+        if extra:
+            kwargs["extra"] = extra  # the fields other apps added to this action (tickets.hooks)
+        return service(order_id=order.pk, by=request.user, **kwargs)
 
     @_action_schema(DispatchInput, "Dispatch to a technician (dispatcher, supervisor)")
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_to(self, request, pk=None):  # not "dispatch": that name is APIView's entry point
-        return self._render(self._run(request, DispatchInput, services.work_order_dispatch))
+        return self._render(self._run(request, DispatchInput, services.work_order_dispatch, "dispatch"))
 
     @_action_schema(ReasonInput, "Decline a dispatch (the assigned technician)")
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        return self._render(self._run(request, ReasonInput, services.work_order_decline))
+        return self._render(self._run(request, ReasonInput, services.work_order_decline, "decline"))
 
     @_action_schema(NoteInput, "Accept a dispatch (the assigned technician)")
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._render(self._run(request, NoteInput, services.work_order_accept))
+        return self._render(self._run(request, NoteInput, services.work_order_accept, "accept"))
 
     @_action_schema(ScheduleInput, "Record the appointment agreed with the customer")
     @action(detail=True, methods=["post"])
     def schedule(self, request, pk=None):
-        return self._render(self._run(request, ScheduleInput, services.work_order_schedule))
+        return self._render(self._run(request, ScheduleInput, services.work_order_schedule, "schedule"))
 
-    @_action_schema(NoteInput, "The technician arrived on site")
+    @_action_schema(CheckInInput, "The technician arrived on site")
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request, pk=None):
-        return self._render(self._run(request, NoteInput, services.work_order_check_in))
+        return self._render(self._run(request, CheckInInput, services.work_order_check_in, "check-in"))
 
-    @_action_schema(ResolutionInput, "Fixed on the spot")
+    @_action_schema(ResolveInput, "Fixed on the spot")
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        return self._render(self._run(request, ResolutionInput, services.work_order_resolve))
+        return self._render(self._run(request, ResolveInput, services.work_order_resolve, "resolve"))
 
     @_action_schema(TakeBackInput, "Take the product back for depot repair (at most 3 days)")
     @action(detail=True, methods=["post"], url_path="take-back")
     def take_back(self, request, pk=None):
-        return self._render(self._run(request, TakeBackInput, services.work_order_take_back))
+        return self._render(self._run(request, TakeBackInput, services.work_order_take_back, "take-back"))
 
-    @_action_schema(ResolutionInput, "The repaired product was returned")
+    @_action_schema(ReturnInput, "The repaired product was returned")
     @action(detail=True, methods=["post"], url_path="return")
     def return_product(self, request, pk=None):
-        return self._render(self._run(request, ResolutionInput, services.work_order_return))
+        return self._render(self._run(request, ReturnInput, services.work_order_return, "return"))
 
     @_action_schema(SignOffInput, "The customer signs and scores the service")
     @action(detail=True, methods=["post"], url_path="sign-off")
     def sign_off(self, request, pk=None):
-        return self._render(self._run(request, SignOffInput, services.work_order_sign_off))
+        return self._render(self._run(request, SignOffInput, services.work_order_sign_off, "sign-off"))
 
     @_action_schema(NoteInput, "Close after the follow-up")
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        return self._render(self._run(request, NoteInput, services.work_order_close))
+        return self._render(self._run(request, NoteInput, services.work_order_close, "close"))
 
     @_action_schema(ReasonInput, "Cancel")
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        return self._render(self._run(request, ReasonInput, services.work_order_cancel))
+        return self._render(self._run(request, ReasonInput, services.work_order_cancel, "cancel"))
 
     @_action_schema(RevisitInput, "Open a free revisit for the same fault", code=201)
     @action(detail=True, methods=["post"])
     def revisit(self, request, pk=None):
-        return self._render(self._run(request, RevisitInput, services.work_order_revisit), status.HTTP_201_CREATED)
+        order = self._run(request, RevisitInput, services.work_order_revisit, "revisit")
+        return self._render(order, status.HTTP_201_CREATED)
 
     @_action_schema(ReasonInput, "The customer asks to postpone: stop the clocks of the open deadlines")
     @action(detail=True, methods=["post"])
     def postpone(self, request, pk=None):
-        return self._render(self._run(request, ReasonInput, services.work_order_postpone))
+        return self._render(self._run(request, ReasonInput, services.work_order_postpone, "postpone"))
 
     @_action_schema(NoteInput, "Restart the clocks; due times move by the time paused")
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
-        return self._render(self._run(request, NoteInput, services.work_order_resume))
+        return self._render(self._run(request, NoteInput, services.work_order_resume, "resume"))
 
     @_action_schema(HandOverInput, "Hand the caller's issue over to another owner, with a note (the state stays)")
     @action(detail=True, methods=["post"], url_path="hand-over")
     def hand_over(self, request, pk=None):
-        return self._render(self._run(request, HandOverInput, services.work_order_hand_over))
+        return self._render(self._run(request, HandOverInput, services.work_order_hand_over, "hand-over"))
 
     @extend_schema(responses=WorkOrderEventSerializer(many=True), summary="History, oldest first")
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)

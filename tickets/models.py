@@ -26,6 +26,9 @@ class WorkOrder(FSMModelMixin, models.Model):
         EMERGENCY = "emergency", _("Emergency")
 
     class State(models.TextChoices):
+        # seeds/002: an installation from a partner whose setting asks for it
+        # waits for the responsible director's approval before dispatch.
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
         RECEIVED = "received", _("Received")
         DISPATCHED = "dispatched", _("Dispatched")
         ACCEPTED = "accepted", _("Accepted")
@@ -38,7 +41,7 @@ class WorkOrder(FSMModelMixin, models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     OPEN_STATES = (
-        State.RECEIVED, State.DISPATCHED, State.ACCEPTED, State.SCHEDULED,
+        State.AWAITING_APPROVAL, State.RECEIVED, State.DISPATCHED, State.ACCEPTED, State.SCHEDULED,
         State.ON_SITE, State.TAKEN_BACK, State.RESOLVED, State.SIGNED_OFF,
     )
     # A technician's open workload (used to rank dispatch candidates).
@@ -92,6 +95,8 @@ class WorkOrder(FSMModelMixin, models.Model):
     )
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
+    # contract: Appointment kept, the end of the window agreed with the customer (optional).
+    appointment_end = models.DateTimeField(_("appointment ends"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
     promised_by = models.DateTimeField(_("promised by"), null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
@@ -205,6 +210,11 @@ class WorkOrder(FSMModelMixin, models.Model):
 
     # --- transitions: fields only (style.md habit 2) -------------------------
 
+    # contract v1 additions, approved installations (seeds/002: the responsible director signs).
+    @transition(field=state, source=State.AWAITING_APPROVAL, target=State.RECEIVED)
+    def approve(self):
+        pass
+
     @transition(field=state, source=[State.RECEIVED, State.DISPATCHED], target=State.DISPATCHED)
     def dispatch(self, *, technician, at):
         self.technician = technician
@@ -253,7 +263,7 @@ class WorkOrder(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
-        source=[State.RECEIVED, State.DISPATCHED, State.ACCEPTED, State.SCHEDULED],
+        source=[State.AWAITING_APPROVAL, State.RECEIVED, State.DISPATCHED, State.ACCEPTED, State.SCHEDULED],
         target=State.CANCELLED,
     )
     def cancel(self, *, reason):
@@ -270,6 +280,7 @@ class WorkOrder(FSMModelMixin, models.Model):
 # The contract's action names and the transition methods behind them, in the
 # order a work order meets them.
 ACTIONS = {
+    "approve": "approve",
     "dispatch": "dispatch",
     "decline": "decline",
     "accept": "accept",

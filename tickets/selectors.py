@@ -28,6 +28,8 @@ READ_ROLES = SEE_ALL | {Role.TECHNICIAN, Role.PARTNER}
 # Who may take each action. "assigned" is the technician the order is
 # dispatched to; "creator_partner" is the partner that created the order.
 ACTION_RULES = {
+    # contract: approved installations, the responsible director (seeds/002).
+    "approve": {"roles": {Role.SUPERVISOR, Role.MANAGER}},
     "dispatch": {"roles": {Role.DISPATCHER, Role.SUPERVISOR}},
     "decline": {"assigned": True},
     "accept": {"assigned": True},

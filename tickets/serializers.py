@@ -13,6 +13,7 @@ from servicedesk.deadlines.serializers import DeadlineSerializer
 from servicedesk.ownership.serializers import HandOverInput, UserRefField  # noqa: F401 - the work-order API and pages name them here
 from technicians.models import Technician
 
+from . import hooks
 from .models import WorkOrder, WorkOrderEvent
 
 # --- input -------------------------------------------------------------------
@@ -95,7 +96,20 @@ class WorkOrderCreateInput(serializers.Serializer):
     external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class NoteInput(serializers.Serializer):
+class ActionInput(serializers.Serializer):
+    """An action's input, plus the fields other apps added for that action
+    (tickets.hooks.add_input). The action is the class's own (`action`, so
+    the schema shows the fields) or the context's."""
+
+    action: str | None = None
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields.update(hooks.input_fields(self.action or self.context.get("action")))
+        return fields
+
+
+class NoteInput(ActionInput):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -110,31 +124,47 @@ class TechnicianRefField(serializers.PrimaryKeyRelatedField):
 
 
 class DispatchInput(NoteInput):
+    action = "dispatch"
     technician = TechnicianRefField()
 
 
-class ReasonInput(serializers.Serializer):
+class ReasonInput(ActionInput):
     reason = serializers.CharField(max_length=2000)
 
 
 class ScheduleInput(NoteInput):
+    action = "schedule"
     appointment_at = AwareDateTimeField()
 
 
-class ResolutionInput(serializers.Serializer):
+class ResolutionInput(ActionInput):
     resolution = serializers.CharField(max_length=4000)
 
 
+class ResolveInput(ResolutionInput):
+    action = "resolve"
+
+
+class ReturnInput(ResolutionInput):
+    action = "return"
+
+
+class CheckInInput(NoteInput):
+    action = "check-in"
+
+
 class TakeBackInput(NoteInput):
+    action = "take-back"
     promised_by = AwareDateTimeField()
 
 
-class SignOffInput(serializers.Serializer):
+class SignOffInput(ActionInput):
+    action = "sign-off"
     signed_by = serializers.CharField(max_length=100)
     satisfaction = serializers.IntegerField(min_value=1, max_value=5)
 
 
-class RevisitInput(serializers.Serializer):
+class RevisitInput(ActionInput):
     description = serializers.CharField(max_length=4000)
 
 
@@ -175,6 +205,11 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "free_of_charge", "owner", "deadlines", "entitlement",
         ]
         read_only_fields = fields
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields.update(hooks.answer_fields())  # what other apps add to the answer (tickets.hooks)
+        return fields
 
     @extend_schema_field(
         {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},

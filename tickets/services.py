@@ -34,6 +34,7 @@ from servicedesk.ownership.handover import hand_over
 from servicedesk.webhooks.outbox import emit as webhooks_emit
 from technicians.selectors import technician_ineligibility
 
+from . import hooks
 from .models import ACTIONS, WorkOrder, WorkOrderEvent, actions_allowed_in
 from .selectors import user_may_create_work_orders, user_may_take
 
@@ -126,7 +127,10 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
         customer_product = (
             product if not isinstance(product, dict) else customer_product_add(customer=customer, **product)
         )
+    # contract: approved installations (seeds/002): no deadline runs before the approval.
+    awaiting = bool(partner and partner.installations_need_approval and kind == WorkOrder.Kind.INSTALL)
     order = WorkOrder.objects.create(
+        state=WorkOrder.State.AWAITING_APPROVAL if awaiting else WorkOrder.State.RECEIVED,
         kind=kind, customer=customer, address=address_obj, product=customer_product,
         category=customer_product.category if customer_product else None,
         region=address_obj.region if address_obj else None,
@@ -141,12 +145,12 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
     attributes = _deadline_attributes(order)
     started = [
         deadline_start(subject=order, kind=kind_, start=reported_at, attributes=attributes, refresh_subject=False)
-        for kind_ in ("respond", "arrive")
+        for kind_ in ("respond", "arrive") if not awaiting
     ]
     # The number needs the id, next_due_at (the cache of the earliest open
     # due time, WorkOrder.deadlines_changed) the deadlines: one UPDATE for both.
     order.number = f"WO{timezone.localtime(reported_at):%Y%m%d}{order.pk:06d}"
-    order.next_due_at = min(d.due_at for d in started)
+    order.next_due_at = min((d.due_at for d in started), default=None)
     order.save(update_fields=["number", "next_due_at"])
     webhooks_emit("work_order.created", obj=order, partner_id=order.partner_id, at=now)
     return order
@@ -154,11 +158,27 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
 
 # --- actions ---------------------------------------------------------------
 
-def _act(*, order_id, action, by, note="", data=None, check=None, effects=None, stamp=False, **kwargs) -> WorkOrder:
+def _act(*, order_id, action, by, note="", data=None, check=None, effects=None, stamp=False, extra=None,
+         **kwargs) -> WorkOrder:
     """The one transition runner (servicedesk.core.transitions) on a work
-    order; the caller passes the transition's keyword arguments."""
-    return run_action(MACHINE, pk=order_id, action=action, by=by, note=note, data=data, check=check,
-                      effects=effects, stamp=stamp, kwargs=kwargs)
+    order; the caller passes the transition's keyword arguments. The guards
+    and effects other apps registered for the action (tickets.hooks) run
+    after the service's own check and effects, with `extra`: the input
+    fields those apps added."""
+    extra = extra or {}
+
+    def checks(order):
+        if check:
+            check(order)
+        hooks.run_guards(action, order, extra, by)
+
+    def all_effects(order, at):
+        if effects:
+            effects(order, at)
+        hooks.run_effects(action, order, at, by, extra)
+
+    return run_action(MACHINE, pk=order_id, action=action, by=by, note=note, data=data, check=checks,
+                      effects=all_effects, stamp=stamp, kwargs=kwargs)
 
 
 def _require_text(value, field):
@@ -167,36 +187,36 @@ def _require_text(value, field):
     return value.strip()
 
 
-def work_order_dispatch(*, order_id, technician, by, note="") -> WorkOrder:
+def work_order_dispatch(*, order_id, technician, by, note="", extra=None) -> WorkOrder:
     def check(order):
         reason = technician_ineligibility(technician=technician, category=order.category)
         if reason:
             raise ValidationFailed(reason, field="technician")
 
-    return _act(order_id=order_id, action="dispatch", by=by, note=note, check=check,
+    return _act(order_id=order_id, extra=extra, action="dispatch", by=by, note=note, check=check,
                 data={"technician": technician.pk, "technician_username": technician.user.username},
                 technician=technician, stamp=True)
 
 
-def work_order_decline(*, order_id, by, reason) -> WorkOrder:
+def work_order_decline(*, order_id, by, reason, extra=None) -> WorkOrder:
     reason = _require_text(reason, "reason")
-    return _act(order_id=order_id, action="decline", by=by, note=reason)
+    return _act(order_id=order_id, extra=extra, action="decline", by=by, note=reason)
 
 
-def work_order_accept(*, order_id, by, note="") -> WorkOrder:
-    return _act(order_id=order_id, action="accept", by=by, note=note)
+def work_order_accept(*, order_id, by, note="", extra=None) -> WorkOrder:
+    return _act(order_id=order_id, extra=extra, action="accept", by=by, note=note)
 
 
-def work_order_schedule(*, order_id, by, appointment_at, note="") -> WorkOrder:
+def work_order_schedule(*, order_id, by, appointment_at, note="", extra=None) -> WorkOrder:
     if appointment_at is None:
         raise ValidationFailed(_("This field is required."), field="appointment_at")
-    return _act(order_id=order_id, action="schedule", by=by, note=note,
+    return _act(order_id=order_id, extra=extra, action="schedule", by=by, note=note,
                 data={"appointment_at": appointment_at.isoformat()}, appointment_at=appointment_at,
                 effects=lambda order, at: deadline_meet(subject=order, kinds=["respond"], at=at))
 
 
-def work_order_check_in(*, order_id, by, note="") -> WorkOrder:
-    return _act(order_id=order_id, action="check-in", by=by, note=note, stamp=True,
+def work_order_check_in(*, order_id, by, note="", extra=None) -> WorkOrder:
+    return _act(order_id=order_id, extra=extra, action="check-in", by=by, note=note, stamp=True,
                 effects=lambda order, at: deadline_meet(subject=order, kinds=["respond", "arrive"], at=at))
 
 
@@ -207,13 +227,14 @@ def _quote_accepted(order):
         raise ValidationFailed(blocker, field="quote")
 
 
-def work_order_resolve(*, order_id, by, resolution) -> WorkOrder:
+def work_order_resolve(*, order_id, by, resolution, extra=None) -> WorkOrder:
     resolution = _require_text(resolution, "resolution")
-    return _act(order_id=order_id, action="resolve", by=by, note=resolution, resolution=resolution, stamp=True,
+    return _act(order_id=order_id, extra=extra, action="resolve", by=by, note=resolution, resolution=resolution,
+                stamp=True,
                 check=_quote_accepted)
 
 
-def work_order_take_back(*, order_id, by, promised_by, note="") -> WorkOrder:
+def work_order_take_back(*, order_id, by, promised_by, note="", extra=None) -> WorkOrder:
     """seeds/004: promise a completion time at most 3 days ahead."""
     now = timezone.now()
     max_days = settings.SERVICEDESK["TAKE_BACK_MAX_DAYS"]
@@ -225,19 +246,20 @@ def work_order_take_back(*, order_id, by, promised_by, note="") -> WorkOrder:
         raise ValidationFailed(
             _("A take-back may promise at most %(days)d days ahead.") % {"days": max_days}, field="promised_by"
         )
-    return _act(order_id=order_id, action="take-back", by=by, note=note,
+    return _act(order_id=order_id, extra=extra, action="take-back", by=by, note=note,
                 data={"promised_by": promised_by.isoformat()}, promised_by=promised_by,
                 effects=lambda order, at: deadline_start(subject=order, kind="repair", start=at, due_at=promised_by))
 
 
-def work_order_return(*, order_id, by, resolution) -> WorkOrder:
+def work_order_return(*, order_id, by, resolution, extra=None) -> WorkOrder:
     resolution = _require_text(resolution, "resolution")
-    return _act(order_id=order_id, action="return", by=by, note=resolution, resolution=resolution, stamp=True,
+    return _act(order_id=order_id, extra=extra, action="return", by=by, note=resolution, resolution=resolution,
+                stamp=True,
                 check=_quote_accepted,
                 effects=lambda order, at: deadline_meet(subject=order, kinds=["repair"], at=at))
 
 
-def work_order_sign_off(*, order_id, by, signed_by, satisfaction) -> WorkOrder:
+def work_order_sign_off(*, order_id, by, signed_by, satisfaction, extra=None) -> WorkOrder:
     signed_by = _require_text(signed_by, "signed_by")
     if satisfaction is None or not (1 <= int(satisfaction) <= 5):
         raise ValidationFailed(_("Satisfaction is a score from 1 to 5."), field="satisfaction")
@@ -246,19 +268,19 @@ def work_order_sign_off(*, order_id, by, signed_by, satisfaction) -> WorkOrder:
         # seeds/002: return visit within one week after install or repair.
         deadline_start(subject=order, kind="follow_up", start=at, attributes=_deadline_attributes(order))
 
-    return _act(order_id=order_id, action="sign-off", by=by, note=signed_by,
+    return _act(order_id=order_id, extra=extra, action="sign-off", by=by, note=signed_by,
                 data={"signed_by": signed_by, "satisfaction": int(satisfaction)},
                 signed_by=signed_by, satisfaction=int(satisfaction), stamp=True, effects=effects)
 
 
-def work_order_close(*, order_id, by, note="") -> WorkOrder:
-    return _act(order_id=order_id, action="close", by=by, note=note, stamp=True,
+def work_order_close(*, order_id, by, note="", extra=None) -> WorkOrder:
+    return _act(order_id=order_id, extra=extra, action="close", by=by, note=note, stamp=True,
                 effects=lambda order, at: deadline_meet(subject=order, kinds=["follow_up"], at=at))
 
 
-def work_order_cancel(*, order_id, by, reason) -> WorkOrder:
+def work_order_cancel(*, order_id, by, reason, extra=None) -> WorkOrder:
     reason = _require_text(reason, "reason")
-    return _act(order_id=order_id, action="cancel", by=by, note=reason, reason=reason,
+    return _act(order_id=order_id, extra=extra, action="cancel", by=by, note=reason, reason=reason,
                 effects=lambda order, at: deadline_cancel_open(subject=order, at=at))
 
 
@@ -280,7 +302,7 @@ def _not_revisited_yet(order):
         raise refusal
 
 
-def work_order_revisit(*, order_id, by, description) -> WorkOrder:
+def work_order_revisit(*, order_id, by, description, extra=None) -> WorkOrder:
     """seeds/003: the same fault again. Inside the original's repair warranty
     (billing) the original counts as a repeat repair and the revisit is free;
     outside it the revisit is an ordinary, paid order. Both are linked."""
@@ -290,7 +312,8 @@ def work_order_revisit(*, order_id, by, description) -> WorkOrder:
         # The sign-off a repair warranty runs from never changes once made: read without the lock.
         row = WorkOrder.objects.filter(pk=order_id).first()
         repeat = row is not None and revisit_is_covered(original=row, on=timezone.localdate(now))
-        original = _act(order_id=order_id, action="revisit", by=by, note=description, repeat=repeat,
+        original = _act(order_id=order_id, extra=extra, action="revisit", by=by, note=description,
+                        repeat=repeat,
                         data={"repeat_repair": repeat}, check=_not_revisited_yet)
         kind = (
             original.kind

@@ -25,16 +25,18 @@ from servicedesk.core.paginator import CountingPaginator
 from servicedesk.customers.selectors import customer_shown, phone_policy_for, show_as_sent
 from technicians.selectors import technician_choices
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .api import WorkOrderFilter
 from .forms import WorkOrderCreateForm
 from .models import WorkOrder
 from .serializers import (
+    CheckInInput,
     DispatchInput,
     HandOverInput,
     NoteInput,
     ReasonInput,
-    ResolutionInput,
+    ResolveInput,
+    ReturnInput,
     RevisitInput,
     ScheduleInput,
     SignOffInput,
@@ -47,7 +49,7 @@ MY_JOBS_LIMIT = 100
 # The same input serializer for each action as the API's view of it.
 ACTION_INPUTS = {
     "dispatch": DispatchInput, "decline": ReasonInput, "accept": NoteInput, "schedule": ScheduleInput,
-    "check-in": NoteInput, "resolve": ResolutionInput, "take-back": TakeBackInput, "return": ResolutionInput,
+    "check-in": CheckInInput, "resolve": ResolveInput, "take-back": TakeBackInput, "return": ReturnInput,
     "sign-off": SignOffInput, "close": NoteInput, "cancel": ReasonInput, "revisit": RevisitInput,
     "postpone": ReasonInput, "resume": NoteInput, "hand-over": HandOverInput,
 }
@@ -58,6 +60,7 @@ PAGE_SERVICES = {
 }
 ACTION_LABELS = {
     "create": gettext_lazy("Created"),
+    "approve": gettext_lazy("Approve"),
     "dispatch": gettext_lazy("Dispatch"),
     "decline": gettext_lazy("Decline"),
     "accept": gettext_lazy("Accept"),
@@ -143,7 +146,7 @@ def _action_forms(request, order, *, view, failed=None, errors=None, values=None
     forms = []
     names = selectors.work_order_actions_for(request.user, order)
     names += selectors.work_order_clock_actions_for(request.user, order)
-    for name in names:
+    for name in (n for n in names if n in PAGE_SERVICES):  # approve: the dispatch app's card (tickets.hooks)
         form = {
             "name": name,
             "label": ACTION_LABELS[name],
@@ -192,6 +195,7 @@ def _order_context(request, order, *, view="detail", **form_state):
     context = {"order": order, "view": view}
     if view == "detail":
         context["history"] = _history(order)
+        context["panels"] = hooks.panels(request, order)  # the cards other apps add (tickets.hooks)
     return context
 
 
@@ -206,7 +210,7 @@ def home(request):
     if user.has_role(Role.AGENT) and not user.has_role(Role.DISPATCHER, Role.SUPERVISOR):
         return redirect("console")  # calls/urls.py: the agent's day starts on the console
     if user.has_role(Role.DISPATCHER) and not user.has_role(Role.AGENT):
-        return redirect("dispatch-queue")  # the dispatcher's day is the received orders waiting for a technician
+        return redirect("dispatch-board")  # issue 17: the dispatcher's day is the board of technicians and orders
     if user.has_role(Role.AGENT, Role.DISPATCHER, Role.PARTNER):
         return redirect("work-order-list")
     if user.has_role(Role.SUPERVISOR, Role.MANAGER):
@@ -295,11 +299,11 @@ def my_jobs(request):
 
 # --- actions (htmx) ----------------------------------------------------------
 
-def _input_data(post, input_class):
+def _input_data(post, input_class, action=None):
     """The posted fields the serializer knows. A datetime-local value has no
     offset: it is a wall-clock time in the organisation's time zone."""
     data = {}
-    for name, field in input_class().fields.items():
+    for name, field in input_class(context={"action": action}).fields.items():
         if name not in post:
             continue
         value = post.get(name, "")
@@ -337,13 +341,16 @@ def work_order_action(request, pk, action):
     order = _visible_order(request.user, pk)
     view = "card" if request.GET.get("view") == "card" else "detail"
     input_class = ACTION_INPUTS[action]
-    values = {name: request.POST.get(name, "") for name in input_class().fields}
-    data = input_class(data=_input_data(request.POST, input_class))
+    values = {name: request.POST.get(name, "") for name in input_class(context={"action": action}).fields}
+    data = input_class(data=_input_data(request.POST, input_class, action), context={"action": action})
     if not data.is_valid():
         errors = {field: [str(m) for m in msgs] for field, msgs in data.errors.items()}
         return _render_order(request, order.pk, view, status=400, failed=action, errors=errors, values=values)
     try:
-        result = PAGE_SERVICES[action](order_id=order.pk, by=request.user, **data.validated_data)
+        kwargs, extra = hooks.split_extra(action, dict(data.validated_data))
+        if extra:
+            kwargs["extra"] = extra  # the fields other apps added to this action (tickets.hooks)
+        result = PAGE_SERVICES[action](order_id=order.pk, by=request.user, **kwargs)
     except ApplicationError as exc:
         if exc.field in data.fields:
             errors = {exc.field: [str(exc.message)]}

@@ -33,7 +33,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
-    list_display = ("name", "code")
+    list_display = ("name", "code", "installations_need_approval")
     search_fields = ("name", "code")
 
 

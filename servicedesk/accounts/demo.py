@@ -59,7 +59,8 @@ def seed_organisation(run):
     cs = unit("客户服务部 Customer service", Unit.Kind.DEPARTMENT, hq, responsibility=R.CUSTOMER_SERVICE)
 
     acme, _ = Partner.objects.update_or_create(code="acme-appliances", defaults={"name": "Acme 家电 Appliances"})
-    dealer, _ = Partner.objects.update_or_create(code="dealer-two", defaults={"name": "二号经销商 Dealer Two"})
+    dealer, _ = Partner.objects.update_or_create(code="dealer-two", defaults={
+        "name": "二号经销商 Dealer Two", "installations_need_approval": True})  # contract: approved installations
 
     run.people.update({
         "agent": demo_user("agent", password, ["agent"], first_name="客服小王", unit=call_center),

@@ -75,6 +75,11 @@ class Partner(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    # contract: approved installations; seeds/002 (委派安装单 经由分管总监签字后下达).
+    installations_need_approval = models.BooleanField(
+        _("installations need approval"), default=False,
+        help_text=_("Installation orders from this partner wait for a director's approval before dispatch."),
+    )
 
     class Meta:
         ordering = ["name"]

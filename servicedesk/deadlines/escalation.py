@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 from servicedesk.accounts.models import Unit, User
 from servicedesk.accounts.roles import Role
 from servicedesk.notifications.models import EmailDelivery, Notification
+from servicedesk.notifications.robots import alerts_write as robot_alerts_write
 from servicedesk.notifications.titles import Title, render
 
 from . import registry
@@ -67,7 +68,7 @@ def due_steps(now):
 
 def sweep_batch(*, now, batch_size=500) -> SweepResult | None:
     from servicedesk.notifications.services import enqueue_after_commit
-    from servicedesk.notifications.tasks import deliver_batch
+    from servicedesk.notifications.tasks import deliver_batch, deliver_robot_alert
 
     with transaction.atomic():
         rows = list(due_steps(now).select_for_update(skip_locked=True).order_by("next_escalation_at")[:batch_size])
@@ -96,9 +97,11 @@ def sweep_batch(*, now, batch_size=500) -> SweepResult | None:
             escalations.append(Escalation(deadline=d, level=level, at=now, due_at=d.due_at, target=target))
         _save_steps(rows, warned={e.deadline.pk for e in escalations if e.level == 0}, now=now)
         Escalation.objects.bulk_create(escalations)  # unique (deadline, level): a second write fails loudly
-        notes, delivery_ids = _notify(escalations)
+        notes, delivery_ids, alert_ids = _notify(escalations)
         if delivery_ids:
             enqueue_after_commit(deliver_batch, delivery_ids)
+        for pk in alert_ids:
+            enqueue_after_commit(deliver_robot_alert, pk)
     warnings = sum(1 for e in escalations if e.level == 0)
     return SweepResult(warnings=warnings, escalations=len(escalations) - warnings, notifications=notes, batches=1)
 
@@ -235,12 +238,15 @@ def _describe(subject, deadline, level):
     return _facts(subject, deadline, level), url
 
 
-def _notify(escalations) -> tuple[int, list[int]]:
+def _notify(escalations) -> tuple[int, list[int], list[int]]:
+    """The inbox entries and their e-mail, and the group robots' alerts
+    (level 2 and up: notifications.robots): (notes, e-mail ids, alert ids)."""
     if not escalations:
-        return 0, []
+        return 0, [], []
     subjects = _subjects(escalations)
     recipients = _Recipients()
     notes = []
+    for_robots = []
     for e in escalations:
         d = e.deadline
         subject = subjects.get((d.content_type_id, d.object_id))
@@ -249,11 +255,13 @@ def _notify(escalations) -> tuple[int, list[int]]:
             unit_id, assignee = registry.responsible(subject)
         title, url = _describe(subject, d, e.level)
         text = render(title.message, title.params)[:200]
+        for_robots.append((e, unit_id, title, url))
         for user in recipients.for_target(e.target, unit_id, assignee):
             notes.append(Notification(recipient_id=user.pk, title=text, message=title.message, params=title.params,
                                       url=url, escalation=e))
     Notification.objects.bulk_create(notes)
-    return len(notes), _queue_email([e.pk for e in escalations])
+    alert_ids = robot_alerts_write(for_robots, units=recipients.units)
+    return len(notes), _queue_email([e.pk for e in escalations]), alert_ids
 
 
 def _queue_email(escalation_ids) -> list[int]:

@@ -90,3 +90,60 @@ class EmailDelivery(models.Model):
 
     def __str__(self):
         return f"{self.to} ({self.state})"
+
+
+class GroupRobot(models.Model):
+    """A WeCom (企业微信) or DingTalk (钉钉) group robot of a unit: its group
+    hears of the escalations of the unit's work (and of the units below it)
+    from `min_level` up, besides the inbox and e-mail (issue 15, item 4)."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("WeCom group robot")
+        DINGTALK = "dingtalk", _("DingTalk group robot")
+
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.CASCADE, related_name="group_robots",
+                             verbose_name=_("unit"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    url = models.URLField(_("webhook URL"), max_length=500,
+                          help_text=_("The robot's webhook address, with its key or access_token."))
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True,
+                              help_text=_("DingTalk only, when the robot signs its requests (SEC…)."))
+    min_level = models.PositiveSmallIntegerField(_("from escalation level"), default=2)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["unit", "kind", "id"]
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+
+    def __str__(self):
+        return f"{self.unit} · {self.get_kind_display()}"
+
+
+class RobotAlert(models.Model):
+    """One escalation told to one group robot: written in the sweep's
+    transaction, posted after the commit, retried like e-mail."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    robot = models.ForeignKey(GroupRobot, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("robot"))
+    escalation = models.ForeignKey("deadlines.Escalation", on_delete=models.CASCADE, related_name="robot_alerts",
+                                   verbose_name=_("escalation"))
+    text = models.TextField(_("text"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("robot alert")
+        verbose_name_plural = _("robot alerts")
+        indexes = [models.Index(fields=["created_at"], name="robot_alert_pending", condition=Q(state="pending"))]
+        constraints = [models.UniqueConstraint(fields=["robot", "escalation"], name="robot_alert_once")]
+
+    def __str__(self):
+        return f"{self.robot} ({self.state})"

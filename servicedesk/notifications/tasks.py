@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import EmailDelivery
+from .models import EmailDelivery, RobotAlert
 
 MAX_ATTEMPTS = 8
 
@@ -67,7 +67,14 @@ def redeliver_pending(older_than_seconds=120, limit=500):
     )
     for pk in ids:
         deliver_email.apply_async(args=[pk], countdown=0)
-    return len(ids)
+    # Group robots' alerts (robots.py) by the same rule: their retries follow e-mail's.
+    alerts = list(
+        RobotAlert.objects.filter(never_tried | retries_lost, state=RobotAlert.State.PENDING)
+        .order_by("created_at").values_list("pk", flat=True)[:limit]
+    )
+    for pk in alerts:
+        deliver_robot_alert.apply_async(args=[pk], countdown=0)
+    return len(ids) + len(alerts)
 
 
 @shared_task(name="notifications.deliver_batch", acks_late=True)
@@ -81,3 +88,28 @@ def deliver_batch(delivery_ids):
         except Exception:  # noqa: BLE001 - retried individually below
             deliver_email.apply_async(args=[pk], countdown=30)
     return sent
+
+
+@shared_task(bind=True, name="notifications.deliver_robot_alert", max_retries=MAX_ATTEMPTS, acks_late=True)
+def deliver_robot_alert(self, alert_id):
+    """Post one escalation to a WeCom or DingTalk group robot. Idempotent as
+    deliver_email: the row lock (SKIP LOCKED) and its state."""
+    from .robots import post
+
+    with transaction.atomic():
+        alert = (RobotAlert.objects.select_for_update(skip_locked=True).select_related("robot")
+                 .filter(pk=alert_id, state=RobotAlert.State.PENDING).first())
+        if alert is None:
+            return "skipped"
+        alert.attempts += 1
+        error = post(alert.robot, alert.text)
+        if error:
+            alert.last_error = error
+            if alert.attempts >= MAX_ATTEMPTS:
+                alert.state = RobotAlert.State.FAILED
+        else:
+            alert.state, alert.sent_at, alert.last_error = RobotAlert.State.SENT, timezone.now(), ""
+        alert.save(update_fields=["attempts", "last_error", "state", "sent_at"])
+    if error and alert.state == RobotAlert.State.PENDING:
+        raise self.retry(countdown=min(3600, 30 * 2 ** (alert.attempts - 1)))
+    return "failed" if error else "sent"
