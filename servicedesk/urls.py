@@ -40,6 +40,8 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+handler404 = "servicedesk.core.api.not_found"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

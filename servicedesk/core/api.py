@@ -5,10 +5,11 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from rest_framework import exceptions, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -39,6 +40,12 @@ def exception_handler(exc, context):
         # query."), in English: answer DRF's translated "Not found." instead.
         exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.ValidationError) and isinstance(response.data, list):
+        # A ValidationError raised with a message, not a dict: DRF answers a bare list, which is
+        # neither shape of a 400 (field errors by name, or detail and code).
+        codes = exc.get_codes()
+        code = codes[0] if isinstance(codes, list) and codes and isinstance(codes[0], str) else "invalid"
+        response.data = {"detail": " ".join(str(m) for m in response.data), "code": code}
     if response is not None and isinstance(response.data, dict) and set(response.data) == {"detail"}:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else None
         code = getattr(detail, "code", None) or getattr(exc, "default_code", None) or "error"
@@ -52,7 +59,12 @@ class AwareDateTimeField(serializers.DateTimeField):
 
     default_error_messages = {
         "naive": _("Timestamp must include a UTC offset, e.g. 2026-11-23T09:30:00+08:00."),
+        "out_of_range": _("Must be between the years %(first)d and %(last)d."),
     }
+    # The years a timestamp sent may fall in. Outside them a time is a typing error, and in the
+    # year 1 or 1900 the organisation's zone had a local mean time offset (+08:05:43) that no
+    # RFC 3339 date-time can carry (issue 16: schemathesis found such answers).
+    FIRST_YEAR, LAST_YEAR = 2000, 2099
 
     def to_internal_value(self, value):
         raw = value
@@ -63,7 +75,12 @@ class AwareDateTimeField(serializers.DateTimeField):
                 raw = None
         if isinstance(raw, datetime.datetime) and timezone.is_naive(raw):
             self.fail("naive")
-        return super().to_internal_value(value)
+        parsed = super().to_internal_value(value)
+        if not self.FIRST_YEAR <= parsed.astimezone(datetime.UTC).year <= self.LAST_YEAR:
+            raise serializers.ValidationError(
+                self.error_messages["out_of_range"] % {"first": self.FIRST_YEAR, "last": self.LAST_YEAR},
+                code="out_of_range")
+        return parsed
 
 
 class NotFutureDateTimeField(AwareDateTimeField):
@@ -95,3 +112,12 @@ def error_response(exc: ApplicationError):
     if "detail" in payload:
         payload["code"] = exc.code
     return Response(payload, status=exc.status)
+
+
+def not_found(request, exception=None):
+    """The project's handler404: an address under /api/ that no URL pattern
+    matches (`/api/v1/work-orders/-1/dispatch/`: the patterns take positive
+    ids only) answers JSON like every other API error, not the HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(exceptions.NotFound.default_detail), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -1,6 +1,7 @@
 """REST API of the public fee schedule (seeds/001, seeds/003)."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -66,14 +67,18 @@ class FeeScheduleViewSet(viewsets.ReadOnlyModelViewSet):
         return {**super().get_serializer_context(), "in_force_id": in_force.pk if in_force else None}
 
     @extend_schema(
-        parameters=[OpenApiParameter("on", str, description="date (YYYY-MM-DD), default today")],
+        parameters=[OpenApiParameter("on", OpenApiTypes.DATE, description="date (YYYY-MM-DD), default today")],
         responses={200: FeeScheduleSerializer, 404: OpenApiResponse(description="No schedule in force")},
         summary="The schedule in force on a date",
     )
     @action(detail=False, methods=["get"])
     def current(self, request):
-        on = serializers.DateField(required=False).run_validation(request.query_params.get("on") or None) \
-            if request.query_params.get("on") else None
+        on = request.query_params.get("on") or None
+        if on is not None:
+            try:
+                on = serializers.DateField().run_validation(on)
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({"on": exc.detail}) from exc  # a 400 naming the parameter
         schedule = sel.schedule_in_force(on)
         if schedule is None:
             raise NotFound(_("No fee schedule is in force."))
