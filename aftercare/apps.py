@@ -27,3 +27,12 @@ class AftercareConfig(AppConfig):
         menu.register("survey_calls", selectors.may_work_survey_queue)
         menu.register("survey_follow_ups", selectors.may_follow_up)
         menu.register("customer_requests", selectors.may_see_requests)
+
+        from measures import satisfaction
+        from messaging import links as message_links
+
+        from . import customer_page, wiring
+
+        satisfaction.register(wiring.survey_responses)
+        message_links.register("survey", wiring.message_survey_link)
+        customer_page.register_document_provider(wiring.order_documents)

@@ -393,8 +393,6 @@ SERVICEDESK = {
     "WALLBOARD_REFRESH_SECONDS": int(os.environ.get("WALLBOARD_REFRESH_SECONDS", "5")),
     # issue 5: the callback queue (console panel and /callbacks/) refreshes itself this often.
     "CALLBACK_REFRESH_SECONDS": int(os.environ.get("CALLBACK_REFRESH_SECONDS", "30")),
-    # issue 17: an appointment without an agreed end lasts this long on the board and in the schedule.
-    "APPOINTMENT_GRACE_MINUTES": int(os.environ.get("APPOINTMENT_GRACE_MINUTES", "30")),
     # issue 17: the board asks this often whether someone else changed it.
     "BOARD_POLL_SECONDS": int(os.environ.get("BOARD_POLL_SECONDS", "10")),
     # issue 14: a signed link to a document (service record, handover receipt, notice) works this many days.
