@@ -14,6 +14,7 @@ from complaints.models import Complaint
 from servicedesk.deadlines.models import Deadline
 from tests.conftest import api_for
 from tests.factories import UserFactory
+from tests.signing import SIGNED
 from tickets.models import WorkOrder
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,8 @@ def signed_off_order(agent, dispatcher, tech1, category, phone="13800138000"):
     oid = r.json()["id"]
     for client, action, body in [
         (d, "dispatch", {"technician": tech1.pk}), (t, "accept", {}), (t, "check-in", {}),
-        (t, "resolve", {"resolution": "更换点火针"}), (t, "sign-off", {"signed_by": "王伟", "satisfaction": 5}),
+        (t, "resolve", {"resolution": "更换点火针"}),
+        (t, "sign-off", {"signed_by": "王伟", "satisfaction": 5, **SIGNED}),
     ]:
         r = post(client, f"/api/v1/work-orders/{oid}/{action}/", body)
         assert r.status_code == 200, (action, r.content)

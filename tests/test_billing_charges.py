@@ -12,7 +12,7 @@ from django.utils import timezone
 from billing.models import Payment, Quote, QuoteEvent, Refund
 from tests.conftest import api_for
 from tests.factories import TechnicianFactory, UserFactory
-from tests.test_billing_support import ago, fee_schedule, gas_term, make_order, on_site
+from tests.test_billing_support import ago, fee_schedule, gas_term, make_order, on_site, stocked
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +137,7 @@ def test_in_warranty_everything_is_free(agent, dispatcher, tech1, schedule):
 
 def test_quote_accept_resolve_charge_pay_and_refund(agent, dispatcher, supervisor, tech1, tech2, schedule):
     order = on_site(make_order(agent, purchase_date=ago(900)), dispatcher=dispatcher, tech=tech1)
+    stocked(tech1, {"P-GWH-IGN": 5})
     t = api_for(tech1.user)
     base = f"/api/v1/billing/work-orders/{order.pk}"
     q = quote(tech1.user, order, lines(("P-GWH-IGN", 2), ("L-GWH-REPAIR", 1))).json()

@@ -5,7 +5,7 @@ the technician's pages, through the Django test client."""
 import pytest
 
 from billing.models import Payment, Quote
-from tests.test_billing_support import ago, fee_schedule, make_order, on_site
+from tests.test_billing_support import ago, fee_schedule, make_order, on_site, stocked
 from tickets.models import WorkOrder
 
 pytestmark = pytest.mark.django_db
@@ -15,6 +15,7 @@ def test_the_technician_quotes_charges_takes_payment_and_prints_the_receipt(clie
                                                                              supervisor):
     fee_schedule()
     order = on_site(make_order(agent, purchase_date=ago(900), proof="FP-1"), dispatcher=dispatcher, tech=tech1)
+    stocked(tech1, {"P-GWH-IGN": 5})
     client.force_login(tech1.user)
 
     # my jobs: the entitlement and the way to the charges

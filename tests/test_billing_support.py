@@ -68,3 +68,18 @@ def ago(days):
     from django.utils import timezone
 
     return timezone.localdate() - datetime.timedelta(days=days)
+
+
+def stocked(tech, parts: dict[str, int]):
+    """The technician's station holding `parts` (code -> quantity): the parts of
+    an accepted quote leave it when the work is resolved (issue 14, item 6)."""
+    from billing.models.fees import StockItem
+    from tests.factories import UnitFactory
+
+    if tech.station_id is None:
+        tech.station = UnitFactory()
+        tech.save(update_fields=["station"])
+    for code, quantity in parts.items():
+        StockItem.objects.update_or_create(unit_id=tech.station_id, part_code=code,
+                                           defaults={"name": code, "quantity": quantity})
+    return tech.station

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from aftercare.models import AppointmentRequest, Survey, SurveyCall
 from tests.conftest import api_for
+from tests.signing import SIGNED
 from tests.test_aftercare_customer_page import scheduled_order
 from tests.test_aftercare_survey import post, signed_off_order
 from tests.test_browser_work_orders import (  # noqa: F401 - fixtures
@@ -70,7 +71,7 @@ def test_the_customer_confirms_the_appointment_and_answers_the_survey_on_a_phone
     # The technician comes, fixes it, the customer signs: the survey opens on the same link.
     t = api_for(tech1.user)
     for action, body in [("check-in", {}), ("resolve", {"resolution": "更换温控器"}),
-                         ("sign-off", {"signed_by": "李娜", "satisfaction": 5})]:
+                         ("sign-off", {"signed_by": "李娜", "satisfaction": 5, **SIGNED})]:
         assert post(t, f"/api/v1/work-orders/{oid}/{action}/", body).status_code == 200
     page.goto(live_server.url + path)
     form = page.locator("form[data-form=survey]")

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from complaints.services import complaint_create
 from tests.factories import CustomerFactory, TechnicianFactory, UserFactory
+from tests.signing import SIGNED
 from tickets import services as wo
 
 from .test_browser_work_orders import CHROMIUM_ARGS, expect, log_in
@@ -46,7 +47,7 @@ def _late_order(dispatcher, supervisor, tech, days_ago):
     wo.work_order_accept(order_id=order.pk, by=tech.user)
     wo.work_order_check_in(order_id=order.pk, by=tech.user)
     wo.work_order_resolve(order_id=order.pk, by=tech.user, resolution="更换温控器")
-    wo.work_order_sign_off(order_id=order.pk, by=supervisor, signed_by="李先生", satisfaction=4)
+    wo.work_order_sign_off(order_id=order.pk, by=supervisor, signed_by="李先生", satisfaction=4, extra=SIGNED)
     return order
 
 

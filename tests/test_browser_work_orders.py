@@ -106,7 +106,7 @@ def test_agent_creates_dispatcher_dispatches_technician_sees_it_on_my_jobs(
     expect(page.locator("[data-testid=state]")).to_have_text("Dispatched", timeout=15000)
     assert page.evaluate("window.notReloaded") is True  # the panel was swapped in place
     assert "is now “Dispatched”" in page.text_content("#messages")
-    assert "Received → Dispatched" in page.text_content(".timeline")
+    assert "Received → Dispatched" in page.text_content("[data-testid=history]")
     fresh = WorkOrder.objects.get(pk=order.pk)
     assert (fresh.state, fresh.technician_id) == ("dispatched", tech1.pk)
     assert WorkOrderEvent.objects.filter(order=order, action="dispatch", by=dispatcher).count() == 1

@@ -16,6 +16,7 @@ from measures.definitions import MEASURES
 from measures.scope import Scope
 from tests.conftest import api_for
 from tests.factories import CustomerFactory, CustomerProductFactory, TechnicianFactory, UnitFactory, UserFactory
+from tests.signing import SIGNED
 from tickets import services as wo
 from tickets.models import WorkOrder
 
@@ -42,7 +43,7 @@ def _finish(clock, supervisor, tech, order, *, check_in, sign_off=None):
     wo.work_order_resolve(order_id=order.pk, by=tech.user, resolution="换了点火针")
     if sign_off:
         clock(sign_off)
-        wo.work_order_sign_off(order_id=order.pk, by=supervisor, signed_by="王女士", satisfaction=5)
+        wo.work_order_sign_off(order_id=order.pk, by=supervisor, signed_by="王女士", satisfaction=5, extra=SIGNED)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from onsite.models import ChecklistTemplate, OrderItem, OrderItemRecord, TemplateItem
 from tests.conftest import api_for
+from tests.signing import SIGNED
 from tests.test_signatures import png_url
 from tickets.models import WorkOrder
 
@@ -88,10 +89,10 @@ def test_resolve_is_blocked_until_the_required_items_are_recorded(agent, dispatc
 def test_take_back_needs_only_the_before_items(agent, dispatcher, tech1, category):
     oid, t = on_site(agent, dispatcher, tech1, category)
     promised = (timezone.now() + datetime.timedelta(days=2)).isoformat()
-    r = post(t, f"/api/v1/work-orders/{oid}/take-back/", {"promised_by": promised})
+    r = post(t, f"/api/v1/work-orders/{oid}/take-back/", {"promised_by": promised, **SIGNED})
     assert r.status_code == 409 and sorted(r.json()["missing"]) == ["gas_pressure_test", "safety_test"]
     record(t, oid, safety_test=True, gas_pressure_test=6000)
-    r = post(t, f"/api/v1/work-orders/{oid}/take-back/", {"promised_by": promised})
+    r = post(t, f"/api/v1/work-orders/{oid}/take-back/", {"promised_by": promised, **SIGNED})
     assert r.status_code == 200 and r.json()["state"] == "taken_back"
     # after items while taken_back; before items no longer (409), and return needs the after items.
     assert record(t, oid, safety_test=True).status_code == 409

@@ -88,13 +88,13 @@ def test_the_cache_agrees_with_the_deadlines_after_every_action(agent, dispatche
         (agent, "resume", {}),  # the promise moves by the pause
         (t2, "return", {"resolution": "返厂更换主板"}),
         (supervisor, "sign-off", {"signed_by": "王伟", "satisfaction": 4, **SIGNED}),  # follow_up opens
-        (agent, "close", {}),
+        (agent, "close", {}),  # the survey's deadline (issue 15) stays open: due the day after the sign-off
     ]
     for by, action, body in steps:
         act(by, oid, action, body)
         assert_in_step(oid)
         seen["open" if cached(oid) else "none"] += 1
-    assert seen["open"] >= 5 and seen["none"] >= 3  # both cases were met, not just one
+    assert seen["open"] >= 5 and seen["none"] >= 2  # both cases were met, not just one (check-in, return)
 
     revisit = act(agent, oid, "revisit", {"description": "同一故障又出现"}, code=201)["id"]
     assert_in_step(oid, revisit)
