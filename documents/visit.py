@@ -44,8 +44,9 @@ def visit_records(context) -> dict:
             document.pdf_url = links.pdf_path(document)
             document.print_url = links.print_path(document)
     visit_url = reverse("onsite-visit", args=[order.pk])
+    photos = panel.get("photos", [])
     return {
-        "photos": panel.get("photos", []), "parts": panel.get("parts", []),
+        "photos": photos, "stage": photos[-1].stage if photos else "before", "parts": panel.get("parts", []),
         "photo_form": panel.get("photo_form"), "part_form": panel.get("part_form"),
         "documents": documents, "service_records": [d for d in documents if d.kind == "service_record"],
         "sign_off_form": _sign_off_form(request, order, context),

@@ -147,6 +147,7 @@ def test_the_whole_visit_on_a_phone(browser, live_server, agent, dispatcher, tec
     page.wait_for_function("() => { const i = document.querySelector('[data-testid=visit-photos] img');"
                            " return i.complete && i.naturalWidth > 0; }")
     assert Photo.objects.get(order=order).stage == "after"
+    shoot(photos, "photos-taken-phone-en")
 
     # 5 a part from the station's stock
     parts = page.locator("#parts")
@@ -199,13 +200,19 @@ def test_the_whole_visit_on_a_phone(browser, live_server, agent, dispatcher, tec
 
 def test_the_new_parts_in_chinese_and_on_a_desktop(browser, live_server, agent, dispatcher, tech1, category,
                                                      password):
-    """Photos, parts and sign-off in Chinese at 390 px and in English at 1440 px: translated, no sideways scrolling."""
+    """Photos, parts and sign-off in Chinese at 390 px and in English at 1440 px: translated, no sideways
+    scrolling, the sign-off's buttons at least 48 px high."""
+    from onsite.services import demo_visit
     from tickets import services
 
     seed()
     stocked_technician(tech1)
     order = accepted_gas_repair(agent, dispatcher, tech1, category)
     services.work_order_check_in(order_id=order.pk, by=tech1.user)
+    resolved = accepted_gas_repair(agent, dispatcher, tech1, category)
+    services.work_order_check_in(order_id=resolved.pk, by=tech1.user)
+    demo_visit(resolved, tech1.user)  # every required item passed
+    services.work_order_resolve(order_id=resolved.pk, by=tech1.user, resolution="更换点火针")
     base = live_server.url
     for name, language, options in (("phone-zh", "zh-hans", PHONE), ("desktop-en", "en", DESKTOP)):
         context = browser.new_context(extra_http_headers={"Accept-Language": language}, **options)
@@ -219,4 +226,12 @@ def test_the_new_parts_in_chinese_and_on_a_desktop(browser, live_server, agent, 
         assert page.evaluate("document.documentElement.scrollWidth") <= options["viewport"]["width"]
         shoot(page.locator("#photos"), f"photos-{name}")
         shoot(page.locator("#parts"), f"parts-{name}")
+        page.goto(f"{base}/visit/{resolved.pk}/#sign-off")
+        sign_off = page.locator("#sign-off")
+        if language == "zh-hans":
+            assert "客户签收" in sign_off.text_content() and "满意度" in sign_off.text_content()
+        for button in ("[data-testid=visit-sign-off]", "label.visit-choice >> nth=0"):
+            assert sign_off.locator(button).bounding_box()["height"] >= 48
+        assert page.evaluate("document.documentElement.scrollWidth") <= options["viewport"]["width"]
+        shoot(sign_off, f"sign-off-{name}")
         context.close()
