@@ -5,13 +5,16 @@ adding a photo or a part (the card on the order's page, documents.panel)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from servicedesk.core.errors import ApplicationError, page_text
+from servicedesk.core.models import IdempotencyKey
 
 from . import links, parts, photos
 from .models import Document
@@ -80,21 +83,48 @@ def document_image(request, token, name):
     return FileResponse(default_storage.open(name, "rb"), content_type=content_type)
 
 
-def _back(pk):
+def _back(request, pk):
+    """Where the form came from when it says so (the visit page, at its step), else the order's page."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
     return redirect(reverse("work-order-detail", args=[pk]) + "#onsite-records")
+
+
+def _once(request, kind, add) -> bool:
+    """Runs add() once per form token (`token`, a new one each time the page
+    is shown): a repeated tap or a resent form finds the token's row and adds
+    nothing again. The row is written in add()'s transaction (the core
+    IdempotencyKey rows, keyed "page:<kind>:<token>"). False if already done."""
+    token = request.POST.get("token", "")[:64]
+    if not token:
+        add()
+        return True
+    key = f"page:{kind}:{token}"
+    with transaction.atomic():
+        IdempotencyKey.objects.bulk_create(
+            [IdempotencyKey(user=request.user, key=key, request_hash=kind)], ignore_conflicts=True)
+        row = IdempotencyKey.objects.select_for_update().get(user=request.user, key=key)
+        if row.status:
+            return False
+        add()
+        row.status = 303
+        row.save(update_fields=["status"])
+    return True
 
 
 @login_required
 @require_POST
 def photo_add_page(request, pk):
     try:
-        photos.photo_add(order_id=pk, by=request.user, stage=request.POST.get("stage", ""),
-                         upload=request.FILES.get("image"))
+        added = _once(request, "photo", lambda: photos.photo_add(
+            order_id=pk, by=request.user, stage=request.POST.get("stage", ""), upload=request.FILES.get("image")))
     except ApplicationError as exc:
         messages.error(request, page_text(exc))
     else:
-        messages.success(request, _("Photo added."))
-    return _back(pk)
+        messages.success(request, _("Photo added.") if added else _("This photo was already added."))
+    return _back(request, pk)
 
 
 @login_required
@@ -105,9 +135,11 @@ def part_add_page(request, pk):
     except ValueError:
         quantity = 0
     try:
-        parts.part_add(order_id=pk, by=request.user, part_code=request.POST.get("part_code", ""), quantity=quantity)
+        added = _once(request, "part", lambda: parts.part_add(
+            order_id=pk, by=request.user, part_code=request.POST.get("part_code", ""), quantity=quantity))
     except ApplicationError as exc:
         messages.error(request, page_text(exc))
     else:
-        messages.success(request, _("Part added: it leaves the stock when the work is resolved."))
-    return _back(pk)
+        messages.success(request, _("Part added: it leaves the stock when the work is resolved.") if added
+                         else _("This part was already added."))
+    return _back(request, pk)

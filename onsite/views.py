@@ -37,7 +37,8 @@ from .models import Stage
 PAGE_SIZE = 20
 EARLY_CHECK_IN = datetime.timedelta(hours=2)
 # What each action of the visit page leads to: a repeat that finds it done answers as done.
-VISIT_ACTIONS = {"check-in": "on_site", "resolve": "resolved", "take-back": "taken_back", "return": "resolved"}
+VISIT_ACTIONS = {"check-in": "on_site", "resolve": "resolved", "take-back": "taken_back", "return": "resolved",
+                 "sign-off": "signed_off"}  # sign-off: the form of documents/visit_sign_off.html
 GROUPS = {0: gettext_lazy("Today"), 1: gettext_lazy("Overdue"), 2: gettext_lazy("Upcoming")}
 # The places the records engineer fills (documents app): a template of that name, given `order`.
 SLOTS = {"photos": "documents/visit_photos.html", "parts": "documents/visit_parts.html",
@@ -170,8 +171,9 @@ def visit_action(request, pk, action):
         raise Http404
     order = _visit_order(request, pk)
     if order.state == VISIT_ACTIONS[action] and action not in ("resolve", "return") or (
-            action in ("resolve", "return") and order.state in ("resolved", "signed_off", "closed")):
-        return _back(order)  # a repeated tap: already done
+            action in ("resolve", "return") and order.state in ("resolved", "signed_off", "closed")) or (
+            action == "sign-off" and order.state == "closed"):
+        return _back(order, "#sign-off" if action == "sign-off" else "")  # a repeated tap: already done
     if action == "check-in" and _early(order) and request.POST.get("confirmed") != "1":
         return render(request, "onsite/visit.html", visit_context(request, order, confirm_early=True))
     input_class = ticket_views.ACTION_INPUTS[action]
@@ -196,11 +198,11 @@ def visit_action(request, pk, action):
                 request, order, errors={exc.field: [str(exc.message)]}, values=values, failed_action=action),
                 status=exc.status)
         messages.error(request, page_text(exc, ticket_views.ACTION_LABELS.get(action)))
-        return _back(order, "#finish")
+        return _back(order, "#sign-off" if action == "sign-off" else "#finish")
     order.refresh_from_db()
     messages.success(request, _("%(action)s: work order %(number)s is now “%(state)s”.") % {
         "action": ticket_views.ACTION_LABELS[action], "number": order.number, "state": order.get_state_display()})
-    return _back(order)
+    return _back(order, "#sign-off" if action in ("resolve", "return", "sign-off") else "")
 
 
 def _value_of(item, post):
