@@ -37,8 +37,17 @@ GRID = TableStyle([
 WIDTH = A4[0] - 30 * mm
 
 
+# STSong-Light has no U+00B7 (the middle dot between a name and its phone, a
+# product and its model): viewers draw a box. The katakana middle dot looks the same.
+_NO_GLYPH = str.maketrans({"\u00b7": "\u30fb"})
+
+
+def _glyphs(text) -> str:
+    return str(text).translate(_NO_GLYPH)
+
+
 def _p(text, style=BODY):
-    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
+    return Paragraph(escape(_glyphs(text)).replace("\n", "<br/>"), style)
 
 
 def _image(name: str, max_w: float, max_h: float):
@@ -106,8 +115,8 @@ def render(content: dict, content_sha256: str) -> bytes:
 
 def _render(content: dict, content_sha256: str) -> bytes:
     buffer = io.BytesIO()
-    footer = _("Work order %(number)s · SHA-256 of the content %(sha)s") % {
-        "number": content["number"], "sha": content_sha256}
+    footer = _glyphs(_("Work order %(number)s · SHA-256 of the content %(sha)s") % {
+        "number": content["number"], "sha": content_sha256})
 
     def on_page(canvas, doc):
         canvas.saveState()
