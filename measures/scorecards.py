@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Complaint
 from technicians.models import Technician
 
-from . import satisfaction
+from . import compliance, satisfaction
 from .definitions import BY_CODE
 from .scope import Scope
 
@@ -82,6 +82,7 @@ def criteria(technician: Technician, scope: Scope) -> list[Criterion]:
         rating, rating_text = (round(float(signed), 2) if signed is not None else None), _("score given at sign-off")
     incidents = Complaint.objects.filter(technician=technician, received_at__gte=scope.start,
                                          received_at__lt=scope.end).count()
+    checklist = compliance.counts(technician_id=technician.pk, start=scope.start, end=scope.end)
     return [
         Criterion("attitude", str(_("Service attitude")),
                   f"{survey['attitude']}" if survey["attitude"] is not None else "–",
@@ -100,8 +101,10 @@ def criteria(technician: Technician, scope: Scope) -> list[Criterion]:
         Criterion("incidents", str(_("Service incidents")), str(incidents),
                   max(0.0, 100.0 - INCIDENT_PENALTY * incidents),
                   str(_("100 − %(n)d per complaint against the technician")) % {"n": INCIDENT_PENALTY}),
-        Criterion("compliance", str(_("Compliance with the standards")), "–", None,
-                  str(_("on-site checklist compliance: not recorded yet"))),
+        Criterion("compliance", str(_("Compliance with the standards")),
+                  f"{checklist[0]}/{checklist[1]}" if checklist else "–",
+                  round(checklist[0] / checklist[1] * 100, 1) if checklist else None,
+                  str(_("checklist items recorded and passed ÷ items of the orders resolved × 100"))),
     ]
 
 

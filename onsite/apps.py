@@ -8,6 +8,7 @@ class OnsiteConfig(AppConfig):
 
     def ready(self):
         from documents import sections
+        from measures import compliance
         from tickets import hooks
 
         from . import fields, selectors, services, views
@@ -27,3 +28,5 @@ class OnsiteConfig(AppConfig):
         hooks.add_demo_visit(services.demo_visit)
         # The checklist on the service record and the handover receipt (documents.sections).
         sections.register("checklist", selectors.checklist_section, kinds=("service_record", "handover_receipt"))
+        # The scorecards' compliance with the standards (measures.compliance).
+        compliance.register(selectors.checklist_compliance)

@@ -119,3 +119,13 @@ def rectification_facts(notice) -> dict:
     return {"hazards": notice.hazards, "advice": notice.advice, "at": notice.created_at,
             "items": [[r.item.code, r.item.shown_label(), _value_text(r.item.kind, r.value, r.item.unit)]
                       for r in records]}
+
+
+def checklist_compliance(*, technician_id, start, end) -> tuple[int, int]:
+    """For the technician scorecards (measures.compliance; seeds/004, seeds/001):
+    (items recorded and passed, items) of the checklists of the orders this
+    technician resolved in [start, end). The optional items (the "12345" and
+    "five ones" confirmations) count: the required ones cannot be skipped."""
+    items = OrderItem.objects.filter(order__technician_id=technician_id, order__resolved_at__gte=start,
+                                     order__resolved_at__lt=end)
+    return items.filter(value__isnull=False).exclude(passed=False).count(), items.count()
