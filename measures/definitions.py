@@ -14,6 +14,7 @@ kind over every object that carries that kind, so the kinds other apps add
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -39,7 +40,7 @@ def _count(rows: QuerySet, cache: dict) -> int:
 
 
 @dataclass(frozen=True)
-class Measure:
+class Measure(abc.ABC):
     code: str
     label: str
     source: str
@@ -49,8 +50,9 @@ class Measure:
     # The field whose local date places a row in a day (the daily trend).
     day_field: str
 
+    @abc.abstractmethod
     def denominator(self, scope: Scope) -> QuerySet:
-        raise NotImplementedError
+        """The rows the rate is counted over (each kind of measure says which)."""
 
     def numerator_q(self) -> Q | None:
         """The numerator as a condition on the denominator's rows; None when

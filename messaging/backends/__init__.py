@@ -8,6 +8,7 @@ A backend raises SendFailed when the provider refused or could not be
 reached: `permanent=True` when trying again cannot help (a bad number, a
 template the provider does not know), otherwise the message is retried."""
 
+import abc
 import dataclasses
 import functools
 
@@ -32,9 +33,10 @@ class SendFailed(Exception):
         self.permanent = permanent
 
 
-class Backend:
+class Backend(abc.ABC):
+    @abc.abstractmethod
     def send(self, message: Outgoing) -> str:
-        raise NotImplementedError
+        """Send it; answer the provider's id, or raise SendFailed."""
 
 
 @functools.cache
