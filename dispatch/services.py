@@ -14,7 +14,7 @@ from servicedesk.core.errors import PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import run_action
 from servicedesk.deadlines.services import deadline_start
 from technicians.models import Technician
-from tickets.services import MACHINE, _deadline_attributes, work_order_dispatch
+from tickets.services import MACHINE, deadline_attributes, work_order_dispatch
 
 from . import selectors
 from .models import Duty, ShiftException, SlotProposal, WorkingHours
@@ -28,7 +28,7 @@ def work_order_approve(*, order_id, by, note="") -> object:
     note = (note or "").strip()
 
     def effects(order, at):
-        attributes = _deadline_attributes(order)
+        attributes = deadline_attributes(order)
         for kind in ("respond", "arrive"):
             deadline_start(subject=order, kind=kind, start=at, attributes=attributes)
 

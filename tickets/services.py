@@ -40,7 +40,7 @@ from .models import ACTIONS, WorkOrder, WorkOrderEvent, actions_allowed_in
 from .selectors import user_may_create_work_orders, user_may_take
 
 
-def _deadline_attributes(order: WorkOrder) -> dict:
+def deadline_attributes(order: WorkOrder) -> dict:
     return {
         "kind": order.kind,
         "category": order.category.slug if order.category_id else None,
@@ -143,7 +143,7 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
             data={"revisit_of": revisit_of.pk} if revisit_of else None)
     entitlement_decide(order=order)  # issue 6: in warranty, out of warranty or no proof (billing)
     # contract: respond and arrive run from reported_at (seeds/001: 24 h; emergency 30 min).
-    attributes = _deadline_attributes(order)
+    attributes = deadline_attributes(order)
     started = [
         deadline_start(subject=order, kind=kind_, start=reported_at, attributes=attributes, refresh_subject=False)
         for kind_ in ("respond", "arrive") if not awaiting
@@ -268,7 +268,7 @@ def work_order_sign_off(*, order_id, by, signed_by, satisfaction, extra=None) ->
 
     def effects(order, at):
         # seeds/002: return visit within one week after install or repair.
-        deadline_start(subject=order, kind="follow_up", start=at, attributes=_deadline_attributes(order))
+        deadline_start(subject=order, kind="follow_up", start=at, attributes=deadline_attributes(order))
 
     return _act(order_id=order_id, extra=extra, action="sign-off", by=by, note=signed_by,
                 data={"signed_by": signed_by, "satisfaction": int(satisfaction)},
