@@ -495,6 +495,7 @@ PERIODIC_TASKS = {
     "messaging.send_due": (30, "seconds", 30),  # messages to the customer: retries, claims of killed workers
     "core.purge_idempotency_keys": (1, "hours", 3600),  # Idempotency-Key answers past their 24 hours
     "measures.mail_monthly_report": (1, "hours", 3600),  # last month's after-sales report to managers, on the 1st
+    "documents.remove_orphan_files": (1, "days", 3600),  # files a rolled-back transaction left behind
 }
 
 
