@@ -3,22 +3,11 @@ tables, like the escalation sweep (deadlines/0004): editable in the admin."""
 
 from django.db import migrations
 
-NAME = "Close rings whose hang-up was lost"
-
-
-def schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_60s, _ = IntervalSchedule.objects.get_or_create(every=60, period="seconds")
-    PeriodicTask.objects.get_or_create(
-        name=NAME, defaults={"task": "calls.close_stale_rings", "interval": every_60s, "expire_seconds": 60}
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+from servicedesk.core.beat import BEAT_MIGRATION, schedule_task
 
 
 class Migration(migrations.Migration):
-    dependencies = [("calls", "0003_call_channel_outbound"), ("django_celery_beat", "0019_alter_periodictasks_options")]
-    operations = [migrations.RunPython(schedule, unschedule)]
+    dependencies = [("calls", "0003_call_channel_outbound"), BEAT_MIGRATION]
+    operations = [
+        schedule_task("Close rings whose hang-up was lost", "calls.close_stale_rings", every=60, period="seconds", expire_seconds=60),
+    ]
