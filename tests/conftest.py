@@ -99,6 +99,19 @@ def chromium():
     return path
 
 
+@pytest.fixture
+def browser(chromium, monkeypatch):
+    """Debian's Chromium through Playwright's sync API (tests/browsing.py)."""
+    from tests.browsing import launched
+
+    # Playwright's sync API runs an event loop in this thread, so Django
+    # takes the test's plain ORM calls for calls from async code. Set for this
+    # test only: in os.environ for the whole run it would leak into other
+    # tests' subprocesses (`check --deploy` flags it, rightly).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    yield from launched(chromium)
+
+
 # --- the clock -----------------------------------------------------------------
 
 

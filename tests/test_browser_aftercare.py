@@ -17,12 +17,7 @@ from tests.conftest import api_for
 from tests.signing import SIGNED
 from tests.test_aftercare_customer_page import scheduled_order
 from tests.test_aftercare_survey import post, signed_off_order
-from tests.test_browser_work_orders import (  # noqa: F401 - fixtures
-    allow_orm_beside_playwright,
-    browser,
-    expect,
-    log_in,
-)
+from tests.test_browser_work_orders import expect, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -48,7 +43,7 @@ def pick(form, item, score):
 
 
 def test_the_customer_confirms_the_appointment_and_answers_the_survey_on_a_phone(
-    browser, live_server, agent, dispatcher, tech1, category  # noqa: F811
+    browser, live_server, agent, dispatcher, tech1, category
 ):
     oid = scheduled_order(agent, dispatcher, tech1)
     link = link_of(agent, oid)
@@ -102,7 +97,7 @@ def test_the_customer_confirms_the_appointment_and_answers_the_survey_on_a_phone
 
 
 def test_an_agent_works_the_survey_call_queue_on_a_phone(
-    browser, live_server, agent, dispatcher, tech1, category, password, clock_at, supervisor  # noqa: F811
+    browser, live_server, agent, dispatcher, tech1, category, password, clock_at, supervisor
 ):
     yesterday = timezone.localtime() - datetime.timedelta(days=1)
     clock_at(yesterday.replace(hour=15, minute=0, second=0, microsecond=0, tzinfo=None))

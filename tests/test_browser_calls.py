@@ -13,14 +13,13 @@ import time
 import urllib.request
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from calls.models import CallLink
 from tests.factories import AddressFactory, CustomerFactory, CustomerProductFactory, UserFactory
 from tickets.models import WorkOrder
 
-from .test_browser_work_orders import CHROMIUM_ARGS, expect, log_in, log_out
+from .test_browser_work_orders import expect, log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -28,22 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 # second. The bound here leaves room for a loaded CI machine; the precise
 # figure is bench/ring_to_pop.py's (docs/benchmarks.md).
 POP_BOUND_SECONDS = 2.5
-
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-        connections.close_all()
 
 
 @pytest.fixture

@@ -13,28 +13,11 @@ from dispatch.models import SlotProposal, WorkingHours
 from tickets import services as ticket_services
 from tickets.models import WorkOrder
 
-from .test_browser_work_orders import CHROMIUM_ARGS, expect, log_in
+from .test_browser_work_orders import expect, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 CUSTOMER = {"name": "王伟", "phone": "13800138000", "address": "北京市朝阳区建国路88号"}
-
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(chromium):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-        connections.close_all()
 
 
 def new_order(by, category, phone, kind="repair"):

@@ -12,13 +12,12 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
 from django.utils import translation
 
 from servicedesk.accounts.models import Partner, Unit, User
 from servicedesk.customers.models import ProductCategory
 
-from .test_browser_work_orders import CHROMIUM_ARGS, log_in
+from .test_browser_work_orders import log_in
 from .test_translations import ALL_POS, messages, parse_po
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -39,22 +38,6 @@ RAW_CODE = re.compile(r"(?<![\w/.-])(?:answer|arrive|respond|callback|follow_up|
 SAME_IN_BOTH = {"English", "API", "Enter", "Ctrl", "Esc", "Tab", "Shift"}
 # The pages of the product; the API reference (Swagger UI) is English by design and only checked for fit.
 OWN_PAGES = set(LANDING.values()) - {"/api/docs/"}
-
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-        connections.close_all()
 
 
 @pytest.fixture

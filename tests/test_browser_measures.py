@@ -8,7 +8,6 @@ import datetime
 import pathlib
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from complaints.services import complaint_create
@@ -16,26 +15,10 @@ from tests.factories import CustomerFactory, TechnicianFactory, UserFactory
 from tests.signing import SIGNED
 from tickets import services as wo
 
-from .test_browser_work_orders import CHROMIUM_ARGS, expect, log_in
+from .test_browser_work_orders import expect, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 SHOTS = pathlib.Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-        connections.close_all()
 
 
 def _late_order(dispatcher, supervisor, tech, days_ago):

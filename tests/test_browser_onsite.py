@@ -21,7 +21,7 @@ from onsite.seed import seed
 from tickets import services
 from tickets.models import WorkOrder
 
-from .test_browser_work_orders import CHROMIUM_ARGS, expect, log_in
+from .test_browser_work_orders import expect, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.checklists,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -29,23 +29,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.checklists,
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "timezone_id": "Asia/Shanghai", "geolocation": {"latitude": 31.230416, "longitude": 121.473701,
                                                          "accuracy": 15}, "permissions": ["geolocation"]}
-
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(chromium):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-        connections.close_all()
 
 
 def shoot(page, name, full=True):

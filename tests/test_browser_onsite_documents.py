@@ -5,32 +5,15 @@ the canvas (with the mouse, as a finger would), clears it and signs again,
 the sign-off is sent, and the service record is listed as a PDF that opens."""
 
 import pytest
-from django.db import connections
 
 from documents.models import Document, Signature
 from tests.test_billing_support import make_order, on_site
 from tickets import services
 
-from .test_browser_work_orders import CHROMIUM_ARGS, expect, log_in
+from .test_browser_work_orders import expect, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-        connections.close_all()
 
 
 def draw(page, canvas):

@@ -27,28 +27,11 @@ from tests.test_billing_support import fee_schedule
 from tests.test_browser_onsite import PHONE, accepted_gas_repair, draw_signature, record
 from tickets.models import WorkOrder
 
-from .test_browser_work_orders import CHROMIUM_ARGS, expect, log_in
+from .test_browser_work_orders import expect, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.checklists,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 DESKTOP = {"viewport": {"width": 1440, "height": 900}, "timezone_id": "Asia/Shanghai"}
-
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(chromium):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-        connections.close_all()
 
 
 def shoot(locator, name):

@@ -6,7 +6,6 @@ screen and accepts it there."""
 import re
 
 import pytest
-from django.db import connections
 
 from tickets.models import WorkOrder, WorkOrderEvent
 
@@ -14,10 +13,6 @@ from tickets.models import WorkOrder, WorkOrderEvent
 # migrations load (roles, SLA policies) must be there for this test and back
 # for the next transactional one, whichever order they run in.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
 
 
 def expect(locator):
@@ -27,28 +22,6 @@ def expect(locator):
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread, so Django
-    takes the test's plain ORM calls for calls from async code. Set for this
-    module's tests only: in os.environ for the whole run it would leak into
-    other tests' subprocesses (`check --deploy` flags it, rightly)."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-        # With Playwright's loop running, the test's ORM calls opened a
-        # connection of their own: close it, or the test database cannot be
-        # dropped at the end of the run.
-        connections.close_all()
 
 
 def log_in(page, base, username, password):
