@@ -48,7 +48,11 @@ def emit(event: str, *, obj, partner_id, at=None) -> list[Delivery]:
                                "data": views[hook.created_by_id]}, cls=DjangoJSONEncoder, ensure_ascii=False)
         rows.append(row)
     Delivery.objects.bulk_create(rows)
-    ids = [r.pk for r in Delivery.objects.filter(delivery_id__in=[r.delivery_id for r in rows]).order_by("pk")]
+    # PostgreSQL and SQLite 3.35+ give the ids back from the INSERT; read them only where they did not.
+    ids = [r.pk for r in rows]
+    if not all(ids):
+        written = Delivery.objects.filter(delivery_id__in=[r.delivery_id for r in rows])
+        ids = list(written.order_by("pk").values_list("pk", flat=True))
 
     def queue():
         from .tasks import deliver  # the task module imports the delivery code, which imports this one
