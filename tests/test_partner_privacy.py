@@ -121,6 +121,50 @@ def test_the_partners_pages_show_what_it_sent(client, stored, partner_user, agen
     assert "张秘密" in client.get(f"/work-orders/{order_id}/").content.decode()
 
 
+@pytest.fixture
+def stored_product(stored, agent):
+    """A product of that customer as the call center recorded it (model and purchase date from the invoice)."""
+    category = CategoryFactory(slug="water-heater")
+    order, _ = services.work_order_create(
+        by=agent, kind="repair", customer=stored, description="热水器漏水",
+        product={"category": category, "model": "JSQ-SECRET-9", "serial": "SN-777",
+                 "purchase_date": datetime.date(2024, 3, 15)},
+    )
+    return order.product
+
+
+def test_a_product_matched_by_serial_shows_the_partner_what_it_sent(client, stored_product, partner_user, agent):
+    r = create_order(partner_user, product={"category": "water-heater", "serial": "SN-777"})
+
+    assert r.status_code == 201, r.content
+    order_id = r.json()["id"]
+    # The serial matched the customer's stored product (agents see one product in the file) ...
+    assert WorkOrder.objects.get(pk=order_id).product_id == stored_product.pk
+    # ... but the partner learns nothing another party recorded of it.
+    sent = {"id": stored_product.pk, "category": "water-heater", "model": "", "serial": "SN-777", "purchase_date": None}
+    assert r.json()["product"] == sent
+    assert api_for(partner_user).get(f"{WO}{order_id}/").json()["product"] == sent
+    for response in (r, api_for(partner_user).get(f"{WO}{order_id}/"), api_for(partner_user).get(WO)):
+        assert "JSQ-SECRET-9" not in response.content.decode() and "2024-03-15" not in response.content.decode()
+    client.force_login(partner_user)
+    page = client.get(f"/work-orders/{order_id}/").content.decode()
+    assert "SN-777" in page and "JSQ-SECRET-9" not in page
+    # The call center sees the product as stored.
+    assert api_for(agent).get(f"{WO}{order_id}/").json()["product"]["model"] == "JSQ-SECRET-9"
+    client.force_login(agent)
+    assert "JSQ-SECRET-9" in client.get(f"/work-orders/{order_id}/").content.decode()
+
+
+def test_a_product_the_partner_described_is_answered_as_it_described_it(stored, partner_user):
+    product = {"category": "water-heater", "model": "JSQ-20", "serial": "SN-1", "purchase_date": "2025-06-01"}
+    CategoryFactory(slug="water-heater")
+
+    r = create_order(partner_user, product=product)
+
+    assert r.status_code == 201, r.content
+    assert {k: v for k, v in r.json()["product"].items() if k != "id"} == product
+
+
 def test_the_switchs_answers_carry_no_customer_field(stored, telephony):
     at = timezone.now()
     for name, when in (("ring", at), ("hangup", at + datetime.timedelta(seconds=30)), ("hangup", at)):
@@ -153,3 +197,21 @@ def test_a_partner_recording_a_return_for_a_known_phone_sees_what_it_sent(client
         page = client.get(url)
         assert page.status_code == 200 and leaks(page) == [], url
     assert api_for(agent).get(f"/api/v1/returns/{return_id}/").json()["customer"]["name"] == "张秘密"
+
+
+def test_a_return_matched_to_a_stored_product_shows_the_partner_what_it_sent(client, stored_product, partner_user,
+                                                                            agent):
+    r = api_for(partner_user).post("/api/v1/returns/", {
+        "customer": dict(SENT), "product": {"category": "water-heater", "serial": "SN-777"},
+        "requested_by": "consumer", "reason": "漏水"}, format="json")
+
+    assert r.status_code == 201, r.content
+    return_id = r.json()["id"]
+    sent = {"id": stored_product.pk, "category": "water-heater", "model": "", "serial": "SN-777",
+            "purchase_date": None, "manufactured_on": None}
+    assert r.json()["product"] == sent
+    assert api_for(partner_user).get(f"/api/v1/returns/{return_id}/").json()["product"] == sent
+    client.force_login(partner_user)
+    assert "JSQ-SECRET-9" not in client.get(f"/returns/{return_id}/").content.decode()
+    seen_by_agent = api_for(agent).get(f"/api/v1/returns/{return_id}/").json()["product"]
+    assert (seen_by_agent["model"], seen_by_agent["purchase_date"]) == ("JSQ-SECRET-9", "2024-03-15")

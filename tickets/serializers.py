@@ -9,7 +9,7 @@ from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
 from servicedesk.core.phone import is_valid_phone, normalize_phone
 from servicedesk.core.serializers import FieldsBuiltOnce
 from servicedesk.customers.models import Customer, ProductCategory
-from servicedesk.customers.selectors import customer_as_sent, customer_shown, phone_policy_for
+from servicedesk.customers.selectors import customer_as_sent, customer_shown, phone_policy_for, product_shown
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from servicedesk.ownership.serializers import HandOverInput, UserRefField  # noqa: F401 - the work-order API and pages name them here
 from technicians.models import Technician
@@ -230,13 +230,8 @@ class WorkOrderSerializer(FieldsBuiltOnce, serializers.ModelSerializer):  # fiel
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_product(self, obj):
-        p = obj.product
-        if p is None:
-            return None
-        return {
-            "id": p.pk, "category": p.category.slug, "model": p.model, "serial": p.serial,
-            "purchase_date": p.purchase_date.isoformat() if p.purchase_date else None,
-        }
+        # Privacy (contract: Retries, privacy, abuse): a partner sees the product as it sent it.
+        return product_shown(phone_policy_for(self.context), obj)
 
     def get_technician_name(self, obj) -> str | None:
         return obj.technician.user.display_name if obj.technician_id else None

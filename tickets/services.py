@@ -16,6 +16,7 @@ from billing.services.fees import entitlement_decide, revisit_is_covered
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import Machine, run_action, run_state_kept
 from servicedesk.customers.models import Customer
+from servicedesk.customers.selectors import product_as_sent
 from servicedesk.customers.services import (
     address_add,
     customer_as_sent_by,
@@ -98,6 +99,8 @@ def work_order_create(
     now = timezone.now()
     as_sent = customer_as_sent_by(customer=customer, address=address,
                                   earlier=WorkOrder.objects.filter(partner=partner)) if partner else None
+    if as_sent is not None and isinstance(product, dict):
+        as_sent["product"] = product_as_sent(product)
     try:
         with transaction.atomic():
             order = _create(

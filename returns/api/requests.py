@@ -14,7 +14,7 @@ from servicedesk.core.api import AwareDateTimeField, NotFutureDateTimeField
 from servicedesk.core.errors import InvalidTransition, PermissionDenied
 from servicedesk.core.idempotency import IdempotentPostMixin
 from servicedesk.customers.models import Customer
-from servicedesk.customers.selectors import customer_shown, phone_policy_for
+from servicedesk.customers.selectors import customer_shown, phone_policy_for, product_shown
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from technicians.models import Technician
 from tickets.serializers import CategoryField, CustomerField
@@ -127,10 +127,7 @@ class ReturnSerializer(serializers.ModelSerializer):
         "serial": {"type": "string"}, "purchase_date": {"type": "string", "format": "date", "nullable": True},
         "manufactured_on": {"type": "string", "format": "date", "nullable": True}}})
     def get_product(self, obj):
-        p = obj.product
-        return {"id": p.pk, "category": p.category.slug, "model": p.model, "serial": p.serial,
-                "purchase_date": p.purchase_date.isoformat() if p.purchase_date else None,
-                "manufactured_on": p.manufactured_on.isoformat() if p.manufactured_on else None}
+        return product_shown(phone_policy_for(self.context), obj, made=True)  # a partner sees what it sent
 
     @extend_schema_field({"type": "string", "enum": [*Decision.values], "nullable": True})
     def get_decision(self, obj):

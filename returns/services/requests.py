@@ -20,6 +20,7 @@ from servicedesk.accounts.selectors import nearest_with_role
 from servicedesk.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from servicedesk.core.transitions import Machine, run_action
 from servicedesk.customers.models import Customer
+from servicedesk.customers.selectors import product_as_sent
 from servicedesk.customers.services import (
     address_add,
     customer_as_sent_by,
@@ -143,8 +144,7 @@ def return_create(*, by, customer, product, requested_by, reason, requested_at=N
             requested_by=requested_by, customer=customer, address=address_obj, product=product_obj, reason=reason,
             requested_at=requested_at, batch=bool(batch), batch_code=(batch_code or "").strip(), quantity=quantity or 1,
             created_by=by, owner=by, accepting_unit=by.unit, partner=by.partner if by.partner_id else None,
-            customer_as_sent=customer_as_sent_by(customer=customer_sent, address=address, earlier=ReturnRequest.objects
-                                                 .filter(partner_id=by.partner_id)) if by.partner_id else None,
+            customer_as_sent=_as_sent(by, customer_sent, address, product),
         )
         obj.number = f"RT{timezone.localtime(requested_at):%Y%m%d}{obj.pk:06d}"
         obj.save(update_fields=["number"])
@@ -260,3 +260,13 @@ RETURN_SERVICES = {
     "assess": return_assess, "visit": return_visit, "assign": return_assign, "accept-exchange": return_accept_exchange,
     "fulfil": return_fulfil, "close": return_close,
 }
+
+
+def _as_sent(by, customer, address, product) -> dict | None:
+    """What a partner sent of the customer and the product (contract: Retries, privacy, abuse)."""
+    if not by.partner_id:
+        return None
+    sent = customer_as_sent_by(customer=customer, address=address,
+                               earlier=ReturnRequest.objects.filter(partner_id=by.partner_id))
+    sent["product"] = product_as_sent(product)
+    return sent

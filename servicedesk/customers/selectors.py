@@ -24,6 +24,7 @@ at most one query per list (a technician's open customers), never one per row.
 
 import contextlib
 import copy
+import datetime
 
 from servicedesk.accounts.roles import Role
 from servicedesk.core.phone import mask_phone
@@ -135,6 +136,45 @@ def customer_as_sent(data: dict | None) -> dict:
             "address": (data.get("address") or "").strip()}
 
 
+def _day(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def product_as_sent(product: dict | None) -> dict | None:
+    """What a partner sent of the product, kept beside the customer in the
+    row's snapshot (`customer_as_sent["product"]`): the stored product a
+    serial matched may carry a model and dates another party recorded
+    (contract: Retries, privacy, abuse)."""
+    if not product:
+        return None
+    category = product.get("category")
+    return {"category": getattr(category, "slug", category) or "", "model": (product.get("model") or "").strip(),
+            "serial": (product.get("serial") or "").strip(), "purchase_date": _day(product.get("purchase_date")),
+            "manufactured_on": _day(product.get("manufactured_on"))}
+
+
+def product_shown(policy: PhonePolicy, obj, *, made=False) -> dict | None:
+    """`obj`'s product (a work order or return) for an API answer: {"id",
+    "category", "model", "serial", "purchase_date"} (and "manufactured_on"
+    with `made`); to a partner, as that partner sent it (a row from before
+    the snapshot kept the product: its category and nothing else)."""
+    p = obj.product
+    if p is None:
+        return None
+    if policy.partner:
+        sent = (obj.customer_as_sent or {}).get("product") or {}
+        shown = {"id": p.pk, "category": sent.get("category") or p.category.slug, "model": sent.get("model", ""),
+                 "serial": sent.get("serial", ""), "purchase_date": sent.get("purchase_date")}
+        if made:
+            shown["manufactured_on"] = sent.get("manufactured_on")
+        return shown
+    shown = {"id": p.pk, "category": p.category.slug, "model": p.model, "serial": p.serial,
+             "purchase_date": _day(p.purchase_date)}
+    if made:
+        shown["manufactured_on"] = _day(p.manufactured_on)
+    return shown
+
+
 def customer_shown(policy: PhonePolicy, obj, *, order=None) -> dict:
     """`obj`'s customer (a work order, complaint or return carrying `customer`,
     `address` and `customer_as_sent`) as `policy`'s user may see it, for an
@@ -167,3 +207,11 @@ def show_as_sent(policy: PhonePolicy, obj) -> None:
     obj._state.fields_cache["address"] = Address(text=sent["address"]) if sent["address"] else None
     if not sent["address"] and any(f.name == "region" for f in obj._meta.concrete_fields):
         obj._state.fields_cache["region"] = None  # else derived from an address the partner did not send
+    product = getattr(obj, "product", None) if any(f.name == "product" for f in obj._meta.concrete_fields) else None
+    if product is not None:
+        shown_product = product_shown(policy, obj, made=True)
+        copied = copy.copy(product)
+        copied.model, copied.serial = shown_product["model"], shown_product["serial"]
+        for field in ("purchase_date", "manufactured_on"):
+            setattr(copied, field, datetime.date.fromisoformat(shown_product[field]) if shown_product[field] else None)
+        obj._state.fields_cache["product"] = copied
