@@ -1,5 +1,11 @@
 from . import menu
 
+# A menu of this many registered sections or more (a supervisor's, a manager's)
+# folds its sections into groups (templates/base.html): flat, it took three or
+# four lines at 1440 px in English. Shorter menus (an agent's, a dispatcher's)
+# stay flat, every entry one click away.
+GROUPED_FROM = 10
+
 
 def roles(request):
     """The user's roles and which sections the navigation offers them; each
@@ -7,5 +13,6 @@ def roles(request):
     the selector that guards the section itself."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"user_roles": [], "nav": {}}
-    return {"user_roles": sorted(user.roles), "nav": menu.entries_for(user)}
+        return {"user_roles": [], "nav": {}, "nav_grouped": False}
+    nav = menu.entries_for(user)
+    return {"user_roles": sorted(user.roles), "nav": nav, "nav_grouped": sum(nav.values()) >= GROUPED_FROM}
