@@ -76,3 +76,14 @@ def test_the_charges_page_charges_and_shows_the_amount_due(client, agent, dispat
     with translation.override("zh-hans"):
         # a deadline's due time keeps its word
         assert Template('{% load i18n %}{% translate "Due" %}').render(Context()) == "到期"
+
+
+def test_a_factory_return_is_filed_as_submitted_and_a_complaint_as_registered(compiled_catalogues):
+    from complaints.views.common import ACTION_LABELS as COMPLAINT_LABELS
+    from returns.views.factory import FACTORY_LABELS
+
+    with translation.override("zh-hans"):
+        # the application's button says 提交申请; a complaint is 登记 (registered), as its button 登记投诉
+        assert (str(FACTORY_LABELS["create"]), str(COMPLAINT_LABELS["create"])) == ("已提交", "已登记")
+    with translation.override("en"):
+        assert str(FACTORY_LABELS["create"]) == str(COMPLAINT_LABELS["create"]) == "Filed"
