@@ -87,3 +87,11 @@ def test_a_factory_return_is_filed_as_submitted_and_a_complaint_as_registered(co
         assert (str(FACTORY_LABELS["create"]), str(COMPLAINT_LABELS["create"])) == ("已提交", "已登记")
     with translation.override("en"):
         assert str(FACTORY_LABELS["create"]) == str(COMPLAINT_LABELS["create"]) == "Filed"
+
+
+def test_a_return_on_the_dashboard_is_a_customers_return_not_a_factory_return(compiled_catalogues):
+    from servicedesk.core.labels import SUBJECTS
+
+    with translation.override("zh-hans"):
+        # the Returns menu's 退换货 (a customer's return, returns.ReturnRequest), the Factory returns' 返厂
+        assert (str(SUBJECTS["returnrequest"]), str(SUBJECTS["factoryreturn"])) == ("退换货", "返厂单")
