@@ -76,7 +76,7 @@ class Call(FSMModelMixin, models.Model):
         verbose_name=_("owner"),
     )
     rang_at = models.DateTimeField(_("rang at"), null=True, blank=True)
-    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_at = models.DateTimeField(pgettext_lazy("call", "answered at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -214,14 +214,14 @@ class CallEvent(models.Model):
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="raw_events", verbose_name=_("call"))
     event = models.CharField(_("event"), max_length=10, choices=Event.choices)
-    key = models.CharField(_("key"), max_length=120)
+    key = models.CharField(pgettext_lazy("call event", "key"), max_length=120)
     at = models.DateTimeField(_("at"))
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("agent"),
     )
     payload = models.JSONField(_("payload"), default=dict, blank=True)
-    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    received_at = models.DateTimeField(pgettext_lazy("call event", "received at"), auto_now_add=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -258,13 +258,13 @@ class Callback(FSMModelMixin, models.Model):
     state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.OPEN, protected=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("taken by"),
+        verbose_name=pgettext_lazy("callback", "taken by"),
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("created at"))
-    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    taken_at = models.DateTimeField(pgettext_lazy("callback", "taken at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     deadlines = GenericRelation(Deadline, related_query_name="callback")

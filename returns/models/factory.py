@@ -49,11 +49,11 @@ class FactoryReturn(FSMModelMixin, models.Model):
     rolled_over = models.PositiveSmallIntegerField(_("times rolled over"), default=0)
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
     waybill = models.CharField(_("waybill"), max_length=60, blank=True)
-    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    arrived_at = models.DateTimeField(pgettext_lazy("factory return", "arrived at"), null=True, blank=True)
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("checked by"))
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(pgettext_lazy("assessment", "decided at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -179,7 +179,7 @@ class FactoryReturnItem(models.Model):
     decision_reason = models.CharField(_("reason for the decision"), max_length=300, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("decided by"))
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(pgettext_lazy("assessment", "decided at"), null=True, blank=True)
 
     class Meta:
         db_table = "billing_factoryreturnitem"  # the table kept from billing (moved with its data)

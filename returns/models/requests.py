@@ -55,7 +55,7 @@ class ReturnRequest(FSMModelMixin, models.Model):
     technician = models.ForeignKey("technicians.Technician", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="returns", verbose_name=_("technician sent on site"))
 
-    findings = models.JSONField(_("findings"), default=dict, blank=True)
+    findings = models.JSONField(pgettext_lazy("inspection", "findings"), default=dict, blank=True)
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
     decision_reason = models.TextField(_("reason told (English)"), blank=True)
     decision_reason_zh = models.TextField(_("reason told (Chinese)"), blank=True)

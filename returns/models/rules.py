@@ -65,7 +65,7 @@ class ReturnRule(models.Model):
                                     help_text=_("Blank: consumers and dealers."))
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     kind = models.CharField(_("condition"), max_length=10, choices=Kind.choices)
-    finding = models.SlugField(_("finding"), max_length=40, blank=True)
+    finding = models.SlugField(pgettext_lazy("inspection", "finding"), max_length=40, blank=True)
     expected = models.BooleanField(_("finding value"), default=True)
     finding_required = models.BooleanField(
         _("finding required"),
@@ -81,7 +81,7 @@ class ReturnRule(models.Model):
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
     reason = models.CharField(_("reason (English)"), max_length=300)
     reason_zh = models.CharField(_("reason (Chinese)"), max_length=300, blank=True)
-    source = models.CharField(_("source"), max_length=200, blank=True)
+    source = models.CharField(pgettext_lazy("rule", "source"), max_length=200, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from servicedesk.core.errors import ApplicationError
@@ -31,7 +31,7 @@ from ..models import FactoryReturn, FactoryReturnItem, ReturnWindow, window_days
 from .common import PAGE_SIZE, decorate, domain_error_message, error_messages, flat_errors
 
 FACTORY_LABELS = {
-    "create": gettext_lazy("Filed"),
+    "create": pgettext_lazy("application", "Filed"),  # as its button says: 提交申请, not a complaint's 登记
     "sign": gettext_lazy("Sign (office or regional manager)"),
     "approve": gettext_lazy("Approve (customer service)"),
     "special-approve": gettext_lazy("Special approval"),

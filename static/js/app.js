@@ -65,6 +65,29 @@
   else setUp();
 })();
 
+/* The menu's groups (<details class="navgroup">) open without script; this
+ * only closes the others when one opens, and all of them on a click outside or Escape. */
+(function () {
+  "use strict";
+
+  function closeAll(except) {
+    document.querySelectorAll(".navgroup[open]").forEach(function (group) {
+      if (group !== except) group.open = false;
+    });
+  }
+
+  document.addEventListener("toggle", function (event) {
+    var group = event.target;
+    if (group.classList && group.classList.contains("navgroup") && group.open) closeAll(group);
+  }, true);
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest(".navgroup")) closeAll(null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeAll(null);
+  });
+})();
+
 /* A refreshing panel ([data-hold-while-typing], e.g. the callback queue) is
  * not swapped away while a note in it is being typed. In a file, not an htmx
  * trigger filter: the Content-Security-Policy forbids the eval htmx needs for those. */

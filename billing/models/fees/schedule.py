@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from servicedesk.customers.models import ProductCategory
 
@@ -42,7 +43,7 @@ class FeeItem(models.Model):
 
     schedule = models.ForeignKey(FeeSchedule, on_delete=models.CASCADE, related_name="labour",
                                  verbose_name=_("fee schedule"))
-    code = models.CharField(_("code"), max_length=30)
+    code = models.CharField(pgettext_lazy("fee item", "code"), max_length=30)
     name = models.CharField(_("name"), max_length=200)
     category = models.ForeignKey(ProductCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                  verbose_name=_("product line"))

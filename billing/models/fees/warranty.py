@@ -113,7 +113,7 @@ class WorkOrderEntitlement(models.Model):
                                   related_name="+", verbose_name=_("repair warranty of"))
     components = models.JSONField(_("components"), default=list, blank=True)
     decided_on = models.DateField(_("decided for the date"))
-    decided_at = models.DateTimeField(_("decided at"))
+    decided_at = models.DateTimeField(pgettext_lazy("assessment", "decided at"))
     reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
