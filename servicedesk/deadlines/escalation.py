@@ -117,6 +117,8 @@ def sweep_batch(*, now, batch_size=BATCH_SIZE, ladders=None, notices=None) -> Sw
     from servicedesk.notifications.tasks import deliver_batch, deliver_robot_alert
 
     ladders, notices = ladders or Ladders(), notices or Notices()
+    if connection.features.max_query_params:  # SQLite: a batch's ids in one IN (...) of at most 999 parameters
+        batch_size = min(batch_size, connection.features.max_query_params - 10)
     with transaction.atomic():
         rows = list(
             due_steps(now)

@@ -68,6 +68,21 @@ class Renderer:
     def __init__(self):
         self.messages = {}
         self.said = {}
+        self.zone = None
+
+    def _time(self, value):
+        """_time with the active time zone read once."""
+        if not isinstance(value, str):
+            return _time(value)
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return _time(value)
+        if moment.tzinfo is None:
+            return _time(value)
+        if self.zone is None:
+            self.zone = timezone.get_current_timezone()
+        return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
 
     def __call__(self, message, params):
         text = self.messages.get(message)
@@ -92,6 +107,8 @@ class Renderer:
                 if said is None:
                     said = self.said[("kind", value)] = renderer(value)
                 values[name] = said
+            elif name == "due":
+                values[name] = self._time(value)
             else:
                 values[name] = renderer(value)
         return text % values
