@@ -216,3 +216,29 @@ def test_two_sweeps_at_once_over_warnings_and_levels_take_each_step_once(postgre
     assert {row["n"] for row in per_note} == {1} and len(per_note) == 180
     assert EmailDelivery.objects.count() == 180
     assert sweep(now=now).batches == 0
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_sweeps_renderer_says_what_render_says(language):
+    from django.utils import translation
+
+    from servicedesk.notifications.titles import Renderer
+
+    facts = [
+        (
+            notices.OVERDUE,
+            {"subject": ["workorder", "WO1"], "kind": "respond", "due": "2026-12-06T19:00:00+00:00", "level": 2},
+        ),
+        (
+            notices.WARNING,
+            {
+                "subject": ["call", "demo-20261206-0042-abcdef"],
+                "kind": "answer",
+                "due": "2026-12-06T19:00:00.123456+00:00",
+            },
+        ),
+        (notices.WARNING, {"subject": ["unknown", "#7"], "kind": "no-such-kind", "due": "2026-12-31T23:59:59+08:00"}),
+    ]
+    with translation.override(language):
+        renderer = Renderer()
+        assert [renderer(m, p) for m, p in facts * 2] == [render(m, p) for m, p in facts * 2]

@@ -60,17 +60,20 @@ class Notices:
     batches."""
 
     def __init__(self):
-        self.units = {u.pk: u for u in Unit.objects.all()}
+        self.units = None  # read at the first batch that tells anyone: a sweep with nothing due reads nothing
         self.by_role = {}
+        self.groups = {}  # (target, unit id, assignee id) -> index into self.members
+        self.members = []  # [recipient ids] per group
+        self.render = Renderer()
+
+    def _load(self):
+        self.units = {u.pk: u for u in Unit.objects.all()}
         # distinct: someone in both groups would come back twice from the join, be notified twice
         # and break the (escalation, recipient) unique constraint, failing the whole batch for good.
         people = User.objects.filter(is_active=True, groups__name__in=[Role.SUPERVISOR, Role.MANAGER]).distinct()
         for pk, unit_id, role in people.order_by("pk").values_list("pk", "unit_id", "groups__name"):
             if role in (Role.SUPERVISOR, Role.MANAGER):
                 self.by_role.setdefault(role, []).append((pk, unit_id))
-        self.groups = {}  # (target, unit id, assignee id) -> index into self.members
-        self.members = []  # [recipient ids] per group
-        self.render = Renderer()
 
     # --- who ----------------------------------------------------------------------------------
 
@@ -112,6 +115,8 @@ class Notices:
         row (escalation.DUE_FIELDS)."""
         if not taken:
             return Told()
+        if self.units is None:
+            self._load()
         described = _describe(rows[deadline_id] for _, deadline_id, _, _ in taken)
         escalations, for_robots = [], []
         for pk, deadline_id, level, target in taken:
