@@ -74,7 +74,6 @@ def due_steps(now):
 
 
 # What a batch reads of each deadline: plain values, no model instances.
-Due = tuple  # (id, policy_id, escalation_level, warn_at, warned_at, due_at, content_type_id, object_id, kind)
 DUE_FIELDS = (
     "id",
     "policy_id",
