@@ -321,10 +321,13 @@ def backend_cpu_seconds():
 def explain_first_batch(now, batch_size):
     from django.db import connection, transaction
 
-    from servicedesk.deadlines.escalation import due_steps
+    from servicedesk.deadlines import escalation
 
     # As sweep_batch asks (servicedesk/deadlines/escalation.py).
-    qs = due_steps(now).select_for_update(skip_locked=True).order_by("next_escalation_at")[:batch_size]
+    qs = escalation.due_steps(now).select_for_update(skip_locked=True).order_by("next_escalation_at")
+    if hasattr(escalation, "DUE_FIELDS"):  # issue 18: plain values
+        qs = qs.values_list(*escalation.DUE_FIELDS)
+    qs = qs[:batch_size]
     with transaction.atomic(), connection.cursor() as cur:
         sql, params = qs.query.sql_with_params()
         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
@@ -334,7 +337,7 @@ def explain_first_batch(now, batch_size):
     return shown, plan
 
 
-def check(n_due, batch_size, queued_before, redis_url, now):
+def check(n_due, batches, queued_before, redis_url, now):
     from django.db.models import Count
 
     from servicedesk.deadlines.escalation import due_steps
@@ -350,7 +353,6 @@ def check(n_due, batch_size, queued_before, redis_url, now):
     notes = Notification.objects.count()
     without_note = Escalation.objects.filter(notifications__isnull=True).count()
     mails = EmailDelivery.objects.filter(state=EmailDelivery.State.PENDING).count()
-    batches = -(-n_due // batch_size)
     queued = queued_messages(redis_url) - queued_before
     if esc != n_due or level1 != n_due:
         problems.append(f"{esc} escalations ({level1} at level 1), expected {n_due}")
@@ -372,6 +374,9 @@ def check(n_due, batch_size, queued_before, redis_url, now):
     return summary, problems
 
 
+GC = {"mode": "worker"}
+
+
 def warm_up():
     """What a worker has done once, before or at its first sweep, is not
     part of a sweep: load the URLconf (the notifications link to their work
@@ -390,6 +395,14 @@ def warm_up():
     ContentType.objects.get_for_id(ContentType.objects.get_for_model(WorkOrder).pk)
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1)
+    if GC["mode"] == "worker":
+        import gc
+
+        # As every Celery worker process does once it has loaded everything (servicedesk/celery.py,
+        # issue 18 item 5): start-up objects frozen, young collections rarer.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(7000, 10, 10)
 
 
 def load_sweep(path=None):
@@ -448,7 +461,50 @@ def deliver_pending(n_escalations, per_batch):
     return out
 
 
-def run_case(n_open, n_due, batch_size, redis_url, show_plan, sweep, settle=0, deliver=False):
+def parallel_sweeps(n, sweep, now, batch_size):
+    """n sweeps at once, each in its own process with its own connection (forked after the warm-up,
+    released together): (wall until the last is done, CPU of the processes, of their backends, result)."""
+    import dataclasses
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # never share a connection with the children
+    ctx = multiprocessing.get_context("fork")
+    start, out = ctx.Barrier(n + 1), ctx.Queue()
+
+    def child():
+        warm_up()
+        db = backend_cpu_seconds()
+        start.wait()
+        t, cpu = time.perf_counter(), time.process_time()
+        result = sweep(now=now, batch_size=batch_size)
+        wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+        out.put((wall, cpu, backend_cpu_seconds() - db, dataclasses.astuple(result)))
+        connections.close_all()
+
+    procs = [ctx.Process(target=child) for _ in range(n)]
+    for p in procs:
+        p.start()
+    start.wait()
+    t = time.perf_counter()
+    done = [out.get() for _ in procs]
+    wall = time.perf_counter() - t
+    for p in procs:
+        p.join()
+    result = sum((type(sweep_result_zero())(*r[3]) for r in done), sweep_result_zero())
+    for i, r in enumerate(done):
+        log(f"  sweep {i + 1}: {r[0]:.2f}s wall, CPU {r[1]:.2f}s Python + {r[2]:.2f}s PostgreSQL, {r[3]}")
+    return wall, sum(r[1] for r in done), sum(r[2] for r in done), result
+
+
+def sweep_result_zero():
+    from servicedesk.deadlines.escalation import SweepResult
+
+    return SweepResult()
+
+
+def run_case(n_open, n_due, batch_size, redis_url, show_plan, sweep, settle=0, deliver=False, parallel=1):
     from django.db import connection
     from django.utils import timezone
 
@@ -466,13 +522,16 @@ def run_case(n_open, n_due, batch_size, redis_url, show_plan, sweep, settle=0, d
     warm_up()
     timer = QueryTimer()
     load = os.getloadavg()[0]
-    db_cpu = backend_cpu_seconds()
-    with connection.execute_wrapper(timer):
-        t, cpu = time.perf_counter(), time.process_time()
-        result = sweep(now=now, batch_size=batch_size)
-        wall, cpu = time.perf_counter() - t, time.process_time() - cpu
-    db_cpu = backend_cpu_seconds() - db_cpu if db_cpu is not None else float("nan")
-    summary, problems = check(due, batch_size, queued_before, redis_url, now)
+    if parallel > 1:
+        wall, cpu, db_cpu, result = parallel_sweeps(parallel, sweep, now, batch_size)
+    else:
+        db_cpu = backend_cpu_seconds()
+        with connection.execute_wrapper(timer):
+            t, cpu = time.perf_counter(), time.process_time()
+            result = sweep(now=now, batch_size=batch_size)
+            wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+        db_cpu = backend_cpu_seconds() - db_cpu if db_cpu is not None else float("nan")
+    summary, problems = check(due, result.batches, queued_before, redis_url, now)
     log(f"open {n_open:,} / due {due:,}: sweep {wall:.2f}s wall, CPU {cpu:.2f}s Python + {db_cpu:.2f}s PostgreSQL "
         f"backend, {timer.count} queries taking {timer.seconds:.2f}s, 1-min load {load:.2f} at start, "
         f"{result.batches} batches, result {result}")
@@ -511,7 +570,13 @@ def main():
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_SWEEP_REDIS_URL", DEFAULT_REDIS))
     parser.add_argument("--cases", default="1000000:10000,100000:10000,1000000:0",
                         help="open:due pairs, comma separated (default %(default)s)")
-    parser.add_argument("--batch-size", type=int, default=500, help="as the periodic task (default %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="default: the sweep's own (escalation.BATCH_SIZE; 500 before issue 18)")
+    parser.add_argument("--parallel", type=int, default=1,
+                        help="sweeps at once, each in its own process (SKIP LOCKED shares the rows; default 1)")
+    parser.add_argument("--gc", choices=["worker", "default"], default="worker",
+                        help="the collector as a Celery worker sets it (frozen after start-up, threshold 7,000; "
+                             "the default) or Python's defaults")
     parser.add_argument("--runs", type=int, default=1, help="runs per case; the median is reported")
     parser.add_argument("--recreate", action="store_true", help="drop the database first")
     parser.add_argument("--settle", type=float, default=30,
@@ -522,7 +587,12 @@ def main():
                         help="time the sweep() of this copy of servicedesk/deadlines/escalation.py instead")
     args = parser.parse_args()
 
+    GC["mode"] = args.gc
     setup_django(args.database_url, args.redis_url)
+    if args.batch_size is None:
+        from servicedesk.deadlines import escalation
+
+        args.batch_size = getattr(escalation, "BATCH_SIZE", 500)
     flush_redis(args.redis_url)
     try:
         cases = parse_cases(args.cases)
@@ -533,7 +603,7 @@ def main():
         results = []
         for n_open, n_due in cases:
             runs = [run_case(n_open, n_due, args.batch_size, args.redis_url, (r == 0 and n_due > 0), sweep,
-                             args.settle, args.deliver)
+                             args.settle, args.deliver, args.parallel)
                     for r in range(args.runs)]
             results.append(runs)
         print("\n| open | due | runs | sweep wall, median (all runs) | CPU Python + PostgreSQL (median) "

@@ -24,7 +24,7 @@ class TicketsConfig(AppConfig):
         )
 
         registry.register(WorkOrder, load=WorkOrder.deadline_subjects, responsible=WorkOrder.deadline_responsible,
-                          changed=WorkOrder.deadlines_changed)
+                          changed=WorkOrder.deadlines_changed, describe=WorkOrder.deadline_descriptions)
         register_table_total(WorkOrder, WorkOrderCount.total)
         register_served_by(customers_served_by)
         billing_orders.register(visible_to=work_orders_visible_to)

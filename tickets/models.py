@@ -15,6 +15,7 @@ from servicedesk.core.history import TransitionRecord
 from servicedesk.core.querysets import LoadingQuerySet
 from servicedesk.customers.models import Address, Customer, CustomerProduct, ProductCategory
 from servicedesk.deadlines.models import Deadline
+from servicedesk.deadlines.registry import links
 from technicians.models import Technician
 
 
@@ -186,6 +187,15 @@ class WorkOrder(FSMModelMixin, models.Model):
     @classmethod
     def deadline_subjects(cls, ids):
         return cls.objects.select_related("technician__user", "technician__station").in_bulk(ids)
+
+    @classmethod
+    def deadline_descriptions(cls, ids):
+        """What the sweep's notifications say of these orders, as plain values (deadlines.registry's
+        `describe`): str(), get_absolute_url() and deadline_responsible() without an order object."""
+        link = links(cls)
+        rows = cls.objects.filter(pk__in=ids).values_list("pk", "number", "technician__station",
+                                                          "technician__user")
+        return {pk: (number or f"#{pk}", link(pk), station_id, user_id) for pk, number, station_id, user_id in rows}
 
     @classmethod
     def deadlines_changed(cls, ids):

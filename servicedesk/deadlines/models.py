@@ -118,7 +118,9 @@ def default_ladder():
 
 
 class Deadline(models.Model):
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: deadline_subject (content_type, object_id) starts with it. Every index is
+    # written again when the sweep moves next_escalation_at (issue 18, item 4).
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_index=False)
     object_id = models.BigIntegerField()
     subject = GenericForeignKey("content_type", "object_id")
 
@@ -225,8 +227,8 @@ class Escalation(models.Model):
     """One row per deadline and level, written once (the unique constraint is
     the proof). Level 0 is the warning before breach."""
 
-    deadline = models.ForeignKey(
-        Deadline, on_delete=models.PROTECT, related_name="escalations", verbose_name=_("deadline")
+    deadline = models.ForeignKey(  # indexed by escalation_once_per_level (deadline, level)
+        Deadline, on_delete=models.PROTECT, related_name="escalations", verbose_name=_("deadline"), db_index=False
     )
     level = models.PositiveSmallIntegerField(_("level"))
     at = models.DateTimeField(_("at"))

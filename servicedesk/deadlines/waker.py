@@ -55,7 +55,7 @@ class Waker:
     """The loop. `run()` blocks until `stop()`; one per worker process."""
 
     def __init__(self, *, listen=None, poll_seconds=POLL_SECONDS, requery_seconds=REQUERY_SECONDS,
-                 batch_size=500):
+                 batch_size=None):
         self.listen = listen
         self.poll_seconds = poll_seconds
         self.requery_seconds = requery_seconds
@@ -109,7 +109,7 @@ class Waker:
         from .escalation import sweep
 
         close_old_connections()
-        result = sweep(batch_size=self.batch_size)
+        result = sweep() if self.batch_size is None else sweep(batch_size=self.batch_size)
         if result.batches:
             self.sweeps += 1
         return result

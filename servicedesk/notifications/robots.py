@@ -34,9 +34,9 @@ def _chain(unit_id, units):
 
 
 def alerts_write(items, *, units) -> list[int]:
-    """`items`: (escalation, unit_id, title, url) of this sweep's batch;
-    `units`: every unit by id. Answers the ids of the alerts written."""
-    items = [item for item in items if item[0].level >= MIN_LEVEL]
+    """`items`: (escalation id, level, unit_id, title, url) of this sweep's
+    batch; `units`: every unit by id. Answers the ids of the alerts written."""
+    items = [item for item in items if item[1] >= MIN_LEVEL]
     if not items:
         return []
     robots = list(GroupRobot.objects.filter(active=True))
@@ -44,9 +44,9 @@ def alerts_write(items, *, units) -> list[int]:
         return []
     headquarters = [pk for pk, unit in units.items() if unit.kind == "headquarters"]
     rows = []
-    for escalation, unit_id, title, url in items:
+    for escalation_id, level, unit_id, title, url in items:
         chain = set(_chain(unit_id, units)) if unit_id is not None else set(headquarters)
-        chosen = [r for r in robots if r.unit_id in chain and r.min_level <= escalation.level]
+        chosen = [r for r in robots if r.unit_id in chain and r.min_level <= level]
         if not chosen:
             continue
         # The group's language is the organisation's, whoever's sweep it was.
@@ -54,7 +54,7 @@ def alerts_write(items, *, units) -> list[int]:
             text = render(title.message, title.params)
         link = f"{settings.SITE_URL}{url}" if url.startswith("/") else url
         text = f"{text}\n{link}".strip()
-        rows += [RobotAlert(robot=r, escalation=escalation, text=text) for r in chosen]
+        rows += [RobotAlert(robot=r, escalation_id=escalation_id, text=text) for r in chosen]
     RobotAlert.objects.bulk_create(rows)
     return [r.pk for r in rows]
 

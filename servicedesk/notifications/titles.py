@@ -61,6 +61,59 @@ def render(message, params):
     return gettext(message) % values
 
 
+class Renderer:
+    """render() for the many notifications of a sweep, in the active language: each message translated
+    and each label (a deadline kind, a kind of object) said once, not once per notification."""
+
+    def __init__(self):
+        self.messages = {}
+        self.said = {}
+        self.zone = None
+
+    def _time(self, value):
+        """_time with the active time zone read once."""
+        if not isinstance(value, str):
+            return _time(value)
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return _time(value)
+        if moment.tzinfo is None:
+            return _time(value)
+        if self.zone is None:
+            self.zone = timezone.get_current_timezone()
+        return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+
+    def __call__(self, message, params):
+        text = self.messages.get(message)
+        if text is None:
+            text = self.messages[message] = gettext(message)
+        values = {}
+        for name, value in (params or {}).items():
+            renderer = RENDERERS.get(name)
+            if renderer is None:
+                values[name] = value
+            elif name == "subject":  # [model name, reference]: the model's label once
+                key = ("subject", value[0])
+                if key not in self.said:
+                    from servicedesk.core.labels import SUBJECTS
+
+                    label = SUBJECTS.get(value[0])
+                    self.said[key] = None if label is None else str(label)
+                label = self.said[key]
+                values[name] = f"{label} {value[1]}" if label is not None else str(value[1])
+            elif name == "kind":
+                said = self.said.get(("kind", value))
+                if said is None:
+                    said = self.said[("kind", value)] = renderer(value)
+                values[name] = said
+            elif name == "due":
+                values[name] = self._time(value)
+            else:
+                values[name] = renderer(value)
+        return text % values
+
+
 def render_in(language, message, params):
     with translation.override(language or None):
         return render(message, params)
