@@ -47,11 +47,17 @@ class SweepResult:
 
 
 def sweep(
-    *, now: datetime.datetime | None = None, batch_size: int = BATCH_SIZE, max_batches: int | None = None
+    *, now: datetime.datetime | None = None, batch_size: int = BATCH_SIZE, max_batches: int | None = None,
+    on_backlog=None,
 ) -> SweepResult:
     """Take every step that is due by `now`, batch after batch, until none is
     left (or max_batches), then run the subjects' followers. Safe to run
-    concurrently and to kill."""
+    concurrently and to kill.
+
+    `on_backlog()` is called once when the first batch came full (more is
+    due than one batch): the caller asks another process to sweep beside this
+    one (tasks.ask_for_help), and SKIP LOCKED shares the rows between them. Not
+    on SQLite, whose one writer at a time would only make them wait."""
     now = now or timezone.now()
     total = SweepResult()
     ladders, notices = Ladders(), Notices()  # read once per sweep: policies' ladders, units, supervisors, managers
@@ -60,8 +66,18 @@ def sweep(
         if result is None:
             break
         total = total + result
+        if total.batches == 1 and on_backlog is not None and backlog(result, batch_size):
+            try:
+                on_backlog()
+            except Exception:  # the broker down: this sweep goes on alone
+                log.exception("could not ask for help with a backlog of due steps")
     _sweep_followers(now)
     return total
+
+
+def backlog(result: SweepResult, batch_size: int) -> bool:
+    """A first batch that came full, on a database where two sweeps can write at once."""
+    return connection.vendor != "sqlite" and result.warnings + result.escalations >= batch_size
 
 
 def open_steps():

@@ -106,10 +106,12 @@ class Waker:
     def _sweep(self):
         from django.db import close_old_connections
 
-        from .escalation import sweep
+        from .escalation import BATCH_SIZE, sweep
+        from .tasks import ask_for_help
 
         close_old_connections()
-        result = sweep() if self.batch_size is None else sweep(batch_size=self.batch_size)
+        batch_size = self.batch_size or BATCH_SIZE
+        result = sweep(batch_size=batch_size, on_backlog=ask_for_help(batch_size))
         if result.batches:
             self.sweeps += 1
         return result
