@@ -178,8 +178,9 @@ def test_two_workers_killed_mid_sweep_and_one_restarted_escalate_each_deadline_e
     with broker(url, prefix=prefix):
         first = [worker_process(broker_url=url, prefix=prefix, name=f"waker-{i}", waker=True) for i in range(2)]
         try:
-            wait_for(lambda: in_the_middle_of_a_sweep(total), timeout=90, interval=0.02,
-                     what="the wakers' sweeps to be under way")
+            # Both started (on a busy machine one can still be loading when the other sweeps), and mid-sweep.
+            wait_for(lambda: all(worker_ready(f"waker-{i}")() for i in range(2)) and in_the_middle_of_a_sweep(total),
+                     timeout=90, interval=0.02, what="both wakers started and a sweep under way")
             for proc in first:
                 proc.send_signal(signal.SIGKILL)
             for proc in first:
