@@ -201,8 +201,9 @@ def seed(conn, args):
     # --- partners, one API user each -------------------------------------------
     p0 = max_id("accounts_partner")
     run(conn, cur, "partners", f"""
-        INSERT INTO accounts_partner (id, code, name)
-        SELECT {p0} + g, 'bench-partner-' || g, '经销商 Bench dealer ' || g FROM generate_series(1, {n_partner}) g""")
+        INSERT INTO accounts_partner (id, code, name, installations_need_approval)
+        SELECT {p0} + g, 'bench-partner-' || g, '经销商 Bench dealer ' || g, false
+        FROM generate_series(1, {n_partner}) g""")
     u1 = max_id("accounts_user")
     run(conn, cur, "partner users", f"""
         INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, email, is_staff,
