@@ -8,7 +8,8 @@ clients against gunicorn on loopback, on the seeded benchmark database
 First, in-process (Django test Client + CaptureQueriesContext), the SQL
 queries of one create are counted and listed, for an agent and for a partner,
 with and without a product. Then for each worker count: start
-`.venv/bin/gunicorn servicedesk.wsgi -w N -b 127.0.0.1:8123` (DEBUG off,
+`.venv/bin/gunicorn servicedesk.wsgi -w N -b 127.0.0.1:8123` (the gunicorn beside
+the Python running this script; gunicorn.conf.py: gthread workers; DEBUG off,
 SECRET_KEY set, ALLOWED_HOSTS=127.0.0.1, SECURE_SSL_REDIRECT off), wait for
 /healthz, take tokens from /api/v1/auth/token/ for `agent` and `partner`
 (password DEMO_PASSWORD, default the demo's), warm up, then run --clients
@@ -36,9 +37,8 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
-import psycopg2
+from pgconnect import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -59,9 +59,10 @@ def server_env(url):
     env.update(DATABASE_URL=url, DEBUG="0", SECRET_KEY=env.get("SECRET_KEY") or "bench-not-secret-" + "x" * 40,
                ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0", LOG_LEVEL="WARNING",
                DJANGO_SETTINGS_MODULE="servicedesk.settings",
-               # one database connection per worker for the whole run (the default 60 s
-               # would reconnect mid-run and hide the closed backends' CPU time)
-               CONN_MAX_AGE="3600",
+               # one database connection per worker thread for the whole run (the default 60 s
+               # would reconnect mid-run and hide the closed backends' CPU time); CONN_MAX_AGE=0
+               # in the environment: a connection per request; DB_POOL_*: psycopg 3's pool
+               CONN_MAX_AGE=os.environ.get("CONN_MAX_AGE", "3600"),
                # 50 clients on two tokens: far above the contract's per-token floor, or the bench measures the throttle
                SERVICEDESK_API_RATE_PER_MINUTE="10000000", SERVICEDESK_API_BURST="100000")
     return env
@@ -187,9 +188,7 @@ def machine_cpu():
 
 
 def backend_pids(url):
-    parsed = urlparse(url)
-    conn = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-                            password=parsed.password, dbname=parsed.path.lstrip("/"))
+    conn = connect(url)
     with conn.cursor() as cur:
         cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
         pids = [r[0] for r in cur.fetchall()]
@@ -279,9 +278,12 @@ def drive(port, tokens, payloads, clients, total, seconds, timeout):
 
 def run_config(args, workers, password, payloads):
     env = server_env(args.database_url)
-    cmd = [str(ROOT / ".venv/bin/gunicorn"), "servicedesk.wsgi", "-w", str(workers), "-b", f"{HOST}:{args.port}",
-           "--timeout", "60", "--backlog", "2048", *args.gunicorn_arg]
+    # the gunicorn of the virtualenv this script runs in (the shared .venv, or another driver's)
+    cmd = [str(Path(sys.executable).parent / "gunicorn"), "servicedesk.wsgi", "-w", str(workers),
+           "-b", f"{HOST}:{args.port}", "--timeout", "60", "--backlog", "2048", *args.gunicorn_arg]
     print(f"\n=== {' '.join(cmd[1:])} ===", flush=True)
+    print("database: " + ", ".join(f"{k}={env[k]}" for k in sorted(env) if k == "CONN_MAX_AGE" or k.startswith("DB_")),
+          flush=True)
     log = open(f"/tmp/bench-gunicorn-{workers}.log", "w")  # noqa: SIM115 - gunicorn writes to it until it is stopped
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-import psycopg2
+from pgconnect import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/servicedesk_bench"
@@ -71,9 +71,7 @@ def django_env(url):
 def create_database(url, recreate):
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
-    admin = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-                             password=parsed.password, dbname="postgres")
-    admin.autocommit = True
+    admin = connect(url, dbname="postgres", autocommit=True)
     with admin.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         exists = cur.fetchone() is not None
@@ -110,9 +108,7 @@ def main():
     manage(url, "migrate", "--verbosity", "0")
     manage(url, "seed_demo", "--force", "--orders", "0")
 
-    parsed = urlparse(url)
-    conn = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-                            password=parsed.password, dbname=parsed.path.lstrip("/"))
+    conn = connect(url)
     cur = conn.cursor()
     cur.execute("SELECT count(*) FROM tickets_workorder")
     if cur.fetchone()[0]:

@@ -69,15 +69,13 @@ def bench_env(database_url, redis_url):
 
 
 def create_database(url, recreate=False):
-    import psycopg2
+    from pgconnect import connect
 
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
     if name in PROTECTED:
         sys.exit(f"refusing to use database {name!r}: it is not dedicated to benchmarks")
-    admin = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-                             password=parsed.password, dbname="postgres")
-    admin.autocommit = True
+    admin = connect(url, dbname="postgres", autocommit=True)
     with admin.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         exists = cur.fetchone() is not None
@@ -332,7 +330,7 @@ def explain_first_batch(now, batch_size):
         sql, params = qs.query.sql_with_params()
         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
         plan = "\n".join(r[0] for r in cur.fetchall())
-        shown = cur.mogrify(sql, params).decode()
+        shown = connection.ops.compose_sql(sql, params)
         transaction.set_rollback(True)  # EXPLAIN ANALYZE took the row locks
     return shown, plan
 

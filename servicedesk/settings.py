@@ -114,12 +114,18 @@ TEMPLATES = [
 WSGI_APPLICATION = "servicedesk.wsgi.application"
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'servicedesk.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))}
+# Seconds a connection is kept where there is no pool (Celery processes; web with DB_POOL_MAX_SIZE=0).
+SERVICEDESK_CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60"))
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=SERVICEDESK_CONN_MAX_AGE)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share the file: wait for the writer instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    from servicedesk.dbconfig import postgres_options  # noqa: E402 - only for PostgreSQL
+
+    postgres_options(DATABASES["default"], os.environ)
 
 AUTH_USER_MODEL = "accounts.User"
 # Failed logins are counted, slowed and refused (servicedesk/accounts/login_guard.py)

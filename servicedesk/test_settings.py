@@ -33,3 +33,13 @@ MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT") or __import__("tempfile").mkdtemp
 # when the test asks for it (tests/celery_utils.py: worker_process(waker=True));
 # the other worker tests exercise the periodic sweep, which stays the safety net.
 SERVICEDESK_DEADLINE_WAKER = os.environ.get("SERVICEDESK_DEADLINE_WAKER", "0").strip().lower() in {"1", "true", "yes"}
+# PostgreSQL (issue 18, item 6): every connection of this process is named after it, so
+# that the tests that wait for "no other session on the test database" (a killed worker's
+# rolled back, tests/test_escalation_reliability.py) leave out this process's own: the
+# pool's idle connections and the threads' (tests/concurrency.py) are this process's too.
+# The pool is as in production (servicedesk/dbconfig.py) but large enough for every
+# thread of a concurrency test to hold a connection at once, as gunicorn's threads can.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405 - from settings
+    DATABASES["default"]["OPTIONS"]["application_name"] = f"servicedesk-tests-{os.getpid()}"  # noqa: F405
+    if DATABASES["default"]["OPTIONS"].get("pool") and not os.environ.get("DB_POOL_MAX_SIZE"):  # noqa: F405
+        DATABASES["default"]["OPTIONS"]["pool"]["max_size"] = 32  # noqa: F405

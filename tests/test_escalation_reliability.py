@@ -108,23 +108,26 @@ def levels_per_deadline(ids):
     return found
 
 
+# This process's sessions (its pool's, its threads') are named after it (servicedesk/test_settings.py).
+NOT_OURS = "pid <> pg_backend_pid() AND application_name <> current_setting('application_name')"
+
+
 def in_the_middle_of_a_sweep(total):
     """Some escalated, not all, and the worker holds a transaction open: a batch in flight."""
     done = Escalation.objects.count()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+            f"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND {NOT_OURS}"
+            " AND xact_start IS NOT NULL"
         )
         in_batch = cursor.fetchone()[0]
     return 0 < done < total and in_batch
 
 
 def other_sessions_on_the_test_database():
+    """Sessions of other processes (the workers') on the test database."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+        cursor.execute(f"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND {NOT_OURS}")
         return cursor.fetchone()[0]
 
 

@@ -13,7 +13,6 @@ import statistics
 import threading
 import time
 
-import psycopg2
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
@@ -96,19 +95,21 @@ def worker_ready(name):
 
 
 def test_a_step_written_within_ten_minutes_is_told_on_the_channel_at_commit_and_not_before(postgres, watchers):
-    s = connection.settings_dict
-    listener = psycopg2.connect(host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"],
-                                password=s["PASSWORD"] or None, dbname=s["NAME"])
-    listener.autocommit = True
+    listener = Waker.open_listener()  # what the waker's thread listens on
     try:
+        # A connection of its own (issue 18, item 6): not one a pool lends, not Django's; Django's
+        # connection (the pool's in this process) does not listen.
+        assert getattr(listener, "_pool", None) is None
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_listening_channels()")
+            assert cur.fetchall() == []
+        assert listener.info.backend_pid != connection.connection.info.backend_pid
         with listener.cursor() as cur:
-            cur.execute(f"LISTEN {CHANNEL}")
+            cur.execute("SELECT pg_listening_channels()")
+            assert cur.fetchall() == [(CHANNEL,)]
 
         def told():
-            listener.poll()
-            payloads = [float(n.payload) for n in listener.notifies]
-            listener.notifies.clear()
-            return payloads
+            return [float(payload) for payload in Waker.received(listener)]
 
         soon = timezone.now() + 30 * S
         with transaction.atomic():
@@ -177,8 +178,9 @@ def test_two_workers_killed_mid_sweep_and_one_restarted_escalate_each_deadline_e
     with broker(url, prefix=prefix):
         first = [worker_process(broker_url=url, prefix=prefix, name=f"waker-{i}", waker=True) for i in range(2)]
         try:
-            wait_for(lambda: in_the_middle_of_a_sweep(total), timeout=90, interval=0.02,
-                     what="the wakers' sweeps to be under way")
+            # Both started (on a busy machine one can still be loading when the other sweeps), and mid-sweep.
+            wait_for(lambda: all(worker_ready(f"waker-{i}")() for i in range(2)) and in_the_middle_of_a_sweep(total),
+                     timeout=90, interval=0.02, what="both wakers started and a sweep under way")
             for proc in first:
                 proc.send_signal(signal.SIGKILL)
             for proc in first:

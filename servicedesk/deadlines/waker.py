@@ -9,7 +9,10 @@ workers, beat):
 - It asks the database for the earliest `next_escalation_at` of the open
   deadlines (one probe of the partial index `deadline_sweep`) and sleeps until
   then.
-- On PostgreSQL it LISTENs on the channel `deadline_due`. A statement-level
+- On PostgreSQL it LISTENs on the channel `deadline_due`, on a connection of
+  its own (psycopg 3's `Connection.notifies()`), never one of Django's
+  connections nor one of a pool: a pooled connection would carry the LISTEN
+  to whoever borrows it next and hand them the notifications. A statement-level
   trigger on the deadline table (migration 0008) sends the earliest step time
   a statement wrote, at commit, when it falls within the next ten minutes: a
   new deadline, a due time moved earlier (resume, policy recompute), a raw
@@ -75,33 +78,32 @@ class Waker:
         at = open_steps().aggregate(at=Min("next_escalation_at"))["at"]
         return None if at is None else at.timestamp()
 
-    def _open_listener(self):
-        """A connection of its own, in autocommit, LISTENing; None without PostgreSQL."""
+    @staticmethod
+    def open_listener():
+        """A psycopg connection of its own, in autocommit, LISTENing; None without
+        PostgreSQL. Django's connection parameters (database, user, host, options
+        such as the tests' application_name), never its pool: this connection
+        stays open as long as the thread runs, and is closed by it."""
+        import psycopg
         from django.db import connections
 
-        if connections["default"].vendor != "postgresql":
+        wrapper = connections["default"]
+        if wrapper.vendor != "postgresql":
             return None
-        wrapper = connections.create_connection("default")
-        wrapper.ensure_connection()
-        wrapper.connection.autocommit = True
-        with wrapper.connection.cursor() as cur:
-            cur.execute(f"LISTEN {CHANNEL}")
-        return wrapper
+        params = wrapper.get_connection_params()  # without "pool" and "server_side_binding"
+        params.pop("cursor_factory", None)
+        conn = psycopg.connect(**params, autocommit=True)
+        try:
+            conn.execute(f"LISTEN {CHANNEL}")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     @staticmethod
-    def _received(wrapper):
-        """The payloads waiting on the listening connection (psycopg 2 or 3)."""
-        raw = wrapper.connection
-        payloads = []
-        if hasattr(raw, "poll"):  # psycopg2
-            raw.poll()
-            while raw.notifies:
-                payloads.append(raw.notifies.pop(0).payload)
-        else:  # psycopg 3: libpq's own queue
-            raw.pgconn.consume_input()
-            while (n := raw.pgconn.notifies()) is not None:
-                payloads.append(n.extra.decode())
-        return payloads
+    def received(listener):
+        """The payloads that arrived on the listening connection, without waiting."""
+        return [n.payload for n in listener.notifies(timeout=0)]
 
     def _sweep(self):
         from django.db import close_old_connections
@@ -139,7 +141,7 @@ class Waker:
                 os.close(fd)
 
     def _loop(self):
-        listener = self._open_listener() if self.listen is not False else None
+        listener = self.open_listener() if self.listen is not False else None
         try:
             next_at, read_at = self._next_step_at(), time.monotonic()
             idle_sweeps = 0
@@ -170,15 +172,15 @@ class Waker:
 
     def _wait(self, listener, timeout):
         """Sleep up to `timeout` s; wake early on a notification or stop(). The times told."""
-        fds = [self._wake_r] + ([listener.connection] if listener is not None else [])
+        fds = [self._wake_r] + ([listener.fileno()] if listener is not None else [])
         ready, _, _ = select.select(fds, [], [], timeout)
         if self._wake_r in ready:
             with contextlib.suppress(OSError):
                 os.read(self._wake_r, 64)
-        if listener is None or listener.connection not in ready:
+        if listener is None or listener.fileno() not in ready:
             return []
         told = []
-        for payload in self._received(listener):
+        for payload in self.received(listener):
             with contextlib.suppress(ValueError):
                 told.append(float(payload))
         return told
