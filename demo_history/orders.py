@@ -51,7 +51,7 @@ class Writer:
             address=plan.address,
             product=plan.product,
             category=plan.product.category,
-            region=plan.address.region,
+            region=plan.address.region if plan.address else None,
             description=plan.description,
             reported_at=plan.reported_at,
             created_by=plan.creator,
