@@ -41,9 +41,12 @@ def _seed(settings):
     settings.DEBUG = True
     call_command("seed_demo", orders=12, complaints=6, history_months=MONTHS, stdout=io.StringIO())
     first = months_back(timezone.localdate(), MONTHS)
-    return {"start": timezone.make_aware(datetime.datetime.combine(first, datetime.time())),
-            # tickets/demo.py: today's demo orders are reported within the last 72 hours
-            "present": timezone.now() - datetime.timedelta(days=3, hours=1), "now": timezone.now()}
+    return {
+        "start": timezone.make_aware(datetime.datetime.combine(first, datetime.time())),
+        # tickets/demo.py: today's demo orders are reported within the last 72 hours
+        "present": timezone.now() - datetime.timedelta(days=3, hours=1),
+        "now": timezone.now(),
+    }
 
 
 @pytest.mark.postgres
@@ -165,10 +168,21 @@ def _check_deadlines_met_by_their_actions(db_history):
     events = {}
     for e in WorkOrderEvent.objects.filter(order_id__in=orders).order_by("at", "id"):
         events.setdefault(e.order_id, {})[e.action] = e.at
-    meets = {"arrive": ["check-in"], "respond": ["schedule", "check-in"], "appointment": ["check-in"],
-             "repair": ["return"], "follow_up": ["close"]}
-    starts = {"respond": None, "arrive": None, "appointment": "schedule", "repair": "take-back",
-              "follow_up": "sign-off", "survey": "sign-off"}
+    meets = {
+        "arrive": ["check-in"],
+        "respond": ["schedule", "check-in"],
+        "appointment": ["check-in"],
+        "repair": ["return"],
+        "follow_up": ["close"],
+    }
+    starts = {
+        "respond": None,
+        "arrive": None,
+        "appointment": "schedule",
+        "repair": "take-back",
+        "follow_up": "sign-off",
+        "survey": "sign-off",
+    }
     surveys = {s.order_id: s for s in Survey.objects.filter(order_id__in=orders)}
     for d in Deadline.objects.filter(content_type=ct, object_id__in=orders):
         order, acts = orders[d.object_id], events[d.object_id]
@@ -196,20 +210,26 @@ def _check_surveys(db_history):
     assert low and all(hasattr(s, "follow_up") for s in low)
     assert not LowScoreFollowUp.objects.exclude(survey__in=low).filter(survey__in=surveys).exists()
     calls = SurveyCall.objects.filter(order__reported_at__lt=db_history["present"])
-    assert calls.count() == WorkOrder.objects.filter(reported_at__lt=db_history["present"],
-                                                     signed_off_at__isnull=False).count()
+    assert (
+        calls.count()
+        == WorkOrder.objects.filter(reported_at__lt=db_history["present"], signed_off_at__isnull=False).count()
+    )
 
 
 def _check_complaints(db_history):
     """seeds/000: register within 1 working day, reply 3, return visit 2: due at 23:59:59 of a working day."""
-    complaints = list(Complaint.objects.filter(received_at__gte=db_history["start"],
-                                               received_at__lt=db_history["present"] - datetime.timedelta(days=6)))
+    complaints = list(
+        Complaint.objects.filter(
+            received_at__gte=db_history["start"], received_at__lt=db_history["present"] - datetime.timedelta(days=6)
+        )
+    )
     assert len(complaints) > 20
     assert {c.complaint_class for c in complaints} >= {1, 2}
     assert {c.category for c in complaints} == {"quality", "service", "suggestion"}
     ct = ContentType.objects.get_for_model(Complaint)
     for d in Deadline.objects.filter(content_type=ct, object_id__in=[c.pk for c in complaints]).select_related(
-            "policy"):
+        "policy"
+    ):
         if d.policy is not None and d.policy.working_days:
             local = timezone.localtime(d.due_at)
             assert local.time() == datetime.time(23, 59, 59) and is_working_day(local.date()), d.kind
@@ -228,8 +248,15 @@ def _check_measures(db_history, supervisor):
     last = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
     body = api_for(supervisor).get("/api/v1/measures/", {"from": month.isoformat(), "to": last.isoformat()}).json()
     rates = {row["code"]: row for row in body["measures"]}
-    for code in ("answer_within_3_rings", "respond_within_24h", "arrive_within_24h", "appointment_kept",
-                 "first_time_fix", "survey_done", "follow_up_done"):
+    for code in (
+        "answer_within_3_rings",
+        "respond_within_24h",
+        "arrive_within_24h",
+        "appointment_kept",
+        "first_time_fix",
+        "survey_done",
+        "follow_up_done",
+    ):
         assert rates[code]["denominator"] > 100 and 0.8 <= rates[code]["rate"] <= 0.99, code
     assert 0.5 <= rates["emergency_within_30_min"]["rate"] <= 1 and rates["emergency_within_30_min"]["denominator"]
     assert 0 < rates["repeat_repair"]["rate"] <= 0.06
@@ -278,24 +305,60 @@ def _plan(customer, product, agent, dispatcher, tech, supervisor, start):
     u = tech.user
     steps = [
         Step("create", t, agent),
-        Step("dispatch", t + 0.2 * H, dispatcher, data={"technician": tech.pk, "technician_username": u.username},
-             kwargs={"technician": tech}),
+        Step(
+            "dispatch",
+            t + 0.2 * H,
+            dispatcher,
+            data={"technician": tech.pk, "technician_username": u.username},
+            kwargs={"technician": tech},
+        ),
         Step("accept", t + 0.4 * H, u),
-        Step("schedule", t + 0.6 * H, u, data={"appointment_at": appointment.isoformat()},
-             kwargs={"appointment_at": appointment}),
+        Step(
+            "schedule",
+            t + 0.6 * H,
+            u,
+            data={"appointment_at": appointment.isoformat()},
+            kwargs={"appointment_at": appointment},
+        ),
         Step("check-in", appointment + 0.7 * H, u),  # 40 minutes late: the appointment breached
-        Step("take-back", appointment + 1.5 * H, u, data={"promised_by": promised.isoformat()},
-             kwargs={"promised_by": promised}),
+        Step(
+            "take-back",
+            appointment + 1.5 * H,
+            u,
+            data={"promised_by": promised.isoformat()},
+            kwargs={"promised_by": promised},
+        ),
         Step("return", promised - 2 * H, u, note="返厂维修完成", kwargs={"resolution": "返厂维修完成"}),
-        Step("sign-off", promised - 1.8 * H, u, note="王女士", data={"signed_by": "王女士", "satisfaction": 2},
-             kwargs={"signed_by": "王女士", "satisfaction": 2}),
-        Step("survey", promised + 20 * H, agent, kwargs={"outcome": "answered", "scores": [2, 3, 2, 2],
-                                                         "follow_up": Step("follow_up", promised + 23 * H,
-                                                                           supervisor, note="已致歉")}),
+        Step(
+            "sign-off",
+            promised - 1.8 * H,
+            u,
+            note="王女士",
+            data={"signed_by": "王女士", "satisfaction": 2},
+            kwargs={"signed_by": "王女士", "satisfaction": 2},
+        ),
+        Step(
+            "survey",
+            promised + 20 * H,
+            agent,
+            kwargs={
+                "outcome": "answered",
+                "scores": [2, 3, 2, 2],
+                "follow_up": Step("follow_up", promised + 23 * H, supervisor, note="已致歉"),
+            },
+        ),
         Step("close", promised + 50 * H, agent, note="回访满意"),
     ]
-    return OrderPlan(kind="repair", customer=customer, address=None, product=product, description="不点火",
-                     reported_at=t, creator=agent, steps=steps)
+    return OrderPlan(
+        kind="repair",
+        customer=customer,
+        address=None,
+        product=product,
+        description="不点火",
+        reported_at=t,
+        creator=agent,
+        steps=steps,
+    )
 
 
 def _walk_for_real(plan):
@@ -307,9 +370,14 @@ def _walk_for_real(plan):
     steps = iter(plan.steps)
     create = next(steps)
     with clock(create.at):
-        order, _ = wo.work_order_create(by=create.by, kind=plan.kind, customer=plan.customer,
-                                        description=plan.description, reported_at=plan.reported_at,
-                                        product=plan.product)
+        order, _ = wo.work_order_create(
+            by=create.by,
+            kind=plan.kind,
+            customer=plan.customer,
+            description=plan.description,
+            reported_at=plan.reported_at,
+            product=plan.product,
+        )
     for step in steps:
         with clock(step.at):
             if step.action == "survey":
@@ -318,8 +386,9 @@ def _walk_for_real(plan):
                 aftercare.survey_call_record(call_id=call.pk, by=step.by, outcome="answered", **scores)
                 follow_up = step.kwargs["follow_up"]
                 with clock(follow_up.at):
-                    aftercare.follow_up_done(follow_up_id=Survey.objects.get(order=order).follow_up.pk,
-                                             by=follow_up.by, note=follow_up.note)
+                    aftercare.follow_up_done(
+                        follow_up_id=Survey.objects.get(order=order).follow_up.pk, by=follow_up.by, note=follow_up.note
+                    )
                 continue
             service = wo.ACTION_SERVICES[step.action]
             kwargs = dict(step.kwargs or {})
@@ -333,27 +402,68 @@ def _walk_for_real(plan):
 
 def _written(order):
     ct = ContentType.objects.get_for_model(WorkOrder)
-    fields = ("state", "kind", "category_id", "customer_id", "product_id", "reported_at", "created_at", "updated_at",
-              "dispatched_at", "technician_id", "appointment_at", "arrived_at", "promised_by", "resolved_at",
-              "resolution", "signed_by", "satisfaction", "signed_off_at", "closed_at", "next_due_at", "owner_id")
+    fields = (
+        "state",
+        "kind",
+        "category_id",
+        "customer_id",
+        "product_id",
+        "reported_at",
+        "created_at",
+        "updated_at",
+        "dispatched_at",
+        "technician_id",
+        "appointment_at",
+        "arrived_at",
+        "promised_by",
+        "resolved_at",
+        "resolution",
+        "signed_by",
+        "satisfaction",
+        "signed_off_at",
+        "closed_at",
+        "next_due_at",
+        "owner_id",
+    )
     survey = Survey.objects.get(order=order)
     follow_up = survey.follow_up
     fct = ContentType.objects.get_for_model(LowScoreFollowUp)
     return {
         "order": {f: getattr(order, f) for f in fields},
         "number": order.number[:10],
-        "events": [(e.action, e.from_state, e.to_state, e.by_id, e.at, e.note, e.data)
-                   for e in order.events.order_by("at", "id")],
-        "deadlines": sorted((d.kind, d.policy_id, d.started_at, d.due_at, d.warn_at, d.met_at, d.cancelled_at,
-                             d.due_promised) for d in Deadline.objects.filter(content_type=ct, object_id=order.pk)),
-        "survey": (survey.channel, survey.by_id, survey.at, survey.attitude, survey.skill, survey.punctuality,
-                   survey.overall, survey.comment),
-        "survey_call": list(SurveyCall.objects.filter(order=order).values_list("state", "attempts", "opened_at",
-                                                                              "due_at", "closed_at")),
-        "follow_up": (follow_up.state, follow_up.opened_at, follow_up.closed_at, follow_up.closed_by_id,
-                      follow_up.note),
-        "follow_up_deadline": list(Deadline.objects.filter(content_type=fct, object_id=follow_up.pk).values_list(
-            "kind", "started_at", "due_at", "met_at")),
+        "events": [
+            (e.action, e.from_state, e.to_state, e.by_id, e.at, e.note, e.data)
+            for e in order.events.order_by("at", "id")
+        ],
+        "deadlines": sorted(
+            (d.kind, d.policy_id, d.started_at, d.due_at, d.warn_at, d.met_at, d.cancelled_at, d.due_promised)
+            for d in Deadline.objects.filter(content_type=ct, object_id=order.pk)
+        ),
+        "survey": (
+            survey.channel,
+            survey.by_id,
+            survey.at,
+            survey.attitude,
+            survey.skill,
+            survey.punctuality,
+            survey.overall,
+            survey.comment,
+        ),
+        "survey_call": list(
+            SurveyCall.objects.filter(order=order).values_list("state", "attempts", "opened_at", "due_at", "closed_at")
+        ),
+        "follow_up": (
+            follow_up.state,
+            follow_up.opened_at,
+            follow_up.closed_at,
+            follow_up.closed_by_id,
+            follow_up.note,
+        ),
+        "follow_up_deadline": list(
+            Deadline.objects.filter(content_type=fct, object_id=follow_up.pk).values_list(
+                "kind", "started_at", "due_at", "met_at"
+            )
+        ),
         "entitlement": (order.entitlement.status, order.entitlement.basis, order.entitlement.decided_on),
     }
 
