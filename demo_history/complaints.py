@@ -41,6 +41,17 @@ def clock(at):
         yield
 
 
+def _working_days_after(start, n):
+    """calendar.add_working_days, once per local day and n (the due time depends on nothing else)."""
+    key = (timezone.localdate(start), n)
+    if key not in _DUE:
+        _DUE[key] = add_working_days(start, n)
+    return _DUE[key]
+
+
+_DUE = {}
+
+
 def _between(rng, start, due, *, late):
     """A time after `start`: before `due` (within the working day's hours when possible), or after it when late."""
     if late:
@@ -50,6 +61,7 @@ def _between(rng, start, due, *, late):
 
 
 def walk(*, people, rng, first, last, holidays, now) -> int:
+    _DUE.clear()
     before = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     served = list(
         WorkOrder.objects.filter(
@@ -119,7 +131,7 @@ def _one(*, people, rng, received, served, now) -> list[int]:
         )
         return [pk]
     late = rng.random()
-    forward_at = _between(rng, at, add_working_days(received, 1), late=late < 0.06)
+    forward_at = _between(rng, at, _working_days_after(received, 1), late=late < 0.06)
     unit = complaint_selectors.suggested_unit(complaint) or handler.unit
     if not step(forward_at, cs.complaint_forward, by=agent, handling_unit=unit, note="请于3个工作日内调查并回复客户"):
         return [pk]
@@ -130,17 +142,17 @@ def _one(*, people, rng, received, served, now) -> list[int]:
         "result": "已为客户更换配件并致歉，客户接受",
         "head_signed_by": f"{unit.name.split()[0]} 负责人",
     }
-    t = _between(rng, forward_at, add_working_days(forward_at, 3), late=late > 0.88)
+    t = _between(rng, forward_at, _working_days_after(forward_at, 3), late=late > 0.88)
     if not step(t, cs.complaint_reply, **reply):
         return [pk]
     if rng.random() < 0.08:  # seeds/000 step 3: the customer disputes; both units talk to the customer again
         t += rng.uniform(2, 20) * H
         if not step(t, cs.complaint_return_visit, by=agent, satisfied=False, note="客户对处理结果不满意，要求更换新机"):
             return [pk]
-        t = _between(rng, t, add_working_days(t, 3), late=False)
+        t = _between(rng, t, _working_days_after(t, 3), late=False)
         if not step(t, cs.complaint_reply, **reply):
             return [pk]
-    t = _between(rng, t, add_working_days(t, 2), late=rng.random() < 0.07)
+    t = _between(rng, t, _working_days_after(t, 2), late=rng.random() < 0.07)
     if not step(t, cs.complaint_return_visit, by=agent, satisfied=True, note="回访：客户对处理结果满意"):
         return [pk]
     complaint = Complaint.objects.select_related("technician__user").get(pk=pk)

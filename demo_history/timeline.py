@@ -229,7 +229,7 @@ class Planner:
         """seeds/003: the fault back after the sign-off; inside the repair warranty it is a repeat repair."""
         rng = self.rng
         close = next(s for s in plan.steps if s.action == "close")
-        at = close.at + _u(rng, 3, 50) * DAY
+        at = _at(timezone.localdate(close.at) + rng.randint(3, 50) * DAY, _u(rng, 8.5, 20))  # the customer calls
         if at > last:
             return None
         signed = next(s for s in plan.steps if s.action == "sign-off")
