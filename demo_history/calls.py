@@ -30,8 +30,10 @@ def write(*, people, rng, first, last, holidays, now) -> int:
     start = timezone.make_aware(datetime.datetime.combine(first, datetime.time()))
     end = timezone.make_aware(datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time()))
     per_day = {}
-    rows = WorkOrder.objects.filter(reported_at__gte=start, reported_at__lt=end).values_list(
-        "reported_at", "customer_id", "customer__phones__number"
+    rows = (
+        WorkOrder.objects.filter(reported_at__gte=start, reported_at__lt=end)
+        .order_by("reported_at", "pk")
+        .values_list("reported_at", "customer_id", "customer__phones__number")
     )
     for reported, customer_id, number in rows:
         per_day.setdefault(timezone.localdate(reported), []).append((reported, customer_id, number))

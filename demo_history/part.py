@@ -88,7 +88,10 @@ def seed_history(run):
         return
     rng = run.rng(90)
     people = dict(run.people)
-    people["history_agents"] = [people["agent"], *User.objects.filter(username__in=["agent2", "agent3"])]
+    people["history_agents"] = [
+        people["agent"],
+        *User.objects.filter(username__in=["agent2", "agent3"]).order_by("username"),
+    ]
     now = timezone.now()
     with transaction.atomic():
         pool = _customers(rng)
