@@ -20,7 +20,7 @@ from aftercare.services import survey_due
 from billing.models import WarrantyTerm, WorkOrderEntitlement
 from billing.selectors.fees import decide_for_order
 from servicedesk.deadlines.calendar import add_working_days
-from tickets.models import WorkOrder, WorkOrderEvent
+from tickets.models import ACTIONS, WorkOrder, WorkOrderEvent
 from tickets.services import deadline_attributes
 
 from .book import DeadlineBook
@@ -33,7 +33,7 @@ APPOINTMENT_GRACE = datetime.timedelta(minutes=30)  # onsite.services.appointmen
 class Writer:
     """Collects the rows of many orders, then writes them in a few statements."""
 
-    def __init__(self, *, now, settings_survey_days=1):
+    def __init__(self, *, now, survey_follow_up_days=1):
         self.now = now
         self.book = DeadlineBook()
         self.orders: list[WorkOrder] = []
@@ -41,7 +41,7 @@ class Writer:
         self.surveys: list[tuple[WorkOrder, Survey]] = []
         self.calls: list[tuple[WorkOrder, SurveyCall, list]] = []
         self.follow_ups: list[tuple[Survey, LowScoreFollowUp]] = []
-        self.survey_days = settings_survey_days
+        self.survey_days = survey_follow_up_days
 
     def order(self, *, plan, revisit_of=None) -> WorkOrder:
         """Take one planned order through its steps (timeline.OrderPlan)."""
@@ -95,7 +95,7 @@ class Writer:
         if action == "survey":
             return self._survey(order, step)
         from_state = order.state
-        method = getattr(order, WorkOrder_ACTIONS[action])
+        method = getattr(order, ACTIONS[action])
         kwargs = dict(step.kwargs or {})
         if action in STAMPED:
             kwargs["at"] = at
@@ -231,20 +231,7 @@ class Writer:
         insert(rows, model=WorkOrderEntitlement)
 
 
-# tickets.models.ACTIONS, and the actions whose transition takes the time (tickets.services: stamp=True).
-WorkOrder_ACTIONS = {
-    "dispatch": "dispatch",
-    "accept": "accept",
-    "schedule": "schedule",
-    "check-in": "check_in",
-    "resolve": "resolve",
-    "take-back": "take_back",
-    "return": "return_product",
-    "sign-off": "sign_off",
-    "close": "close",
-    "cancel": "cancel",
-    "revisit": "revisit",
-}
+# The actions whose transition takes the time (tickets.services: stamp=True).
 STAMPED = {"dispatch", "check-in", "resolve", "return", "sign-off", "close"}
 
 

@@ -96,7 +96,7 @@ def seed_history(run):
     with transaction.atomic():
         pool = _customers(rng)
         planner = Planner(rng=rng, people=people, pool=pool, eligible=_eligible(people["techs"], pool))
-        writer = Writer(now=now, settings_survey_days=settings.SERVICEDESK["SURVEY_FOLLOW_UP_WORKING_DAYS"])
+        writer = Writer(now=now, survey_follow_up_days=settings.SERVICEDESK["SURVEY_FOLLOW_UP_WORKING_DAYS"])
         holidays = set(
             CalendarDay.objects.filter(date__gte=first, date__lte=last, kind="holiday").values_list("date", flat=True)
         )
