@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "aftercare",
     "messaging",
     "measures",
+    # Last: seed_demo's history (issue 19 item 7) builds on every app above.
+    "demo_history",
 ]
 
 MIDDLEWARE = [
@@ -449,4 +451,6 @@ SERVICEDESK.update({
     "SURVEY_FOLLOW_UP_WORKING_DAYS": int(os.environ.get("SURVEY_FOLLOW_UP_WORKING_DAYS", "1")),
     # issue 15: the survey call is tried up to 3 times, then closed as not reached.
     "SURVEY_CALL_MAX_ATTEMPTS": int(os.environ.get("SURVEY_CALL_MAX_ATTEMPTS", "3")),
+    # seed_demo's months of finished history before today's demo orders (issue 19 item 7; 0: none).
+    "DEMO_HISTORY_MONTHS": int(os.environ.get("DEMO_HISTORY_MONTHS", "6")),
 })

@@ -26,6 +26,8 @@ if not os.environ.get("REDIS_URL"):
 # The cache is this process's memory even with Redis, cleared before each test
 # (conftest), so no test sees another's counters.
 SERVICEDESK = {**SERVICEDESK, "API_RATE_PER_MINUTE": 1_000_000, "API_BURST": 100_000}  # noqa: F405 - from settings
+# seed_demo without its six months of history unless a test asks (tests/test_demo_history.py).
+SERVICEDESK["DEMO_HISTORY_MONTHS"] = 0
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Files the tests upload go to a folder of this run, never the developer's var/media.
 MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT") or __import__("tempfile").mkdtemp(prefix="servicedesk-media-")

@@ -320,8 +320,9 @@ def test_the_demo_parts_run_in_the_order_the_data_needs():
 
     assert [part.name for part in demo.parts()] == [
         "organisation", "categories", "technicians", "work orders", "dispatch", "complaints", "calls", "billing",
-        "returns"]
-    assert [flag for part in demo.parts() for flag, _kwargs in part.arguments] == ["--orders", "--complaints"]
+        "returns", "history"]
+    assert [flag for part in demo.parts() for flag, _kwargs in part.arguments] == [
+        "--orders", "--complaints", "--history-months"]
 
 
 @pytest.mark.django_db
