@@ -1,6 +1,6 @@
-"""Many rows in few statements. On PostgreSQL with psycopg2: one
-`INSERT ... VALUES (...), (...) RETURNING id` per page of 2,000 rows, the
-values taken from the instances as they are (the history sets every time
+"""Many rows in few statements. On PostgreSQL: one
+`INSERT ... VALUES (...), (...) RETURNING id` per page of rows (at most
+2,000 rows and 30,000 values), the values taken from the instances as they are (the history sets every time
 itself, auto_now fields included), without bulk_create's per-value
 preparation, which cost most of the history's time (docs/benchmarks.md,
 Demo history). Elsewhere (SQLite): bulk_create, with the instances' own
@@ -61,14 +61,14 @@ def row(model, **values) -> Row:
     return Row(**fields, **values)
 
 
-def _fast():
-    if connection.vendor != "postgresql":
-        return None
-    try:
-        from psycopg2.extras import execute_values
-    except ImportError:
-        return None
-    return execute_values
+def _json(value):
+    return None if value is None else json.dumps(value)  # None: SQL NULL, as Django writes it
+
+
+def _pages(rows, width):
+    per_page = max(1, min(PAGE, 30_000 // max(1, width)))
+    for i in range(0, len(rows), per_page):
+        yield rows[i : i + per_page]
 
 
 def insert(objs, *, model=None) -> None:
@@ -77,8 +77,7 @@ def insert(objs, *, model=None) -> None:
     if not objs:
         return
     model = model or type(objs[0])
-    execute_values = _fast()
-    if execute_values is None:
+    if connection.vendor != "postgresql":
         originals = objs
         objs = [
             model(**{k: v for k, v in vars(o).items() if not k.startswith("_")}) if isinstance(o, Row) else o
@@ -92,15 +91,19 @@ def insert(objs, *, model=None) -> None:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     convert = [(f.attname, isinstance(f, models.JSONField)) for f in fields]
     rows = [
-        tuple(json.dumps(getattr(o, name)) if is_json else getattr(o, name) for name, is_json in convert) for o in objs
+        tuple(_json(getattr(o, name)) if is_json else getattr(o, name) for name, is_json in convert) for o in objs
     ]
     qn = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES %s "
-        f"RETURNING {qn(model._meta.pk.column)}"
-    )
+    one = "(" + ", ".join("%s::jsonb" if is_json else "%s" for _name, is_json in convert) + ")"
+    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
+    ids = []
     with connection.cursor() as cursor:
-        ids = execute_values(cursor.cursor, sql, rows, page_size=PAGE, fetch=True)
+        for page in _pages(rows, len(fields)):
+            cursor.execute(
+                head + ", ".join([one] * len(page)) + f" RETURNING {qn(model._meta.pk.column)}",
+                [value for row_values in page for value in row_values],
+            )
+            ids += cursor.fetchall()  # in the order of the VALUES (PostgreSQL returns inserted rows in order)
     for o, (pk,) in zip(objs, ids, strict=True):
         o.pk = pk
         if not isinstance(o, Row):
