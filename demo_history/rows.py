@@ -1,6 +1,6 @@
 """Many rows in few statements. On PostgreSQL: one
-`INSERT ... VALUES (...), (...) RETURNING id` per page of rows (at most
-2,000 rows and 30,000 values), the values taken from the instances as they are (the history sets every time
+`INSERT ... SELECT * FROM unnest(column arrays) RETURNING id` per page of
+2,000 rows, the values taken from the instances as they are (the history sets every time
 itself, auto_now fields included), without bulk_create's per-value
 preparation, which cost most of the history's time (docs/benchmarks.md,
 Demo history). Elsewhere (SQLite): bulk_create, with the instances' own
@@ -65,12 +65,6 @@ def _json(value):
     return None if value is None else json.dumps(value)  # None: SQL NULL, as Django writes it
 
 
-def _pages(rows, width):
-    per_page = max(1, min(PAGE, 30_000 // max(1, width)))
-    for i in range(0, len(rows), per_page):
-        yield rows[i : i + per_page]
-
-
 def insert(objs, *, model=None) -> None:
     """Insert these unsaved instances of one model and set their ids."""
     objs = list(objs)
@@ -94,16 +88,19 @@ def insert(objs, *, model=None) -> None:
         tuple(_json(getattr(o, name)) if is_json else getattr(o, name) for name, is_json in convert) for o in objs
     ]
     qn = connection.ops.quote_name
-    one = "(" + ", ".join("%s::jsonb" if is_json else "%s" for _name, is_json in convert) + ")"
-    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
+    # One array per column, unnested into rows (as Django's bulk_create does on PostgreSQL): a short
+    # statement whatever the number of rows, so the driver has nothing to parse per value.
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"SELECT * FROM unnest({arrays}) RETURNING {qn(model._meta.pk.column)}"
+    )
     ids = []
     with connection.cursor() as cursor:
-        for page in _pages(rows, len(fields)):
-            cursor.execute(
-                head + ", ".join([one] * len(page)) + f" RETURNING {qn(model._meta.pk.column)}",
-                [value for row_values in page for value in row_values],
-            )
-            ids += cursor.fetchall()  # in the order of the VALUES (PostgreSQL returns inserted rows in order)
+        for i in range(0, len(rows), PAGE):
+            page = rows[i : i + PAGE]
+            cursor.execute(sql, [list(column) for column in zip(*page, strict=True)])
+            ids += cursor.fetchall()  # in the order of the arrays, as bulk_create relies on too
     for o, (pk,) in zip(objs, ids, strict=True):
         o.pk = pk
         if not isinstance(o, Row):
