@@ -10,6 +10,7 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from servicedesk.core.api import DayField
 from servicedesk.core.errors import PermissionDenied
 from servicedesk.core.idempotency import IdempotentPostMixin
 from tickets.models import WorkOrder
@@ -54,7 +55,7 @@ class ScheduleAnswer(serializers.Serializer):
 
 
 class ScheduleQuery(serializers.Serializer):
-    date = serializers.DateField(required=False)
+    date = DayField(required=False)
     station = serializers.IntegerField(required=False, min_value=1)
 
 

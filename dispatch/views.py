@@ -52,6 +52,8 @@ class DispatchForm(forms.Form):
 def _board_query(request):
     query = BoardQuery(request.GET)
     values = query.cleaned_data if query.is_valid() else {}
+    if values.get("date") and not 2000 <= values["date"].year <= 2099:
+        values["date"] = None  # a day no board has (9999-12-31 would overflow): today's
     return {
         "date": values.get("date") or timezone.localdate(),
         "view": values.get("view") or "day",

@@ -83,6 +83,23 @@ class AwareDateTimeField(serializers.DateTimeField):
         return parsed
 
 
+class DayField(serializers.DateField):
+    """A local day asked for (a schedule's, a board's): within the same years
+    as a timestamp (AwareDateTimeField), or a 400 naming the field; the day
+    9999-12-31 would otherwise overflow when its end is computed."""
+
+    default_error_messages = {"out_of_range": AwareDateTimeField.default_error_messages["out_of_range"]}
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not AwareDateTimeField.FIRST_YEAR <= day.year <= AwareDateTimeField.LAST_YEAR:
+            raise serializers.ValidationError(
+                self.error_messages["out_of_range"]
+                % {"first": AwareDateTimeField.FIRST_YEAR, "last": AwareDateTimeField.LAST_YEAR},
+                code="out_of_range")
+        return day
+
+
 class NotFutureDateTimeField(AwareDateTimeField):
     """A report time: at most FUTURE_TOLERANCE_SECONDS ahead of now, and at
     most SERVICEDESK_MAX_BACKDATE_DAYS behind it (contract: Retries, privacy,
