@@ -91,6 +91,9 @@ def create_database(url, recreate=False):
 
 def setup_django(database_url, redis_url):
     env = bench_env(database_url, redis_url)
+    # The sweep runs in Celery processes, which have no connection pool (servicedesk/celery.py); a pool
+    # opened here would not survive --parallel's fork either (its threads stay in the parent).
+    env.setdefault("DB_POOL_MAX_SIZE", "0")
     os.environ.update(env)
     os.environ.pop("CELERY_TASK_ALWAYS_EAGER", None)
     sys.path.insert(0, str(ROOT))
