@@ -108,78 +108,31 @@ def _call(call_id, rang, number, customer_id, rng, agents, switch, limit, book, 
         from_state = call.state
         return from_state, {"at": iso(at), **(data or {})}
 
+    def moved(action, from_state, at, data):
+        """The call's history row of a switch event, as calls.services.events writes it."""
+        history.append((call, row(CallTransition, action=action, from_state=from_state, to_state=call.state,
+                                  by_id=switch.pk, at=at, data=data)))
+
     # ring: the call rings at an agent's extension; the answer deadline starts (calls.services.events._on_ring)
     from_state, data = event("ring", rang, agent, {"agent": agent.username})
     call.rang_at, call.offered_to = rang, agent
-    history.append(
-        (
-            call,
-            row(
-                CallTransition,
-                action="ring",
-                from_state=from_state,
-                to_state=call.state,
-                by_id=switch.pk,
-                at=rang,
-                data=data,
-            ),
-        )
-    )
+    moved("ring", from_state, rang, data)
     book.start(call, "answer", rang, due_at=rang + limit)
     if withheld:  # hung up while ringing
         hang = rang + rng.uniform(8, 60) * S
         from_state, data = event("hangup", hang)
         call.abandon(at=hang)
         book.cancel(call, ["answer"], hang)
-        history.append(
-            (
-                call,
-                row(
-                    CallTransition,
-                    action="hangup",
-                    from_state=from_state,
-                    to_state=call.state,
-                    by_id=switch.pk,
-                    at=hang,
-                    data=data,
-                ),
-            )
-        )
+        moved("hangup", from_state, hang, data)
         return call
     wait = rng.uniform(3, 14.5) if roll < 0.89 else rng.uniform(16, 50)
     answered = rang + wait * S
     from_state, data = event("answer", answered, agent)
     call.answer(agent=agent, at=answered)
     book.meet(call, ["answer"], answered)
-    history.append(
-        (
-            call,
-            row(
-                CallTransition,
-                action="answer",
-                from_state=from_state,
-                to_state=call.state,
-                by_id=switch.pk,
-                at=answered,
-                data={**data, "agent": agent.username},
-            ),
-        )
-    )
+    moved("answer", from_state, answered, {**data, "agent": agent.username})
     hang = answered + rng.uniform(60, 420) * S
     from_state, data = event("hangup", hang)
     call.end(at=hang)
-    history.append(
-        (
-            call,
-            row(
-                CallTransition,
-                action="hangup",
-                from_state=from_state,
-                to_state=call.state,
-                by_id=switch.pk,
-                at=hang,
-                data=data,
-            ),
-        )
-    )
+    moved("hangup", from_state, hang, data)
     return call
