@@ -10,8 +10,10 @@ class BillingConfig(AppConfig):
         from servicedesk.core import demo, menu
 
         from .demo import seed_run
-        from .selectors.fees import user_may_see_fee_schedule, user_may_see_stock
+        from .models import WarrantyTerm
+        from .selectors.fees import WARRANTY_TERMS, user_may_see_fee_schedule, user_may_see_stock
 
         menu.register("fees", user_may_see_fee_schedule)
         menu.register("stock", user_may_see_stock)
         demo.register(70, seed_run, name="billing")
+        WARRANTY_TERMS.watch(WarrantyTerm)  # a change reaches every process (core/process_cache.py)

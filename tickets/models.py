@@ -5,7 +5,7 @@ tickets.services takes the lock, writes history and moves deadlines."""
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
 from django.db.models import Min, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -17,6 +17,28 @@ from servicedesk.customers.models import Address, Customer, CustomerProduct, Pro
 from servicedesk.deadlines.models import Deadline
 from servicedesk.deadlines.registry import links
 from technicians.models import Technician
+
+NUMBER_PREFIX = "WO"
+
+
+def number_prefix(reported_at) -> str:
+    """A work order's number is WO, the local day it was reported (YYYYMMDD)
+    and its id, at least six digits: WO20261207000342."""
+    from django.utils import timezone
+
+    return f"{NUMBER_PREFIX}{timezone.localtime(reported_at):%Y%m%d}"
+
+
+class NumberField(models.CharField):
+    """The work order's number, completed by the database: an INSERT gives
+    the prefix (number_prefix) and, on PostgreSQL, a trigger appends the new
+    id (migration 0011) and the INSERT's RETURNING hands the whole number
+    back: no UPDATE after the create (issue 18). Where no trigger completes
+    it (SQLite), tickets.services does with one UPDATE."""
+
+    @property
+    def db_returning(self):
+        return connection.features.can_return_columns_from_insert
 
 
 class WorkOrder(FSMModelMixin, models.Model):
@@ -48,7 +70,7 @@ class WorkOrder(FSMModelMixin, models.Model):
     # A technician's open workload (used to rank dispatch candidates).
     WORKLOAD_STATES = (State.DISPATCHED, State.ACCEPTED, State.SCHEDULED, State.ON_SITE, State.TAKEN_BACK)
 
-    number = models.CharField(_("number"), max_length=24, unique=True, null=True, blank=True)
+    number = NumberField(_("number"), max_length=24, unique=True, null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.RECEIVED, protected=True)
 

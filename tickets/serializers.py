@@ -10,6 +10,7 @@ from servicedesk.core.phone import is_valid_phone, normalize_phone
 from servicedesk.core.serializers import FieldsBuiltOnce
 from servicedesk.customers.models import Customer, ProductCategory
 from servicedesk.customers.selectors import customer_as_sent, customer_shown, phone_policy_for, product_shown
+from servicedesk.customers.services import active_category
 from servicedesk.deadlines.serializers import DeadlineSerializer
 from servicedesk.ownership.serializers import HandOverInput, UserRefField  # noqa: F401 - the work-order API and pages name them here
 from technicians.models import Technician
@@ -72,6 +73,15 @@ class CategoryField(serializers.SlugRelatedField):
 
     def __init__(self, **kwargs):
         super().__init__(slug_field="slug", queryset=ProductCategory.objects.filter(active=True), **kwargs)
+
+    def to_internal_value(self, data):
+        # The active lines are kept per process (issue 18): no query per create.
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        category = active_category(str(data))
+        if category is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return category
 
 
 class ProductInput(FieldsBuiltOnce, serializers.Serializer):

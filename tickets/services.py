@@ -28,7 +28,9 @@ from servicedesk.deadlines.services import (
     deadline_meet,
     deadline_start,
     deadlines_known,
+    deadlines_open,
     deadlines_pause,
+    deadlines_plan,
     deadlines_resume,
 )
 from servicedesk.notifications.titles import Title
@@ -37,7 +39,7 @@ from servicedesk.webhooks.outbox import emit as webhooks_emit
 from technicians.selectors import technician_ineligibility
 
 from . import hooks
-from .models import ACTIONS, WorkOrder, WorkOrderEvent, actions_allowed_in
+from .models import ACTIONS, WorkOrder, WorkOrderEvent, actions_allowed_in, number_prefix
 from .selectors import user_may_create_work_orders, user_may_take
 
 
@@ -133,29 +135,30 @@ def _create(*, by, kind, customer, description, reported_at, product, partner, e
         )
     # contract: approved installations (seeds/002): no deadline runs before the approval.
     awaiting = bool(partner and partner.installations_need_approval and kind == WorkOrder.Kind.INSTALL)
-    order = WorkOrder.objects.create(
+    order = WorkOrder(
         state=WorkOrder.State.AWAITING_APPROVAL if awaiting else WorkOrder.State.RECEIVED,
         kind=kind, customer=customer, address=address_obj, product=customer_product,
         category=customer_product.category if customer_product else None,
         region=address_obj.region if address_obj else None,
         description=description, reported_at=reported_at, created_by=by, owner=by,
         partner=partner, external_ref=external_ref, revisit_of=revisit_of, free_of_charge=free_of_charge,
-        customer_as_sent=as_sent,
+        customer_as_sent=as_sent, number=number_prefix(reported_at),
     )
+    # contract: respond and arrive run from reported_at (seeds/001: 24 h; emergency 30 min).
+    # Timed before the order is written, so its INSERT carries next_due_at (the cache of the
+    # earliest open due time, WorkOrder.deadlines_changed) and, on PostgreSQL, comes back with
+    # its number (NumberField): nothing is updated after it (issue 18).
+    planned = [] if awaiting else deadlines_plan(subject=order, kinds=("respond", "arrive"), start=reported_at,
+                                                 attributes=deadline_attributes(order))
+    order.next_due_at = min((d.due_at for d in planned), default=None)
+    order.save(force_insert=True)
+    if order.number == number_prefix(reported_at):  # no trigger completed it (SQLite): the number needs the id
+        order.number = f"{order.number}{order.pk:06d}"
+        order.save(update_fields=["number"])
     _record(order=order, action="create", from_state="", by=by, at=now,
             data={"revisit_of": revisit_of.pk} if revisit_of else None)
     entitlement_decide(order=order)  # issue 6: in warranty, out of warranty or no proof (billing)
-    # contract: respond and arrive run from reported_at (seeds/001: 24 h; emergency 30 min).
-    attributes = deadline_attributes(order)
-    started = [
-        deadline_start(subject=order, kind=kind_, start=reported_at, attributes=attributes, refresh_subject=False)
-        for kind_ in ("respond", "arrive") if not awaiting
-    ]
-    # The number needs the id, next_due_at (the cache of the earliest open
-    # due time, WorkOrder.deadlines_changed) the deadlines: one UPDATE for both.
-    order.number = f"WO{timezone.localtime(reported_at):%Y%m%d}{order.pk:06d}"
-    order.next_due_at = min((d.due_at for d in started), default=None)
-    order.save(update_fields=["number", "next_due_at"])
+    started = deadlines_open(subject=order, planned=planned)
     deadlines_known(order, started)  # the answer renders them without reading them back (issue 18)
     webhooks_emit("work_order.created", obj=order, partner_id=order.partner_id, at=now)
     return order

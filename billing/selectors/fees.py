@@ -22,6 +22,7 @@ from django.utils.translation import ngettext, pgettext
 
 from servicedesk.accounts.models import Unit
 from servicedesk.accounts.roles import Role
+from servicedesk.core.process_cache import ProcessCache
 
 from ..models import (
     CategoryBillingPolicy,
@@ -41,6 +42,23 @@ QUOTE_READ_ROLES = {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, 
 REFUND_ROLES = {Role.SUPERVISOR}
 STOCK_ALL_ROLES = {Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMINISTRATOR}
 STOCK_POINT_KINDS = (Unit.Kind.STATION, Unit.Kind.OFFICE)
+
+
+def _active_terms() -> dict:
+    table = {}
+    for term in WarrantyTerm.objects.filter(active=True).order_by("id"):
+        table.setdefault(term.category_id, []).append(term)
+    return table
+
+
+# The active warranty terms by product line, read once per process and dropped
+# when a term is saved (issue 18: no query per create; watched in billing/apps.py).
+WARRANTY_TERMS = ProcessCache("warranty-terms", _active_terms)
+
+
+def line_terms(category_id) -> list:
+    """The active warranty terms of one product line (kept per process)."""
+    return list(WARRANTY_TERMS.get().get(category_id, ()))
 
 
 def add_months(start: datetime.date, months: int) -> datetime.date:
@@ -112,7 +130,7 @@ def decide(*, category_id, purchase_date, manufactured_on, proof_of_purchase, re
         decision.reason = _("No product recorded: warranty cannot be checked.")
         return decision
     if terms is None:
-        terms = list(WarrantyTerm.objects.filter(category_id=category_id, active=True))
+        terms = line_terms(category_id)
     dealer_terms = [t for t in terms if t.applies_to == WarrantyTerm.AppliesTo.DEALER]
     if requested_by == WarrantyTerm.AppliesTo.DEALER and dealer_terms:
         chosen = dealer_terms

@@ -12,7 +12,9 @@ class CustomersConfig(AppConfig):
         from servicedesk.core import demo
 
         from .demo import seed_categories
-        from .services import REGIONS
+        from .models import ProductCategory
+        from .services import ACTIVE_CATEGORIES, REGIONS
 
         demo.register(20, seed_categories, name="categories")
         REGIONS.watch(Region)  # a change reaches every process (core/process_cache.py)
+        ACTIVE_CATEGORIES.watch(ProductCategory)

@@ -8,11 +8,18 @@ from servicedesk.core.phone import normalize_phone
 from servicedesk.core.process_cache import ProcessCache
 from servicedesk.core.querysets import known_rows
 
-from .models import Address, Customer, CustomerPhone, CustomerProduct
+from .models import Address, Customer, CustomerPhone, CustomerProduct, ProductCategory
 from .selectors import customer_as_sent
 
 # Read once per process, dropped when a region is saved (issue 18; watched in apps.py).
 REGIONS = ProcessCache("regions", lambda: list(Region.objects.all()))
+# The active product lines by slug, for the API's input (issue 18; watched in apps.py).
+ACTIVE_CATEGORIES = ProcessCache(
+    "product-categories", lambda: {c.slug: c for c in ProductCategory.objects.filter(active=True)})
+
+
+def active_category(slug: str) -> ProductCategory | None:
+    return ACTIVE_CATEGORIES.get().get(slug)
 
 
 def region_for_address(text: str) -> Region | None:
@@ -44,12 +51,15 @@ def customer_match_or_create(*, name: str, phone: str, address: str = "") -> tup
         customer = Customer.objects.create(name=name.strip())
         phone_row = _phone_if_free(customer, number)
         if phone_row is not None:
-            # New: no savepoint, no look-up of addresses it cannot have yet (issue 18), and its
-            # phone where the serializers find it without reading it back.
-            customer._prefetched_objects_cache = {"phones": known_rows(customer.phones.all(), [phone_row])}
+            # New: no savepoint, no look-up of addresses or products it cannot have yet (issue 18),
+            # and its phone where the serializers find it without reading it back.
             text = (address or "").strip()
             new_address = Address.objects.create(customer=customer, text=text,
                                                  region=region_for_address(text)) if text else None
+            customer._prefetched_objects_cache = {
+                "phones": known_rows(customer.phones.all(), [phone_row]),
+                "products": known_rows(customer.products.all(), []),
+            }
             return customer, new_address
         # A concurrent create took the number first (it waited for that one's commit): its customer.
         Customer.objects.filter(pk=customer.pk).delete()
@@ -90,15 +100,25 @@ def address_add(*, customer: Customer, text: str) -> Address | None:
 
 def customer_product_add(*, customer: Customer, category, model="", serial="", purchase_date=None,
                          manufactured_on=None, proof_of_purchase="") -> CustomerProduct:
-    """The customer's product with this serial, or a new one."""
+    """The customer's product with this serial, or a new one. A customer whose
+    products are in memory (a new one: customer_match_or_create) is not asked
+    the database for them."""
+    known = getattr(customer, "_prefetched_objects_cache", {}).get("products")
     if serial:
-        existing = customer.products.filter(category=category, serial=serial).first()
+        if known is not None:
+            category_id = getattr(category, "pk", category)
+            existing = next((p for p in known if p.category_id == category_id and p.serial == serial), None)
+        else:
+            existing = customer.products.filter(category=category, serial=serial).first()
         if existing:
             return existing
-    return CustomerProduct.objects.create(
+    product = CustomerProduct.objects.create(
         customer=customer, category=category, model=model or "", serial=serial or "",
         purchase_date=purchase_date, manufactured_on=manufactured_on, proof_of_purchase=proof_of_purchase or "",
     )
+    if known is not None:
+        known._result_cache.append(product)
+    return product
 
 
 def customer_as_sent_by(*, customer, address: str = "", earlier) -> dict:

@@ -73,6 +73,31 @@ def deadline_start(
     configuration error. refresh_subject=False: the caller refreshes what the
     subject derives from its deadlines itself (a new work order writes its
     next_due_at with its number, in one UPDATE)."""
+    deadline = _new_deadline(subject=subject, kind=kind, start=start, attributes=attributes, due_at=due_at)
+    deadline.save()
+    if refresh_subject:
+        _subjects_changed(type(subject), [subject.pk])
+    return deadline
+
+
+def deadlines_plan(*, subject, kinds, start: datetime.datetime, attributes: dict | None = None) -> list[Deadline]:
+    """The policy-timed deadlines of these kinds a new `subject` gets, not yet
+    saved: their due times are known before the subject is (a new work order
+    writes its next_due_at with its own INSERT, issue 18). deadlines_open
+    saves them once the subject has its id."""
+    return [_new_deadline(subject=subject, kind=kind, start=start, attributes=attributes) for kind in kinds]
+
+
+def deadlines_open(*, subject, planned: list[Deadline]) -> list[Deadline]:
+    """Save the deadlines deadlines_plan gave for `subject`, now saved, in one
+    INSERT. The caller has written what the subject derives from them (as
+    with deadline_start(refresh_subject=False))."""
+    for deadline in planned:
+        deadline.object_id = subject.pk
+    return Deadline.objects.bulk_create(planned) if planned else []
+
+
+def _new_deadline(*, subject, kind, start, attributes=None, due_at=None) -> Deadline:
     policy = policy_for(subject=subject, kind=kind, attributes=attributes or {})
     promised = due_at is not None
     if due_at is None:
@@ -86,9 +111,6 @@ def deadline_start(
         started_at=start, due_at=due_at, warn_at=warn_at, due_promised=promised,
     )
     deadline.next_escalation_at = next_step_at(deadline, lambda: ladder_for(policy))
-    deadline.save()
-    if refresh_subject:
-        _subjects_changed(type(subject), [subject.pk])
     return deadline
 
 

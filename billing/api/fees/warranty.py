@@ -7,13 +7,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from servicedesk.core.api import AwareDateTimeField
+from servicedesk.core.serializers import FieldsBuiltOnce
 from servicedesk.customers.models import ProductCategory
 
 from ...models import WarrantyTerm, WorkOrderEntitlement
 from ...selectors import fees as sel
 
 
-class EntitlementSerializer(serializers.ModelSerializer):
+class EntitlementSerializer(FieldsBuiltOnce, serializers.ModelSerializer):  # fields built once (issue 18)
     """The work order's entitlement, as the work-order API shows it (field `entitlement`)."""
 
     status_label = serializers.CharField(source="get_status_display", read_only=True)
