@@ -723,21 +723,11 @@ def test_seed_demo_walks_complaints_into_every_state_and_class_and_runs_again_wi
 
 # --- in a real browser (htmx) ---------------------------------------------------------------------
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the live server needs committed rows
 def test_in_a_browser_the_handler_replies_and_a_class_3_close_needs_its_case_study(
-    chromium, live_server, desk, units, handler, password, monkeypatch
+    browser, live_server, desk, units, handler, password
 ):
-    import os
-
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setitem(os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     complaint = file_complaint(desk, media=True)
     services.complaint_forward(complaint_id=complaint.pk, by=desk, handling_unit=units.quality)
     base = live_server.url
@@ -749,49 +739,44 @@ def test_in_a_browser_the_handler_replies_and_a_class_3_close_needs_its_case_stu
         page.click("form.login-form button[type=submit]")
         page.wait_for_load_state("load")
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, locale="en-US", timezone_id="Asia/Shanghai"
-        )
-        page = context.new_page()
-        page.set_default_timeout(15000)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-US", timezone_id="Asia/Shanghai"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
 
-        # The handler finds the sheet in the unit's queue and replies on the page (htmx, no reload).
-        log_in(page, "handler")
-        page.goto(f"{base}/complaints/queue/")
-        page.click(f"tr[data-complaint='{complaint.pk}'] a.order-link")
-        page.wait_for_url(f"{base}/complaints/{complaint.pk}/")
-        page.evaluate("window.notReloaded = true")
-        reply = page.locator("form[data-action=reply]")
-        reply.locator("textarea[name=investigation]").fill("主板受潮短路")
-        reply.locator("textarea[name=result]").fill("更换主板，客户认可")
-        reply.locator("input[name=head_signed_by]").fill("质量部 李部长")
-        reply.locator("button[type=submit]").click()
-        expect(page.locator("[data-testid=state]")).to_have_text("Replied", timeout=15000)
-        assert page.evaluate("window.notReloaded") is True
-        assert "is now “Replied”" in page.text_content("#messages")
-        assert "更换主板，客户认可" in page.text_content("#sheet-result")
-        page.click("form[action='/accounts/logout/'] button")
+    # The handler finds the sheet in the unit's queue and replies on the page (htmx, no reload).
+    log_in(page, "handler")
+    page.goto(f"{base}/complaints/queue/")
+    page.click(f"tr[data-complaint='{complaint.pk}'] a.order-link")
+    page.wait_for_url(f"{base}/complaints/{complaint.pk}/")
+    page.evaluate("window.notReloaded = true")
+    reply = page.locator("form[data-action=reply]")
+    reply.locator("textarea[name=investigation]").fill("主板受潮短路")
+    reply.locator("textarea[name=result]").fill("更换主板，客户认可")
+    reply.locator("input[name=head_signed_by]").fill("质量部 李部长")
+    reply.locator("button[type=submit]").click()
+    expect(page.locator("[data-testid=state]")).to_have_text("Replied", timeout=15000)
+    assert page.evaluate("window.notReloaded") is True
+    assert "is now “Replied”" in page.text_content("#messages")
+    assert "更换主板，客户认可" in page.text_content("#sheet-result")
+    page.click("form[action='/accounts/logout/'] button")
 
-        services.complaint_return_visit(complaint_id=complaint.pk, by=desk, satisfied=True, note="满意")
+    services.complaint_return_visit(complaint_id=complaint.pk, by=desk, satisfied=True, note="满意")
 
-        # The agent tries to close the class-3 complaint without its case study: the error shows in place.
-        log_in(page, "agent")
-        page.goto(f"{base}/complaints/{complaint.pk}/")
-        close = page.locator("form[data-action=close]")
-        close.locator("textarea[name=improvement]").fill("安装后打压测试")
-        close.locator("button[type=submit]").click()
-        page.wait_for_selector("small.field-error[data-field=case_study]")
-        assert page.text_content("[data-testid=state]").strip() == "Return visited"
-        assert page.locator("form[data-action=close] textarea[name=improvement]").input_value() == "安装后打压测试"
-        assert Complaint.objects.get(pk=complaint.pk).state == "return_visited"
+    # The agent tries to close the class-3 complaint without its case study: the error shows in place.
+    log_in(page, "agent")
+    page.goto(f"{base}/complaints/{complaint.pk}/")
+    close = page.locator("form[data-action=close]")
+    close.locator("textarea[name=improvement]").fill("安装后打压测试")
+    close.locator("button[type=submit]").click()
+    page.wait_for_selector("small.field-error[data-field=case_study]")
+    assert page.text_content("[data-testid=state]").strip() == "Return visited"
+    assert page.locator("form[data-action=close] textarea[name=improvement]").input_value() == "安装后打压测试"
+    assert Complaint.objects.get(pk=complaint.pk).state == "return_visited"
 
-        page.locator("form[data-action=close] textarea[name=case_study]").fill("经过与教训")
-        page.locator("form[data-action=close] button[type=submit]").click()
-        expect(page.locator("[data-testid=state]")).to_have_text("Closed", timeout=15000)
-        assert CaseStudy.objects.get(complaint=complaint).body == "经过与教训"
-        context.close()
-        browser.close()
-        # ORM calls inside Playwright's loop get a connection of their own: close it, or it outlives the test database.
-        connections.close_all()
+    page.locator("form[data-action=close] textarea[name=case_study]").fill("经过与教训")
+    page.locator("form[data-action=close] button[type=submit]").click()
+    expect(page.locator("[data-testid=state]")).to_have_text("Closed", timeout=15000)
+    assert CaseStudy.objects.get(complaint=complaint).body == "经过与教训"
+    context.close()

@@ -5,13 +5,16 @@ from .models import Unit, User
 from .roles import Role
 
 
-def unit_chain(unit_id) -> list[int]:
-    """The unit and its ancestors, nearest first."""
-    parents = dict(Unit.objects.values_list("id", "parent_id"))
+def unit_chain(unit_id, units: dict | None = None) -> list[int]:
+    """The unit and its ancestors' ids, nearest first. `units`: every unit by
+    id, when the caller has read them once for many chains (a sweep's
+    batches); else they are read here."""
+    if units is None:
+        units = {pk: Unit(pk=pk, parent_id=parent) for pk, parent in Unit.objects.values_list("id", "parent_id")}
     chain = []
-    while unit_id is not None and unit_id in parents and unit_id not in chain:
+    while unit_id is not None and unit_id in units and unit_id not in chain:
         chain.append(unit_id)
-        unit_id = parents[unit_id]
+        unit_id = units[unit_id].parent_id
     return chain
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 
 from servicedesk.accounts.models import Unit, User
 from servicedesk.accounts.roles import Role
+from servicedesk.accounts.selectors import unit_chain
 from servicedesk.notifications.models import EmailDelivery, Notification
 from servicedesk.notifications.robots import alerts_write as robot_alerts_write
 from servicedesk.notifications.titles import Renderer, Title
@@ -44,14 +45,6 @@ class Told:
     notes: int = 0
     delivery_ids: list = dataclasses.field(default_factory=list)
     alert_ids: list = dataclasses.field(default_factory=list)
-
-
-def _unit_chain(unit_id, units):
-    chain = []
-    while unit_id is not None and unit_id in units and unit_id not in chain:
-        chain.append(unit_id)
-        unit_id = units[unit_id].parent_id
-    return chain
 
 
 class Notices:
@@ -79,7 +72,7 @@ class Notices:
 
     def _nearest(self, role, unit_id):
         people = self.by_role.get(role, [])
-        for uid in _unit_chain(unit_id, self.units):
+        for uid in unit_chain(unit_id, self.units):
             found = [pk for pk, unit in people if unit == uid]
             if found:
                 return found

@@ -18,19 +18,13 @@ import urllib.request
 from django.conf import settings
 from django.utils import translation
 
+from servicedesk.accounts.selectors import unit_chain
+
 from .models import GroupRobot, RobotAlert
 from .titles import render
 
 TIMEOUT_SECONDS = 10
 MIN_LEVEL = 2  # issue 15: escalations of level 2 and up
-
-
-def _chain(unit_id, units):
-    chain = []
-    while unit_id is not None and unit_id in units and unit_id not in chain:
-        chain.append(unit_id)
-        unit_id = units[unit_id].parent_id
-    return chain
 
 
 def alerts_write(items, *, units) -> list[int]:
@@ -45,7 +39,7 @@ def alerts_write(items, *, units) -> list[int]:
     headquarters = [pk for pk, unit in units.items() if unit.kind == "headquarters"]
     rows = []
     for escalation_id, level, unit_id, title, url in items:
-        chain = set(_chain(unit_id, units)) if unit_id is not None else set(headquarters)
+        chain = set(unit_chain(unit_id, units)) if unit_id is not None else set(headquarters)
         chosen = [r for r in robots if r.unit_id in chain and r.min_level <= level]
         if not chosen:
             continue
