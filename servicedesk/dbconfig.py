@@ -11,16 +11,11 @@ and the driver's options, from the environment (docs/deployment.md).
   DB_POOL_MAX_SIZE=0 turns the pool off (then CONN_MAX_AGE applies).
 - Celery processes drop the pool (servicedesk/celery.py says why) and keep
   their connection for CONN_MAX_AGE seconds, as before.
-- DB_SERVER_SIDE_BINDING: psycopg sends the parameters apart from the query
-  (the extended protocol) instead of quoting them into it in Python. On by
-  default since it measured a work-order create about a fifth cheaper in
-  CPU against /me/ (docs/benchmarks.md, "Create against /me/ with fewer
-  queries"); `0` sends them quoted, as Django does by default. Django's
-  caveat (its ticket #34255): a parametrised expression repeated in SELECT
-  and GROUP BY is not recognised as the same; the whole suite runs with it on.
-- DB_PREPARE_THRESHOLD: psycopg's prepared statements after that many runs
-  of a query. Off by default (Django's default): they break behind pgbouncer
-  in transaction mode and measured no gain here.
+- DB_SERVER_SIDE_BINDING and DB_PREPARE_THRESHOLD: psycopg's server-side
+  parameters and prepared statements. Off by default, as Django has them:
+  measured on a quiet machine, server-side binding made the create no cheaper
+  and /me/ dearer (docs/benchmarks.md, "Create against /me/ with fewer
+  queries"); prepared statements break behind pgbouncer in transaction mode.
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -64,7 +59,8 @@ def postgres_options(db, env):
     binding = (env.get("DB_SERVER_SIDE_BINDING") or "").strip().lower()
     if binding and binding not in ON | OFF:
         raise ImproperlyConfigured(f"DB_SERVER_SIDE_BINDING must be 1 or 0, not {binding!r}.")
-    options["server_side_binding"] = binding not in OFF
+    if binding in ON:
+        options["server_side_binding"] = True
     return db
 
 

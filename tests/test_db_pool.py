@@ -47,7 +47,7 @@ def database_settings(tmp_path, before="", **env):
 def test_the_pool_is_on_by_default_one_connection_per_gunicorn_thread_and_never_with_persistent_ones(tmp_path):
     assert database_settings(tmp_path) == {
         "pool": {"min_size": 2, "max_size": 4, "timeout": 10.0}, "conn_max_age": 0,
-        "prepare_threshold": "unset", "server_side_binding": True,
+        "prepare_threshold": "unset", "server_side_binding": None,
     }
     # More gunicorn threads, as many connections at most; CONN_MAX_AGE set too: Django refuses both, the pool wins.
     assert database_settings(tmp_path, GUNICORN_THREADS="8", CONN_MAX_AGE="600")["pool"]["max_size"] == 8
@@ -57,13 +57,6 @@ def test_the_pool_is_on_by_default_one_connection_per_gunicorn_thread_and_never_
         "pool": {"min_size": 1, "max_size": 6, "timeout": 2.5}, "conn_max_age": 0,
         "prepare_threshold": 5, "server_side_binding": True,
     }
-
-
-def test_server_side_binding_is_on_unless_turned_off(tmp_path):
-    # On by default (servicedesk/dbconfig.py: a create measured cheaper); 0 quotes the parameters as Django does.
-    for off in ("0", "false", "Off"):
-        assert database_settings(tmp_path, DB_SERVER_SIDE_BINDING=off)["server_side_binding"] is False
-    assert database_settings(tmp_path, DB_SERVER_SIDE_BINDING="yes")["server_side_binding"] is True
 
 
 def test_without_the_pool_connections_are_kept_for_conn_max_age(tmp_path):
