@@ -110,7 +110,7 @@ def test_a_policy_changed_in_this_process_applies_to_the_next_create(agent):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_change_committed_elsewhere_reaches_this_process_through_the_shared_version(agent):
     loads = []
-    table = ProcessCache("test-table", lambda: loads.append(1) or len(loads))
+    table = ProcessCache("test-table", lambda: loads.append(1) or len(loads), check_every=0)
     try:
         assert table.get() == 1 and table.get() == 1  # kept
         # Another process committed a change: its bump of the shared version (what invalidate() does on commit).
@@ -124,6 +124,33 @@ def test_a_change_committed_elsewhere_reaches_this_process_through_the_shared_ve
         assert "杭州" in [r.name for r in REGIONS.get()]
     finally:
         ProcessCache._all.remove(table)
+
+
+@pytest.mark.django_db
+def test_the_shared_version_is_asked_for_at_most_once_a_second(monkeypatch):
+    from servicedesk.core import process_cache
+
+    clock = [1000.0]
+    monkeypatch.setattr(process_cache.time, "monotonic", lambda: clock[0])
+    asked = []
+    real_get = process_cache.cache.get
+    monkeypatch.setattr(process_cache.cache, "get",
+                        lambda key, default=None: asked.append(key) or real_get(key, default))
+    loads = []
+    table = ProcessCache("test-table-2", lambda: loads.append(1) or len(loads))
+    try:
+        assert table.get() == 1 and len(asked) == 1
+        cache.set(table.key, 7, None)  # another process committed a change
+        clock[0] += 0.5
+        assert table.get() == 1 and len(asked) == 1  # within the second: neither asked nor reloaded
+        clock[0] += 0.6
+        assert table.get() == 2 and len(asked) == 2  # a second later: asked, and reloaded
+        assert table.get() == 2 and len(asked) == 2
+        table.invalidate()  # a change in this process is seen at once
+        assert table.get() == 3
+    finally:
+        ProcessCache._all.remove(table)
+        cache.delete(table.key)
 
 
 @pytest.mark.django_db

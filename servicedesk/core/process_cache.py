@@ -7,9 +7,13 @@ Invalidation: saving or deleting a row of a watched model (post_save,
 post_delete, connected by `watch`) drops this process's copy at once and, when
 the transaction commits, bumps a version number in the shared cache (Redis in
 production: every web process and worker sees it on its next read, one GET).
-Where the cache is this process's memory (the embedded mode, tests), other
-processes reload after `ttl` seconds (60) at the latest; so does every process
-after a change made by SQL by hand. A watched model's manager
+A process asks the shared cache for the version at most once every
+`check_every` seconds (1): a create reads five of these tables, and five
+GETs to Redis per request cost more than the rows they guard; another
+process's change is seen within that second. Where the cache is this
+process's memory (the embedded mode, tests), other processes reload after
+`ttl` seconds (60) at the latest; so does every process after a change made
+by SQL by hand. A watched model's manager
 (`WatchedQuerySet.as_manager()`) makes a queryset's update() and
 bulk_create() invalidate as a save does. `ProcessCache.clear_all()` drops
 every copy (the tests call it before each test, whose rolled-back rows must
@@ -23,15 +27,16 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 
 TTL_SECONDS = 60.0
+CHECK_EVERY_SECONDS = 1.0
 
 
 class ProcessCache:
     _all = []
 
-    def __init__(self, name, load, *, ttl=TTL_SECONDS):
-        self.name, self.load, self.ttl = name, load, ttl
+    def __init__(self, name, load, *, ttl=TTL_SECONDS, check_every=CHECK_EVERY_SECONDS):
+        self.name, self.load, self.ttl, self.check_every = name, load, ttl, check_every
         self.key = f"process-cache:{name}"
-        self._value, self._version, self._loaded_at = None, None, 0.0
+        self._value, self._version, self._loaded_at, self._checked_at = None, None, 0.0, 0.0
         self._lock = threading.Lock()
         ProcessCache._all.append(self)
 
@@ -49,10 +54,15 @@ class ProcessCache:
                 return self.load()
             self._changing = False
             self.clear()
+        now = time.monotonic()
+        value = self._value
+        if value is not None and now - self._checked_at < self.check_every and now - self._loaded_at <= self.ttl:
+            return value  # the shared version was asked for less than check_every seconds ago
         version = self._shared_version()
         with self._lock:
-            if self._value is None or version != self._version or time.monotonic() - self._loaded_at > self.ttl:
-                self._value, self._version, self._loaded_at = self.load(), version, time.monotonic()
+            if self._value is None or version != self._version or now - self._loaded_at > self.ttl:
+                self._value, self._version, self._loaded_at = self.load(), version, now
+            self._checked_at = now
             return self._value
 
     def invalidate(self, **kwargs):
@@ -74,7 +84,7 @@ class ProcessCache:
 
     def clear(self):
         with self._lock:
-            self._value, self._version = None, None
+            self._value, self._version, self._checked_at = None, None, 0.0
 
     _changing = False
 
