@@ -8,6 +8,8 @@
 
 from django.db import migrations
 
+from servicedesk.core.pgsql import on_postgresql
+
 import tickets.models
 
 CREATE = r"""
@@ -30,16 +32,6 @@ DROP FUNCTION IF EXISTS tickets_workorder_number();
 """
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("tickets", "0010_appointment_end_awaiting_approval")]
 
@@ -50,5 +42,5 @@ class Migration(migrations.Migration):
             field=tickets.models.NumberField(blank=True, max_length=24, null=True, unique=True,
                                              verbose_name="number"),
         ),
-        migrations.RunPython(create, drop),
+        on_postgresql(CREATE, DROP),
     ]

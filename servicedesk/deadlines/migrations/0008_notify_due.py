@@ -9,6 +9,8 @@
 
 from django.db import migrations
 
+from servicedesk.core.pgsql import on_postgresql
+
 CREATE = """
 CREATE OR REPLACE FUNCTION deadlines_notify_due() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog AS $$
@@ -36,17 +38,7 @@ DROP FUNCTION IF EXISTS deadlines_notify_due();
 """
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("deadlines", "0007_deadline_due_promised")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [on_postgresql(CREATE, DROP)]
