@@ -71,8 +71,8 @@ def deadline_start(
     take-back's promised_by); the policy's warning point and ladder apply
     either way. A missing policy for a policy-timed deadline is a
     configuration error. refresh_subject=False: the caller refreshes what the
-    subject derives from its deadlines itself (a new work order writes its
-    next_due_at with its number, in one UPDATE)."""
+    subject derives from its deadlines itself. (A new subject's deadlines are
+    timed before it is written: deadlines_plan, then deadlines_open.)"""
     deadline = _new_deadline(subject=subject, kind=kind, start=start, attributes=attributes, due_at=due_at)
     deadline.save()
     if refresh_subject:
@@ -89,9 +89,9 @@ def deadlines_plan(*, subject, kinds, start: datetime.datetime, attributes: dict
 
 
 def deadlines_open(*, subject, planned: list[Deadline]) -> list[Deadline]:
-    """Save the deadlines deadlines_plan gave for `subject`, now saved, in one
-    INSERT. The caller has written what the subject derives from them (as
-    with deadline_start(refresh_subject=False))."""
+    """Save, in one INSERT, the deadlines deadlines_plan gave for `subject`,
+    which has been saved since. The caller has written what the subject
+    derives from them (as with deadline_start(refresh_subject=False))."""
     for deadline in planned:
         deadline.object_id = subject.pk
     return Deadline.objects.bulk_create(planned) if planned else []
